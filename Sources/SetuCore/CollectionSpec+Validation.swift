@@ -1,0 +1,138 @@
+import Foundation
+
+/// Whether a write carries the whole record or only some fields.
+public enum WriteMode: Sendable {
+    /// Every required field must be present; absent optional fields become null.
+    case whole
+    /// Only the given fields change; a required field cannot be set to null.
+    case patch
+}
+
+/// A write that passed validation: canonical values, and counter values
+/// (absolute targets; the engine turns them into deltas).
+public struct ValidatedWrite: Hashable, Sendable {
+    public var values: [String: FieldValue]
+    public var counters: [String: Int64]
+
+    public init(values: [String: FieldValue] = [:], counters: [String: Int64] = [:]) {
+        self.values = values
+        self.counters = counters
+    }
+}
+
+extension CollectionSpec {
+    /// Checks every field of `input` against the declaration and returns the
+    /// canonical form (NFC text, E.164 phones, UTC times, ASCII digits).
+    /// The first problem found is thrown; nothing is partially accepted.
+    public func validate(_ input: [String: FieldValue], mode: WriteMode) throws(ValidationError) -> ValidatedWrite {
+        var out = ValidatedWrite()
+        for name in input.keys.sorted() {
+            guard let spec = field(name) else {
+                throw ValidationError(.unknownField, collection: self.name, field: name,
+                                      "no such field; the fields are \(fields.map(\.name).joined(separator: ", "))")
+            }
+            let value = try normalise(input[name]!, for: spec)
+            if spec.isCounter {
+                if case .int(let n) = value { out.counters[name] = n }
+            } else {
+                out.values[name] = value
+            }
+        }
+        for spec in fields where spec.isRequired {
+            let given = out.values[spec.name] ?? (out.counters[spec.name].map { .int($0) })
+            switch (mode, given) {
+            case (.whole, nil), (_, .null?):
+                throw ValidationError(.missingField, collection: name, field: spec.name, "required field is missing or null")
+            default: break
+            }
+        }
+        if mode == .whole {
+            for spec in valueFields where out.values[spec.name] == nil { out.values[spec.name] = .null }
+        }
+        return out
+    }
+
+    /// The canonical stored form of one value, or a typed error naming the field.
+    public func normalise(_ value: FieldValue, for spec: FieldSpec) throws(ValidationError) -> FieldValue {
+        func fail(_ code: ValidationError.Code, _ detail: String) -> ValidationError {
+            ValidationError(code, collection: name, field: spec.name, detail)
+        }
+        let wrongType = fail(.wrongType, "expected \(spec.type.expectation), got \(value.kindName)")
+        if value == .null {
+            if spec.isCounter { throw fail(.wrongType, "a counter cannot be null; send 0 or an adjustment") }
+            return .null
+        }
+        if case .text(let raw) = value, raw.unicodeScalars.contains(where: { $0.value == 0 }) {
+            throw fail(.invalidValue, "text contains a NUL character")
+        }
+        switch spec.type {
+        case .text(let maxBytes):
+            guard case .text(let raw) = value else { throw wrongType }
+            let nfc = raw.precomposedStringWithCanonicalMapping
+            guard nfc.utf8.count <= maxBytes else {
+                throw fail(.tooLong, "\(nfc.utf8.count) bytes of UTF-8, the limit is \(maxBytes)")
+            }
+            if spec.name == "office", !FieldFormats.isOfficeCode(nfc) {
+                throw fail(.invalidValue, "expected an office code such as upazila:rupsha (lowercase kind:name)")
+            }
+            return .text(nfc)
+        case .integer, .counter:
+            let number: Int64
+            switch value {
+            case .int(let n): number = n
+            case .text(let t):
+                guard let n = BengaliDigits.parseInteger(t) else { throw wrongType }
+                number = n
+            default: throw wrongType
+            }
+            if case .integer(let range) = spec.type, !range.contains(number) {
+                throw fail(.invalidValue, "\(number) is outside \(range.lowerBound)…\(range.upperBound)")
+            }
+            return .int(number)
+        case .boolean:
+            switch value {
+            case .bool: return value
+            case .int(0): return .bool(false)
+            case .int(1): return .bool(true)
+            default: throw wrongType
+            }
+        case .timestamp:
+            guard case .text(let raw) = value else { throw wrongType }
+            guard let utc = FieldFormats.timestamp(raw) else {
+                throw fail(.invalidValue, "expected \(spec.type.expectation)")
+            }
+            return .text(utc)
+        case .choice(let words):
+            guard case .text(let raw) = value else { throw wrongType }
+            guard words.contains(raw) else { throw fail(.invalidValue, "expected \(spec.type.expectation)") }
+            return value
+        case .phone:
+            guard case .text(let raw) = value else { throw wrongType }
+            guard let e164 = FieldFormats.phone(raw) else { throw fail(.invalidValue, "expected \(spec.type.expectation)") }
+            return .text(e164)
+        case .email:
+            guard case .text(let raw) = value else { throw wrongType }
+            guard let email = FieldFormats.email(raw), email.utf8.count <= 254 else {
+                throw fail(.invalidValue, "expected \(spec.type.expectation)")
+            }
+            return .text(email)
+        }
+    }
+
+    /// Decodes text that arrived as raw bytes (a SQLite column, a wire body),
+    /// refusing invalid UTF-8 instead of silently substituting U+FFFD.
+    public func text(fromUTF8 bytes: some Collection<UInt8>, field: String) throws(ValidationError) -> FieldValue {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ValidationError(.invalidUTF8, collection: name, field: field, "the bytes are not valid UTF-8; re-save the text as UTF-8")
+        }
+        return .text(text)
+    }
+
+    /// Checks a record id.
+    public func checkID(_ id: String) throws(ValidationError) {
+        guard RecordID.isValid(id) else {
+            throw ValidationError(.invalidID, collection: name, field: "id",
+                                  "ids are 1–64 ASCII letters, digits, '-', '_' or '.'")
+        }
+    }
+}

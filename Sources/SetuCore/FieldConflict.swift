@@ -1,0 +1,45 @@
+/// A field whose siblings hold more than one distinct value: concurrent
+/// writes that nobody has reconciled yet.
+///
+/// Derived from the state alone, so every replica that has seen the same
+/// writes lists the same conflicts. Resolving one is an ordinary write of the
+/// chosen value, which supersedes all siblings everywhere it travels.
+public struct FieldConflict: Hashable, Sendable {
+    public let collection: String
+    public let id: String
+    /// The field, or `_deleted` for a delete concurrent with an update.
+    public let field: String
+    /// All siblings, oldest dot first.
+    public let siblings: [Sibling]
+    /// The value the plain table shows meanwhile.
+    public let shown: FieldValue
+    /// A person should decide (text flagged for review, or delete vs update).
+    public let needsReview: Bool
+
+    /// Whether this is a delete concurrent with an update.
+    public var isDeleteConflict: Bool { field == RecordState.deletedField }
+
+    /// The oldest dot's time: how long the conflict has waited.
+    public var openedAt: HLCTimestamp { siblings.map(\.dot.time).min() ?? .zero }
+}
+
+extension RecordState {
+    /// The open conflicts of this record, in field declaration order, the
+    /// tombstone last. Siblings with identical values are not a conflict.
+    public func conflicts(collection spec: CollectionSpec, id: String) -> [FieldConflict] {
+        guard !isEmpty else { return [] }
+        var found: [FieldConflict] = []
+        for field in spec.valueFields {
+            let siblings = siblings(of: field.name)
+            guard Set(siblings.map(\.value)).count > 1 else { continue }
+            found.append(FieldConflict(collection: spec.name, id: id, field: field.name, siblings: siblings,
+                                       shown: resolvedValue(of: field), needsReview: field.needsReview))
+        }
+        let tomb = siblings(of: RecordState.deletedField)
+        if Set(tomb.map(\.value)).count > 1 {
+            found.append(FieldConflict(collection: spec.name, id: id, field: RecordState.deletedField, siblings: tomb,
+                                       shown: .bool(false), needsReview: true))
+        }
+        return found
+    }
+}

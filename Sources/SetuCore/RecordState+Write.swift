@@ -1,0 +1,28 @@
+extension RecordState {
+    /// Applies one local write under `dot`.
+    ///
+    /// Each written field's new value replaces all its current siblings (the
+    /// writer has seen them); counters move by their deltas; the tombstone field
+    /// records whether this write deletes. The vector advances to `dot`.
+    /// The caller guarantees `dot` is newer than every dot of its node in the
+    /// state (the hybrid clock does).
+    public mutating func write(
+        _ values: [String: FieldValue], counterDeltas: [String: Int64] = [:], deleting: Bool = false, dot: Dot
+    ) {
+        for (name, value) in values {
+            fields[name] = [Sibling(dot: dot, value: value)]
+        }
+        for (name, delta) in counterDeltas where delta != 0 {
+            counters[name, default: PNCounter()].adjust(by: delta, at: dot.node)
+        }
+        fields[RecordState.deletedField] = [Sibling(dot: dot, value: .bool(deleting))]
+        vector.advance(to: dot)
+    }
+
+    /// Whether the record is deleted: every sibling of the tombstone says so.
+    /// A record with a concurrent update stays visible until someone decides.
+    public var isDeleted: Bool {
+        let tomb = siblings(of: RecordState.deletedField)
+        return !tomb.isEmpty && tomb.allSatisfy { $0.value == .bool(true) }
+    }
+}

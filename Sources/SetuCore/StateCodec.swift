@@ -1,0 +1,195 @@
+/// The canonical byte form of a `RecordState`, as stored in the replica.
+///
+/// Canonical means equal states encode to equal bytes: node ids, fields,
+/// siblings and counter entries are written in sorted order, integers as
+/// LEB128 varints. That is what lets two replicas be compared byte for byte.
+/// Compact because metadata is most of a replica's size (DESIGN §7): node
+/// ids are interned in a per-state table and clocks are single integers.
+///
+///     state   = 0x01 nodes vector fields counters
+///     nodes   = n (len bytes)*            sorted by bytes
+///     vector  = n (node hlc)*             sorted by node
+///     fields  = n (name n (node hlc value)*)*   names sorted, siblings by dot
+///     counters= n (name n (node inc dec)*)*
+///     value   = 0 null | 1 false | 2 true | 3 zigzag-int | 4 len utf8
+public enum StateCodec {
+    public static let formatVersion: UInt8 = 1
+
+    public static func encode(_ state: RecordState) -> [UInt8] {
+        var nodes = Set(state.vector.entries.keys)
+        for siblings in state.fields.values { for s in siblings { nodes.insert(s.dot.node) } }
+        for counter in state.counters.values { nodes.formUnion(counter.totals.keys) }
+        let table = nodes.sorted()
+        let index = Dictionary(uniqueKeysWithValues: table.enumerated().map { ($1, UInt64($0)) })
+
+        var out: [UInt8] = [formatVersion]
+        out.reserveCapacity(256)
+        out.appendVarint(UInt64(table.count))
+        for node in table { out.appendString(node.rawValue) }
+        let vector = state.vector.sortedEntries
+        out.appendVarint(UInt64(vector.count))
+        for entry in vector {
+            out.appendVarint(index[entry.node]!)
+            out.appendVarint(entry.time.rawValue)
+        }
+        let fieldNames = state.fields.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        out.appendVarint(UInt64(fieldNames.count))
+        for name in fieldNames {
+            out.appendString(name)
+            let siblings = state.fields[name]!.sorted { $0.dot < $1.dot }
+            out.appendVarint(UInt64(siblings.count))
+            for s in siblings {
+                out.appendVarint(index[s.dot.node]!)
+                out.appendVarint(s.dot.time.rawValue)
+                out.appendValue(s.value)
+            }
+        }
+        let counterNames = state.counters.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        out.appendVarint(UInt64(counterNames.count))
+        for name in counterNames {
+            out.appendString(name)
+            let totals = state.counters[name]!.sortedTotals
+            out.appendVarint(UInt64(totals.count))
+            for entry in totals {
+                out.appendVarint(index[entry.node]!)
+                out.appendVarint(entry.totals.increments)
+                out.appendVarint(entry.totals.decrements)
+            }
+        }
+        return out
+    }
+
+    public static func decode(_ bytes: some Collection<UInt8>) throws(StateCodecError) -> RecordState {
+        var reader = ByteReader(Array(bytes))
+        guard try reader.byte() == formatVersion else {
+            throw StateCodecError("unknown state format; this replica was written by a newer Setu")
+        }
+        var table: [NodeID] = []
+        for _ in 0..<(try reader.count()) {
+            guard let node = NodeID(rawValue: try reader.string()) else { throw StateCodecError("invalid node id") }
+            table.append(node)
+        }
+        func node(_ i: UInt64) throws(StateCodecError) -> NodeID {
+            guard i < table.count else { throw StateCodecError("node index out of range") }
+            return table[Int(i)]
+        }
+        var vector: [NodeID: HLCTimestamp] = [:]
+        for _ in 0..<(try reader.count()) {
+            vector[try node(try reader.varint())] = HLCTimestamp(rawValue: try reader.varint())
+        }
+        var fields: [String: [Sibling]] = [:]
+        for _ in 0..<(try reader.count()) {
+            let name = try reader.string()
+            var siblings: [Sibling] = []
+            for _ in 0..<(try reader.count()) {
+                let dot = Dot(node: try node(try reader.varint()), time: HLCTimestamp(rawValue: try reader.varint()))
+                siblings.append(Sibling(dot: dot, value: try reader.value()))
+            }
+            fields[name] = siblings
+        }
+        var counters: [String: PNCounter] = [:]
+        for _ in 0..<(try reader.count()) {
+            let name = try reader.string()
+            var totals: [NodeID: PNCounter.Totals] = [:]
+            for _ in 0..<(try reader.count()) {
+                totals[try node(try reader.varint())] = PNCounter.Totals(increments: try reader.varint(), decrements: try reader.varint())
+            }
+            counters[name] = PNCounter(totals)
+        }
+        guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
+        return RecordState(vector: VersionVector(vector), fields: fields, counters: counters)
+    }
+}
+
+/// A stored state that cannot be decoded: the replica file was damaged or
+/// written by an incompatible version.
+public struct StateCodecError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let detail: String
+    init(_ detail: String) { self.detail = detail }
+    public var description: String { "record state: \(detail)" }
+}
+
+extension [UInt8] {
+    mutating func appendVarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        append(UInt8(v))
+    }
+
+    mutating func appendString(_ text: String) {
+        appendVarint(UInt64(text.utf8.count))
+        append(contentsOf: text.utf8)
+    }
+
+    mutating func appendValue(_ value: FieldValue) {
+        switch value {
+        case .null: append(0)
+        case .bool(let b): append(b ? 2 : 1)
+        case .int(let i):
+            append(3)
+            appendVarint(UInt64(bitPattern: (i << 1) ^ (i >> 63)))
+        case .text(let t):
+            append(4)
+            appendString(t)
+        }
+    }
+}
+
+struct ByteReader {
+    private let bytes: [UInt8]
+    private var position = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var isAtEnd: Bool { position == bytes.count }
+
+    mutating func byte() throws(StateCodecError) -> UInt8 {
+        guard position < bytes.count else { throw StateCodecError("truncated") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func varint() throws(StateCodecError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try byte()
+            guard shift < 64 else { throw StateCodecError("varint too long") }
+            result |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+
+    /// A count of following items, bounded by the bytes left so a damaged
+    /// length cannot make the decoder allocate gigabytes.
+    mutating func count() throws(StateCodecError) -> Int {
+        let n = try varint()
+        guard n <= UInt64(bytes.count - position) else { throw StateCodecError("count past end") }
+        return Int(n)
+    }
+
+    mutating func string() throws(StateCodecError) -> String {
+        let n = try count()
+        let slice = bytes[position..<(position + n)]
+        position += n
+        guard let text = String(validating: slice, as: UTF8.self) else { throw StateCodecError("invalid UTF-8") }
+        return text
+    }
+
+    mutating func value() throws(StateCodecError) -> FieldValue {
+        switch try byte() {
+        case 0: return .null
+        case 1: return .bool(false)
+        case 2: return .bool(true)
+        case 3:
+            let z = try varint()
+            return .int(Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1))))
+        case 4: return .text(try string())
+        default: throw StateCodecError("unknown value tag")
+        }
+    }
+}
