@@ -1,0 +1,75 @@
+import SetuCore
+
+/// The SQL of one collection's plain table and its capture triggers, derived
+/// from the collection's declaration.
+///
+/// The plain tables are what office software reads and writes with any SQLite
+/// client. They are STRICT, so a wrong type is refused by SQLite itself, with
+/// CHECK constraints for choices and booleans.
+struct PlainTable {
+    let spec: CollectionSpec
+
+    var name: String { spec.name }
+
+    /// Columns in order: `id`, then the declared fields.
+    var columns: [String] { ["id"] + spec.fields.map(\.name) }
+
+    var createSQL: String {
+        var lines = ["\"id\" TEXT PRIMARY KEY NOT NULL"]
+        for field in spec.fields {
+            var line = "\"\(field.name)\" \(field.type.sqliteType)"
+            if field.isRequired || field.isCounter { line += " NOT NULL" }
+            if field.isCounter { line += " DEFAULT 0" }
+            switch field.type {
+            case .choice(let words):
+                line += " CHECK (\"\(field.name)\" IN (\(words.map { "'\($0)'" }.joined(separator: ", "))))"
+            case .boolean:
+                line += " CHECK (\"\(field.name)\" IN (0, 1))"
+            default: break
+            }
+            lines.append(line)
+        }
+        return "CREATE TABLE \"\(name)\" (\n  \(lines.joined(separator: ",\n  "))\n) STRICT"
+    }
+
+    /// Triggers that note which rows another client changed, in `setu_dirty`,
+    /// unless the engine itself is writing (`setu_capture.paused`). Only the id
+    /// is noted: the engine diffs the row against the record's state when it
+    /// stamps, so several updates between two stamps are one write, and a
+    /// counter moves by exactly the difference, never counted twice.
+    ///
+    /// `INSERT … SELECT … WHERE NOT EXISTS` rather than `INSERT OR IGNORE`:
+    /// an outer `UPDATE OR FAIL` would override a trigger's conflict clause.
+    var triggerSQL: [String] {
+        func note(_ ref: String) -> String {
+            "INSERT INTO setu_dirty (collection, id) SELECT '\(name)', \(ref).id "
+                + "WHERE NOT EXISTS (SELECT 1 FROM setu_dirty WHERE collection = '\(name)' AND id = \(ref).id);"
+        }
+        let when = "WHEN (SELECT paused FROM setu_capture) = 0"
+        return [
+            "CREATE TRIGGER setu_capture_\(name)_insert AFTER INSERT ON \"\(name)\" \(when) BEGIN \(note("NEW")) END",
+            "CREATE TRIGGER setu_capture_\(name)_update AFTER UPDATE ON \"\(name)\" \(when) BEGIN \(note("OLD")) \(note("NEW")) END",
+            "CREATE TRIGGER setu_capture_\(name)_delete AFTER DELETE ON \"\(name)\" \(when) BEGIN \(note("OLD")) END",
+        ]
+    }
+
+    /// Writes a resolved row (the engine's projection of a state).
+    var upsertSQL: String {
+        let quoted = columns.map { "\"\($0)\"" }
+        let updates = columns.dropFirst().map { "\"\($0)\" = excluded.\"\($0)\"" }
+        return "INSERT INTO \"\(name)\" (\(quoted.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", "))) "
+            + "ON CONFLICT(\"id\") DO UPDATE SET \(updates.joined(separator: ", "))"
+    }
+
+    var deleteSQL: String { "DELETE FROM \"\(name)\" WHERE \"id\" = ?" }
+
+    /// Selects a row with text columns as BLOBs, so invalid UTF-8 written by
+    /// another client is seen as bytes and refused, not silently repaired.
+    var selectRawSQL: String {
+        let cols = columns.map { col -> String in
+            let type = col == "id" ? "TEXT" : spec.field(col)!.type.sqliteType
+            return type == "TEXT" ? "CAST(\"\(col)\" AS BLOB)" : "\"\(col)\""
+        }
+        return "SELECT \(cols.joined(separator: ", ")) FROM \"\(name)\" WHERE \"id\" = ?"
+    }
+}

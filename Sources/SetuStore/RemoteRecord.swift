@@ -1,0 +1,37 @@
+import SetuCore
+
+/// A whole record state as it travels between replicas.
+public struct RemoteRecord: Hashable, Sendable {
+    public let collection: String
+    public let id: String
+    public let state: RecordState
+
+    public init(collection: String, id: String, state: RecordState) {
+        self.collection = collection
+        self.id = id
+        self.state = state
+    }
+}
+
+/// The outcome of applying a page of remote states.
+public struct ApplyReport: Hashable, Sendable {
+    /// States that changed this replica.
+    public var changed = 0
+    /// States this replica had already seen (replays, duplicates).
+    public var unchanged = 0
+    /// States set aside, with the reason, also kept in `setu_rejects`.
+    public var rejected: [Rejection] = []
+    /// The furthest a remote clock was ahead of ours past the bound, when clamped.
+    public var clampedAheadMillis: UInt64?
+
+    public init() {}
+}
+
+/// A record set aside instead of applied; the rest of its page still flows.
+public struct Rejection: Hashable, Sendable, CustomStringConvertible {
+    public let collection: String
+    public let id: String
+    public let reason: String
+
+    public var description: String { "\(collection)/\(id): \(reason)" }
+}

@@ -1,0 +1,70 @@
+import SetuCore
+
+extension Replica {
+    /// Merges a page of remote states, and stores `cursor` as the pull
+    /// position for `peer` in the same transaction, so an interrupted sync
+    /// resumes exactly after the last page it applied (DESIGN §7).
+    ///
+    /// Idempotent: a state already seen changes nothing and takes no new feed
+    /// position. A merged state equal to the incoming one is marked known to
+    /// `peer` so it is not pushed back. A bad state is set aside with its
+    /// reason; the rest of the page still applies.
+    @discardableResult
+    public func apply(_ records: [RemoteRecord], from peer: NodeID, cursor: String? = nil) throws -> ApplyReport {
+        try write { tx in
+            var report = ApplyReport()
+            for record in records {
+                if let reason = try tx.applyOne(record, from: peer, report: &report) {
+                    report.rejected.append(Rejection(collection: record.collection, id: record.id, reason: reason))
+                    try tx.reject(record.collection, record.id, source: peer.rawValue, reason: reason)
+                }
+            }
+            if let cursor {
+                try tx.db.execute(sql: """
+                    INSERT INTO setu_cursors (peer, pulled) VALUES (?, ?)
+                    ON CONFLICT(peer) DO UPDATE SET pulled = excluded.pulled
+                    """, arguments: [peer.rawValue, cursor])
+            }
+            return report
+        }
+    }
+}
+
+extension WriteTransaction {
+    /// Applies one remote state; returns why it was refused, or nil.
+    mutating func applyOne(_ record: RemoteRecord, from peer: NodeID, report: inout ApplyReport) throws -> String? {
+        guard let spec = Collections.named(record.collection) else { return "unknown collection" }
+        guard RecordID.isValid(record.id) else { return "invalid record id" }
+        if let problem = record.state.problem(in: spec) { return problem }
+        let local = try loadState(spec.name, record.id)
+        if let reason = try observeClocks(of: record.state, against: local, report: &report) { return reason }
+        let merged = local.map { $0.merged(with: record.state) } ?? record.state
+        if merged == local {
+            report.unchanged += 1
+            return nil
+        }
+        if let field = merged.missingRequiredField(in: spec) { return "required field \(field) has no value" }
+        try store(spec, record.id, merged, knownTo: merged == record.state ? peer : nil)
+        report.changed += 1
+        return nil
+    }
+
+    /// Moves the local clock past the new dots of a remote state, refusing
+    /// (or clamping at) dots further ahead than the skew bound.
+    private mutating func observeClocks(of remote: RecordState, against local: RecordState?, report: inout ApplyReport) throws -> String? {
+        let known = local?.vector ?? VersionVector()
+        var newest = HLCTimestamp.zero
+        for (node, time) in remote.vector.entries where !known.contains(Dot(node: node, time: time)) {
+            newest = max(newest, time)
+        }
+        guard newest > .zero else { return nil }
+        do {
+            if case .clamped(let ahead) = try clock.observe(newest, nowMillis: nowMillis, policy: options.skewPolicy) {
+                report.clampedAheadMillis = max(report.clampedAheadMillis ?? 0, ahead)
+            }
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+}

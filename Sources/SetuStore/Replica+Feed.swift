@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import SetuCore
+
+/// One entry of the replica's feed: a record whose state changed, at the
+/// local sequence number of its latest change.
+public struct FeedEntry: Hashable, Sendable {
+    public let seq: Int64
+    public let office: String
+    public let record: RemoteRecord
+}
+
+/// A page of the feed. `lastSeq` is how far the page read, which can pass
+/// the last entry when records known to the peer were skipped.
+public struct FeedPage: Hashable, Sendable {
+    public let entries: [FeedEntry]
+    public let lastSeq: Int64
+}
+
+extension Replica {
+    /// Records changed after `seq`, in feed order, at most `limit` of them,
+    /// skipping states `peer` already holds (they came from it unchanged).
+    public func feed(after seq: Int64, limit: Int, for peer: NodeID? = nil) throws -> FeedPage {
+        try read { db in
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT seq, collection, id, office, state, known_to FROM setu_records WHERE seq > ? ORDER BY seq LIMIT ?
+                """), arguments: [seq, limit])
+            var entries: [FeedEntry] = []
+            var last = seq
+            while let row = try rows.next() {
+                last = row["seq"]
+                if let peer, row["known_to"] == peer.rawValue { continue }
+                let collection: String = row["collection"]
+                let id: String = row["id"]
+                let blob: Data = row["state"]
+                let state = try StateCodec.decode(blob)
+                entries.append(FeedEntry(seq: last, office: row["office"], record: RemoteRecord(collection: collection, id: id, state: state)))
+            }
+            return FeedPage(entries: entries, lastSeq: last)
+        }
+    }
+
+    /// The latest feed position on this replica.
+    public func feedHead() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM setu_records") ?? 0 }
+    }
+
+    /// The peer's pull cursor (opaque, the peer's own), stored with the last page applied.
+    public func pullCursor(from peer: NodeID) throws -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT pulled FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue])
+        }
+    }
+
+    /// How far `peer` has acknowledged this replica's feed.
+    public func pushCursor(to peer: NodeID) throws -> Int64 {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
+        }
+    }
+
+    /// Notes that `peer` acknowledged the feed up to `seq`. Never moves back.
+    public func acknowledgePush(to peer: NodeID, upTo seq: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO setu_cursors (peer, pushed) VALUES (?, ?)
+                ON CONFLICT(peer) DO UPDATE SET pushed = max(pushed, excluded.pushed)
+                """, arguments: [peer.rawValue, seq])
+        }
+    }
+
+    /// Local changes `peer` has not acknowledged yet (the "pending" of status).
+    public func pendingPushCount(to peer: NodeID) throws -> Int {
+        let from = try pushCursor(to: peer)
+        return try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM setu_records WHERE seq > ? AND (known_to IS NULL OR known_to <> ?)
+                """, arguments: [from, peer.rawValue]) ?? 0
+        } + (try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT DISTINCT collection, id FROM setu_dirty)") ?? 0 })
+    }
+}

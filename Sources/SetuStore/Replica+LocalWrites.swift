@@ -1,0 +1,83 @@
+import SetuCore
+
+extension Replica {
+    /// Creates or replaces a whole record. Absent optional fields become null;
+    /// an absent counter keeps its value (a put never resets stock by omission).
+    @discardableResult
+    public func put(_ collection: String, id: String, _ values: [String: FieldValue]) throws -> WriteReceipt {
+        let spec = try Replica.collection(collection)
+        try spec.checkID(id)
+        let validated = try spec.validate(values, mode: .whole)
+        return try write { tx in
+            let state = try tx.loadState(spec.name, id)
+            return try tx.localWrite(spec, id, values: validated.values,
+                                     counterDeltas: Replica.deltas(to: validated.counters, from: state), onto: state)
+        }
+    }
+
+    /// Changes some fields of an existing record. Writing a field supersedes
+    /// all its siblings, so patching a conflicted field resolves the conflict.
+    @discardableResult
+    public func patch(_ collection: String, id: String, _ values: [String: FieldValue]) throws -> WriteReceipt {
+        let spec = try Replica.collection(collection)
+        try spec.checkID(id)
+        let validated = try spec.validate(values, mode: .patch)
+        return try write { tx in
+            let state = try Replica.live(tx, spec, id)
+            return try tx.localWrite(spec, id, values: validated.values,
+                                     counterDeltas: Replica.deltas(to: validated.counters, from: state), onto: state)
+        }
+    }
+
+    /// Deletes a record (a tombstone that replicates like any write).
+    @discardableResult
+    public func delete(_ collection: String, id: String) throws -> WriteReceipt {
+        let spec = try Replica.collection(collection)
+        try spec.checkID(id)
+        return try write { tx in
+            let state = try Replica.live(tx, spec, id)
+            return try tx.localWrite(spec, id, values: [:], deleting: true, onto: state)
+        }
+    }
+
+    /// Moves a counter field by `delta` (`stock adjust P +5`): merged as a
+    /// PN-counter, so concurrent adjustments at several offices all count.
+    @discardableResult
+    public func adjust(_ collection: String, id: String, field: String, by delta: Int64) throws -> WriteReceipt {
+        let spec = try Replica.collection(collection)
+        try spec.checkID(id)
+        guard let fieldSpec = spec.field(field) else {
+            throw ValidationError(.unknownField, collection: spec.name, field: field, "no such field")
+        }
+        guard fieldSpec.isCounter else {
+            throw ReplicaError(.notACounter, "\(spec.name).\(field) is not a counter; use patch to set it")
+        }
+        return try write { tx in
+            let state = try Replica.live(tx, spec, id)
+            return try tx.localWrite(spec, id, values: [:], counterDeltas: [field: delta], onto: state)
+        }
+    }
+
+    /// Settles a delete-versus-update conflict: keep the record (a write that
+    /// supersedes the tombstone) or delete it for good.
+    @discardableResult
+    public func resolveDeletion(_ collection: String, id: String, keep: Bool) throws -> WriteReceipt {
+        keep ? try patch(collection, id: id, [:]) : try delete(collection, id: id)
+    }
+
+    static func live(_ tx: WriteTransaction, _ spec: CollectionSpec, _ id: String) throws -> RecordState {
+        guard let state = try tx.loadState(spec.name, id), !state.isDeleted else {
+            throw ReplicaError.notFound(spec.name, id)
+        }
+        return state
+    }
+
+    static func deltas(to targets: [String: Int64], from state: RecordState?) -> [String: Int64] {
+        var deltas: [String: Int64] = [:]
+        for (name, target) in targets {
+            let delta = target &- (state?.counters[name]?.value ?? 0)
+            if delta != 0 { deltas[name] = delta }
+        }
+        return deltas
+    }
+}

@@ -1,0 +1,80 @@
+import GRDB
+import SetuCore
+
+/// The local SQLite replica of one node: plain tables for office software,
+/// Setu's state in `setu_` tables, one file in WAL mode.
+///
+/// All engine writes go through `write(_:)`, which first stamps what other
+/// SQLite clients wrote, then runs the change with capture paused, in one
+/// IMMEDIATE transaction: a crash at any point leaves either all of it or none.
+public final class Replica: Sendable {
+    public let path: String
+    public let node: NodeID
+    public let options: ReplicaOptions
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the replica at `path` for `node`.
+    ///
+    /// Fails if the file belongs to another node or was migrated by a newer Setu.
+    public init(path: String, node: NodeID, options: ReplicaOptions = ReplicaOptions()) throws {
+        self.path = path
+        self.node = node
+        self.options = options
+        var config = Configuration()
+        config.busyMode = .timeout(options.busyTimeoutSeconds)
+        config.label = "setu-replica"
+        // synchronous=FULL in WAL mode fsyncs the WAL at every commit: an
+        // acknowledged write survives power loss, not only a process crash.
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        try ReplicaSchema.migrate(pool, path: path)
+        try claimNode()
+    }
+
+    /// Records the node id on first open; refuses a file made by another node,
+    /// since two nodes writing dots under one id would break causality.
+    private func claimNode() throws {
+        try pool.write { db in
+            let stored = try String.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'node'")
+            if let stored, stored != node.rawValue {
+                throw ReplicaError(.nodeMismatch, "\(path) belongs to node \(stored), not \(node); "
+                    + "set node_id back to \(stored), or point this node at its own replica file")
+            }
+            if stored == nil {
+                try db.execute(sql: "INSERT INTO setu_meta (key, value) VALUES ('node', ?)", arguments: [node.rawValue])
+            }
+        }
+    }
+
+    /// Runs `body` in one IMMEDIATE write transaction, after stamping the
+    /// writes other clients made since the last one.
+    func write<T>(_ body: (inout WriteTransaction) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                var tx = try WriteTransaction(db: db, replica: self)
+                tx.stamped = try tx.stampOutsideWrites()
+                result = try body(&tx)
+                try tx.finish()
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    /// Read-only access for the other extensions (a snapshot; never blocks on writers).
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    /// The collection declaration for `name`, or a typed error.
+    static func collection(_ name: String) throws(ValidationError) -> CollectionSpec {
+        guard let spec = Collections.named(name) else {
+            throw ValidationError(.unknownCollection, collection: name,
+                                  "no such collection; the collections are \(Collections.all.map(\.name).joined(separator: ", "))")
+        }
+        return spec
+    }
+}

@@ -1,0 +1,79 @@
+import GRDB
+import SetuCore
+
+/// The replica's schema: append-only, numbered migrations. Never edit a
+/// registered migration; add the next one.
+enum ReplicaSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-setu-metadata") { db in
+            // Key/value facts about this replica: its node id and its clock.
+            try db.execute(sql: "CREATE TABLE setu_meta (key TEXT PRIMARY KEY NOT NULL, value ANY) STRICT")
+            // One row per record: the replicated state (StateCodec bytes), the
+            // office that owns it (indexed, so a scoped feed is an index range)
+            // and the feed position `seq` of its last change on this replica.
+            // `known_to` names a peer that already holds exactly this state
+            // (it came from there), so it is not pushed back. `conflicts`
+            // counts open conflicts, indexed so the conflict list is no scan.
+            try db.execute(sql: """
+                CREATE TABLE setu_records (
+                  collection TEXT NOT NULL,
+                  id TEXT NOT NULL,
+                  office TEXT NOT NULL,
+                  state BLOB NOT NULL,
+                  seq INTEGER NOT NULL,
+                  known_to TEXT,
+                  conflicts INTEGER NOT NULL DEFAULT 0,
+                  PRIMARY KEY (collection, id)
+                ) WITHOUT ROWID, STRICT
+                """)
+            try db.execute(sql: "CREATE UNIQUE INDEX setu_records_seq ON setu_records (seq)")
+            try db.execute(sql: "CREATE INDEX setu_records_office ON setu_records (office, seq)")
+            try db.execute(sql: "CREATE INDEX setu_records_conflicts ON setu_records (collection, id) WHERE conflicts > 0")
+            // Rows other SQLite clients changed, waiting to be stamped.
+            try db.execute(sql: "CREATE TABLE setu_dirty (collection TEXT NOT NULL, id TEXT NOT NULL) STRICT")
+            try db.execute(sql: "CREATE INDEX setu_dirty_key ON setu_dirty (collection, id)")
+            // The capture switch: 1 only inside the engine's own write
+            // transactions. No other connection can write then (SQLite has one
+            // writer), and the rollback of a failed transaction resets it.
+            try db.execute(sql: "CREATE TABLE setu_capture (one INTEGER PRIMARY KEY CHECK (one = 1), paused INTEGER NOT NULL) STRICT")
+            try db.execute(sql: "INSERT INTO setu_capture VALUES (1, 0)")
+            // Per peer: the peer's opaque cursor for pulling, and the local feed
+            // position the peer has acknowledged for pushing.
+            try db.execute(sql: "CREATE TABLE setu_cursors (peer TEXT PRIMARY KEY NOT NULL, pulled TEXT, pushed INTEGER NOT NULL DEFAULT 0) STRICT")
+            // Writes set aside with a reason: an invalid row from another client,
+            // a remote state past the clock bound. Shown to operators.
+            try db.execute(sql: """
+                CREATE TABLE setu_rejects (
+                  n INTEGER PRIMARY KEY,
+                  collection TEXT NOT NULL,
+                  id TEXT NOT NULL,
+                  source TEXT NOT NULL,
+                  reason TEXT NOT NULL,
+                  at_ms INTEGER NOT NULL
+                ) STRICT
+                """)
+        }
+        migrator.registerMigration("v1-plain-tables") { db in
+            for spec in Collections.all {
+                let table = PlainTable(spec: spec)
+                try db.execute(sql: table.createSQL)
+                for trigger in table.triggerSQL { try db.execute(sql: trigger) }
+            }
+        }
+        return migrator
+    }
+
+    /// Migrates, or refuses a replica that a newer Setu has migrated further.
+    static func migrate(_ writer: some DatabaseWriter, path: String) throws {
+        let migrator = migrator
+        let unknown = try writer.read { db in
+            try migrator.appliedIdentifiers(db).subtracting(migrator.migrations)
+        }
+        guard unknown.isEmpty else {
+            throw ReplicaError(.newerSchema, "\(path) was written by a newer Setu (schema \(unknown.sorted().joined(separator: ", "))); "
+                + "upgrade setud/setuctl on this machine, or restore a replica made by this version")
+        }
+        try migrator.migrate(writer)
+    }
+}

@@ -1,0 +1,87 @@
+import GRDB
+import SetuCore
+
+extension WriteTransaction {
+    /// Turns rows other SQLite clients changed into stamped local writes.
+    ///
+    /// Each noted row is diffed against its record's resolved state: changed
+    /// fields become one write with one dot; a counter moves by the difference
+    /// (so `stock = stock - 1` is a decrement of 1, however many updates
+    /// preceded the stamp); a missing row deletes. A row that fails validation
+    /// is set aside in `setu_rejects` and the plain row is put back as the
+    /// state shows it. The notes are cleared in the same transaction, so each
+    /// outside write is stamped exactly once.
+    mutating func stampOutsideWrites() throws -> [WriteReceipt] {
+        let noted = try Row.fetchAll(db, sql: "SELECT DISTINCT collection, id FROM setu_dirty")
+        guard !noted.isEmpty else { return [] }
+        var receipts: [WriteReceipt] = []
+        for row in noted {
+            let collection: String = row["collection"]
+            let id: String = row["id"]
+            guard let spec = Collections.named(collection) else { continue }
+            if let receipt = try stampRow(spec, id) { receipts.append(receipt) }
+        }
+        try db.execute(sql: "DELETE FROM setu_dirty")
+        return receipts
+    }
+
+    private mutating func stampRow(_ spec: CollectionSpec, _ id: String) throws -> WriteReceipt? {
+        let state = try loadState(spec.name, id)
+        let current = state?.resolved(in: spec)
+        guard let raw = try Row.fetchOne(db.cachedStatement(sql: PlainTable(spec: spec).selectRawSQL), arguments: [id]) else {
+            guard current != nil else { return nil }
+            return try localWrite(spec, id, values: [:], deleting: true, onto: state)
+        }
+        let validated: ValidatedWrite
+        do {
+            try spec.checkID(id)
+            validated = try spec.validate(try decodeRow(raw, spec), mode: .whole)
+        } catch {
+            try reject(spec.name, id, source: "sql", reason: error.description)
+            try project(spec, id, state)
+            return nil
+        }
+        var changed = validated.values
+        if let current { changed = changed.filter { current[$0.key] != $0.value } }
+        var deltas: [String: Int64] = [:]
+        for field in spec.counterFields {
+            let target = validated.counters[field.name] ?? 0
+            let now = state?.counters[field.name]?.value ?? 0
+            if target != now { deltas[field.name] = target &- now }
+        }
+        guard current == nil || !changed.isEmpty || !deltas.isEmpty else {
+            // Nothing changed in substance (say, text re-saved in another
+            // Unicode form): put the canonical row back.
+            try project(spec, id, state)
+            return nil
+        }
+        return try localWrite(spec, id, values: changed, counterDeltas: deltas, onto: state)
+    }
+
+    /// Reads a plain row (text columns arrive as bytes) into field values.
+    private func decodeRow(_ raw: Row, _ spec: CollectionSpec) throws(ValidationError) -> [String: FieldValue] {
+        var values: [String: FieldValue] = [:]
+        for (index, field) in spec.fields.enumerated() {
+            let dbValue: DatabaseValue = raw[index + 1]
+            switch dbValue.storage {
+            case .null: values[field.name] = .null
+            case .int64(let i): values[field.name] = .int(i)
+            case .blob(let data): values[field.name] = try spec.text(fromUTF8: data, field: field.name)
+            case .string(let s): values[field.name] = .text(s)
+            case .double:
+                throw ValidationError(.wrongType, collection: spec.name, field: field.name, "expected \(field.type.sqliteType.lowercased()), got a real number")
+            }
+        }
+        return values
+    }
+}
+
+extension Replica {
+    /// Stamps the writes other SQLite clients made to the plain tables since
+    /// the last engine transaction. Every engine write does this first; the
+    /// daemon also calls it on a short timer so such writes go out promptly.
+    @discardableResult
+    public func stampOutsideWrites() throws -> [WriteReceipt] {
+        try write { tx in tx.stamped }
+    }
+}
