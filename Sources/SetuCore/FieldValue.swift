@@ -21,6 +21,16 @@ public enum FieldValue: Hashable, Sendable {
     }
 
     public var isNull: Bool { self == .null }
+
+    /// Byte-for-byte equality. `==` on text follows Swift's String, which
+    /// treats canonically equivalent text (NFC and NFD) as equal; checking that
+    /// a value is stored in canonical form needs the bytes compared.
+    public func isIdentical(to other: FieldValue) -> Bool {
+        switch (self, other) {
+        case (.text(let a), .text(let b)): a.utf8.elementsEqual(b.utf8)
+        default: self == other
+        }
+    }
 }
 
 extension FieldValue: CustomStringConvertible {

@@ -15,7 +15,7 @@ extension RecordState {
             }
             guard let field = spec.field(name), !field.isCounter else { return "unknown field \(name)" }
             for sibling in siblings {
-                guard let canonical = try? spec.normalise(sibling.value, for: field), canonical == sibling.value else {
+                guard let canonical = try? spec.normalise(sibling.value, for: field), canonical.isIdentical(to: sibling.value) else {
                     return "field \(name) holds a value that is not valid \(field.type.sqliteType.lowercased()) in canonical form"
                 }
             }

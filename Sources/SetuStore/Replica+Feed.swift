@@ -29,7 +29,7 @@ extension Replica {
             var last = seq
             while let row = try rows.next() {
                 last = row["seq"]
-                if let peer, row["known_to"] == peer.rawValue { continue }
+                if let peer, (row["known_to"] as String?) == peer.rawValue { continue }
                 let collection: String = row["collection"]
                 let id: String = row["id"]
                 let blob: Data = row["state"]

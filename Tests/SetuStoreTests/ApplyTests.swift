@@ -1,0 +1,87 @@
+import Foundation
+import SetuCore
+import SetuStore
+import Testing
+
+@Suite struct ApplyTests {
+    let dir = TemporaryDirectory()
+
+    @Test func replayingAPageChangesNothing() throws {
+        let a = try Replica(path: dir.file("a.sqlite"), node: "office-a")
+        let hub = try Replica(path: dir.file("hub.sqlite"), node: "hub")
+        for i in 1...20 { try a.put("services", id: "s\(i)", Fixtures.service(serial: Int64(i))) }
+        let page = try a.feed(after: 0, limit: 100).entries.map(\.record)
+        let first = try hub.apply(page, from: "office-a", cursor: "20")
+        #expect(first.changed == 20)
+        let dump = try hub.canonicalDump()
+        let head = try hub.feedHead()
+        let replay = try hub.apply(page + page.reversed(), from: "office-a", cursor: "20")
+        #expect(replay.changed == 0)
+        #expect(replay.unchanged == 40)
+        #expect(try hub.canonicalDump() == dump)
+        #expect(try hub.feedHead() == head)
+        #expect(try hub.pullCursor(from: "office-a") == "20")
+    }
+
+    @Test func aMergeThatChangesTheRecordIsPushedBack() throws {
+        let a = try Replica(path: dir.file("a.sqlite"), node: "office-a")
+        let b = try Replica(path: dir.file("b.sqlite"), node: "office-b")
+        try a.put("services", id: "s1", Fixtures.service())
+        try b.apply(try a.feed(after: 0, limit: 10).entries.map(\.record), from: "office-a")
+        try b.patch("services", id: "s1", ["fee": .text("৫০ টাকা")])
+        try a.patch("services", id: "s1", ["name": .text("নতুন নাম")])
+        try b.apply(try a.feed(after: 0, limit: 10).entries.map(\.record), from: "office-a")
+        let back = try b.feed(after: 0, limit: 10, for: "office-a").entries
+        #expect(back.count == 1, "the merged state has b's write, so a needs it")
+        #expect(try b.pendingPushCount(to: "office-a") == 1)
+        try b.acknowledgePush(to: "office-a", upTo: back[0].seq)
+        #expect(try b.pendingPushCount(to: "office-a") == 0)
+    }
+
+    @Test func aForgedFutureClockIsRefusedAndTheRestOfThePageFlows() throws {
+        let clock = ManualClock()
+        let liar = try Replica(path: dir.file("liar.sqlite"), node: "office-x",
+                               options: ReplicaOptions(now: { clock.now + 365 * 86_400_000 }))
+        let honest = try Replica(path: dir.file("a.sqlite"), node: "office-a", options: ReplicaOptions(now: clock.source))
+        let hub = try Replica(path: dir.file("hub.sqlite"), node: "hub", options: ReplicaOptions(now: clock.source))
+        try liar.put("services", id: "s1", Fixtures.service())
+        try honest.put("services", id: "s2", Fixtures.service(serial: 2))
+        let page = try liar.feed(after: 0, limit: 10).entries.map(\.record) + honest.feed(after: 0, limit: 10).entries.map(\.record)
+        let report = try hub.apply(page, from: "office-x")
+        #expect(report.changed == 1)
+        #expect(report.rejected.map(\.id) == ["s1"])
+        #expect(report.rejected.first?.reason.contains("ahead") == true)
+        #expect(try hub.record("services", id: "s1") == nil)
+        #expect(try hub.rejections().count == 1)
+    }
+
+    @Test func clampingAcceptsButHoldsTheClock() throws {
+        let clock = ManualClock()
+        let liar = try Replica(path: dir.file("liar.sqlite"), node: "office-x", options: ReplicaOptions(now: { clock.now + 86_400_000 }))
+        let hub = try Replica(path: dir.file("hub.sqlite"), node: "hub", options: ReplicaOptions(skewPolicy: .clamp, now: clock.source))
+        try liar.put("services", id: "s1", Fixtures.service())
+        let report = try hub.apply(try liar.feed(after: 0, limit: 10).entries.map(\.record), from: "office-x")
+        #expect(report.changed == 1)
+        #expect(report.clampedAheadMillis == 86_400_000)
+        let write = try hub.patch("services", id: "s1", ["fee": .text("x")])
+        #expect(write.dot.time.physicalMillis <= clock.now + HybridClock.defaultMaxSkewMillis)
+        #expect(try hub.record("services", id: "s1")?.values?["fee"] == .text("x"), "a later write that saw it supersedes it")
+    }
+
+    @Test func refusesStatesWithUnknownFieldsOrNonCanonicalValues() throws {
+        let hub = try Replica(path: dir.file("hub.sqlite"), node: "hub")
+        var forged = RecordState()
+        forged.write(["office": .text("upazila:rupsha"), "section": .text("citizen"), "serial": .int(1), "name": .text("x"), "colour": .text("red")],
+                     dot: Dot(node: "office-a", time: HLCTimestamp(physicalMillis: 1_000)))
+        var nonNFC = RecordState()
+        nonNFC.write(["office": .text("upazila:rupsha"), "section": .text("citizen"), "serial": .int(1), "name": .text("ক\u{9C7}\u{9BE}")],
+                     dot: Dot(node: "office-a", time: HLCTimestamp(physicalMillis: 1_000)))
+        let report = try hub.apply([
+            RemoteRecord(collection: "services", id: "a", state: forged),
+            RemoteRecord(collection: "services", id: "b", state: nonNFC),
+            RemoteRecord(collection: "gadgets", id: "c", state: nonNFC),
+        ], from: "office-a")
+        #expect(report.rejected.map(\.reason) == ["unknown field colour", "field name holds a value that is not valid text in canonical form", "unknown collection"])
+        #expect(try hub.recordCount() == 0)
+    }
+}

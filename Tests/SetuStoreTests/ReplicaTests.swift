@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import SetuCore
+import SetuStore
+import Testing
+
+@Suite struct ReplicaTests {
+    let dir = TemporaryDirectory()
+
+    @Test func opensInWALModeWithPlainAndSetuTables() throws {
+        let replica = try Replica(path: dir.file("r.sqlite"), node: "office-a")
+        _ = replica
+        let mode = try sqlite3(dir.file("r.sqlite"), "PRAGMA journal_mode;").output
+        #expect(mode.trimmingCharacters(in: .whitespacesAndNewlines) == "wal")
+        let tables = try sqlite3(dir.file("r.sqlite"), "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name;").output
+        for name in ["products", "requests", "services", "setu_records", "setu_meta", "setu_cursors"] {
+            #expect(tables.split(separator: "\n").contains(Substring(name)))
+        }
+    }
+
+    @Test func putShowsResolvedValuesInThePlainTableByteExact() throws {
+        let replica = try Replica(path: dir.file("r.sqlite"), node: "office-a")
+        try replica.put("services", id: "s1", Fixtures.service())
+        let row = try sqlite3(dir.file("r.sqlite"), "SELECT name, fee, officer_phone, serial FROM services WHERE id = 's1';").output
+        #expect(row == "জন্ম নিবন্ধন|বিনামূল্যে|+8801711000000|1\n")
+        let hex = try sqlite3(dir.file("r.sqlite"), "SELECT hex(name) FROM services;").output
+        #expect(hex.trimmingCharacters(in: .newlines) == Data("জন্ম নিবন্ধন".utf8).map { String(format: "%02X", $0) }.joined())
+    }
+
+    @Test func patchDeleteAndCounterAdjust() throws {
+        let replica = try Replica(path: dir.file("r.sqlite"), node: "office-a")
+        try replica.put("products", id: "p1", Fixtures.product(stock: 10))
+        try replica.adjust("products", id: "p1", field: "stock", by: 5)
+        try replica.adjust("products", id: "p1", field: "stock", by: -2)
+        try replica.patch("products", id: "p1", ["price_paisa": .text("৩০০০০০")])
+        let record = try #require(try replica.record("products", id: "p1"))
+        #expect(record.values?["stock"] == .int(13))
+        #expect(record.values?["price_paisa"] == .int(300_000))
+        try replica.delete("products", id: "p1")
+        #expect(try replica.record("products", id: "p1")?.values == nil)
+        #expect(try sqlite3(dir.file("r.sqlite"), "SELECT count(*) FROM products;").output == "0\n")
+        #expect(throws: ReplicaError.self) { try replica.patch("products", id: "p1", ["title": .text("x")]) }
+    }
+
+    @Test func badInputThrowsATypedErrorAndWritesNothing() throws {
+        let replica = try Replica(path: dir.file("r.sqlite"), node: "office-a")
+        try replica.put("services", id: "s1", Fixtures.service())
+        let before = try replica.canonicalDump()
+        let head = try replica.feedHead()
+        var cases: [(String, [String: FieldValue], ValidationError.Code, String?)] = [
+            ("services", ["serial": .text("many")], .wrongType, "serial"),
+            ("services", ["colour": .text("red")], .unknownField, "colour"),
+            ("services", ["documents": .text(String(repeating: "ক", count: 3_000))], .tooLong, "documents"),
+            ("gadgets", ["name": .text("x")], .unknownCollection, nil),
+        ]
+        cases.append(("services", ["officer_email": .text("not-an-address")], .invalidValue, "officer_email"))
+        for (collection, values, code, field) in cases {
+            do {
+                try replica.patch(collection, id: "s1", values)
+                Issue.record("accepted \(values.keys)")
+            } catch let error as ValidationError {
+                #expect(error.code == code)
+                #expect(error.field == field)
+            }
+        }
+        #expect(throws: ValidationError.self) { try replica.put("services", id: "bad id!", Fixtures.service()) }
+        #expect(try replica.canonicalDump() == before)
+        #expect(try replica.feedHead() == head)
+    }
+
+    @Test func refusesAReplicaOfAnotherNode() throws {
+        _ = try Replica(path: dir.file("r.sqlite"), node: "office-a")
+        #expect(throws: ReplicaError.self) { try Replica(path: dir.file("r.sqlite"), node: "office-b") }
+    }
+
+    @Test func refusesAReplicaWrittenByANewerSchema() throws {
+        _ = try Replica(path: dir.file("r.sqlite"), node: "office-a")
+        try sqlite3(dir.file("r.sqlite"), "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future');")
+        do {
+            _ = try Replica(path: dir.file("r.sqlite"), node: "office-a")
+            Issue.record("opened a newer replica")
+        } catch let error as ReplicaError {
+            #expect(error.code == .newerSchema)
+            #expect(error.description.contains("newer Setu"))
+        }
+    }
+
+    @Test func theClockSurvivesARestart() throws {
+        let clock = ManualClock()
+        let first = try Replica(path: dir.file("r.sqlite"), node: "office-a", options: ReplicaOptions(now: clock.source))
+        let a = try first.put("services", id: "s1", Fixtures.service())
+        clock.now -= 86_400_000 // the BIOS clock is reset to yesterday
+        let second = try Replica(path: dir.file("r.sqlite"), node: "office-a", options: ReplicaOptions(now: clock.source))
+        let b = try second.patch("services", id: "s1", ["name": .text("নতুন")])
+        #expect(b.dot.time > a.dot.time)
+    }
+}
