@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import PropertyBased
+import SetuCore
+import SetuStore
+import Testing
+
+/// Five real SQLite replicas play a random program of writes (engine API and
+/// SQL from another connection), exchange states over a network that
+/// reorders and duplicates, then do a full exchange. Afterwards every replica
+/// must dump byte-identical text, list the same conflicts, and have lost no
+/// write.
+@Suite struct ConvergenceTests {
+    /// At least 1,000 in CI; `SETU_PROPERTY_CASES` lowers it for a quick local run.
+    static let cases = ProcessInfo.processInfo.environment["SETU_PROPERTY_CASES"].flatMap(Int.init) ?? 1_000
+
+    /// Shrinking is off: each attempt replays a whole case on five files, and
+    /// the printed seed (`.fixedSeed(…)`) replays a failure exactly anyway.
+    @Test(.shrinking(false)) func replicasConvergeAndLoseNoWrite() async throws {
+        let counter = CaseCounter()
+        await propertyCheck(count: Self.cases, input: Gen.uint64().array(of: 5...50)) { (program: [UInt64]) throws in
+            counter.increment()
+            let world = try World(replicaCount: 5)
+            for word in program { try world.step(word) }
+            try world.exchangeEverything()
+            try world.checkConverged()
+        }
+        #expect(counter.value == Self.cases)
+    }
+}
+
+final class CaseCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
+
+/// One generated scenario.
+final class World {
+    let dir = TemporaryDirectory()
+    let clock = ManualClock()
+    let replicas: [Replica]
+    /// A second SQLite connection per replica file: the "office software".
+    let outside: [DatabaseQueue]
+    var inbox: [(to: Int, records: [RemoteRecord])] = []
+    var receipts: [WriteReceipt] = []
+    static let serviceIDs = ["s0", "s1", "s2"]
+    static let productIDs = ["p0", "p1"]
+
+    init(replicaCount: Int) throws {
+        var replicas: [Replica] = []
+        var outside: [DatabaseQueue] = []
+        for i in 0..<replicaCount {
+            // Clocks disagree by up to a few seconds, some behind the others.
+            let skew = UInt64(i) * 1_500
+            let clock = self.clock
+            let path = dir.file("n\(i).sqlite")
+            replicas.append(try Replica(path: path, node: NodeID(rawValue: "n\(i)")!, options: ReplicaOptions(now: { clock.now - skew })))
+            outside.append(try DatabaseQueue(path: path))
+        }
+        self.replicas = replicas
+        self.outside = outside
+    }
+
+    func step(_ word: UInt64) throws {
+        clock.now += (word >> 56) % 3 // often the same millisecond
+        let r = Int((word >> 3) % UInt64(replicas.count))
+        let replica = replicas[r]
+        let service = World.serviceIDs[Int((word >> 8) % 3)]
+        let product = World.productIDs[Int((word >> 10) % 2)]
+        let value = ["ক", "খ", "গ", "ঘ"][Int((word >> 12) % 4)]
+        let live = { (c: String, id: String) in (try replica.record(c, id: id))?.values != nil }
+        switch word % 10 {
+        case 0:
+            receipts.append(try replica.put("services", id: service, Fixtures.service(serial: Int64((word >> 14) % 5 + 1), name: value)))
+        case 1 where try live("services", service):
+            let field = (word >> 14) % 2 == 0 ? "name" : "fee"
+            receipts.append(try replica.patch("services", id: service, [field: .text(value)]))
+        case 2 where try live("services", service):
+            receipts.append(try replica.delete("services", id: service))
+        case 3:
+            if try live("products", product) {
+                receipts.append(try replica.adjust("products", id: product, field: "stock", by: Int64((word >> 14) % 11) - 5))
+            } else {
+                receipts.append(try replica.put("products", id: product, Fixtures.product(stock: Int64((word >> 14) % 4))))
+            }
+        case 4:
+            try outsideWrite(r, word: word, service: service, product: product, value: value)
+        case 5, 6:
+            let to = (r + 1 + Int((word >> 20) % UInt64(replicas.count - 1))) % replicas.count
+            let after = Int64((word >> 24) % 4)
+            inbox.append((to, try replica.feed(after: after, limit: 100).entries.map(\.record)))
+        default:
+            guard !inbox.isEmpty else { return }
+            let i = Int((word >> 20) % UInt64(inbox.count))
+            let message = inbox[i]
+            if (word >> 30) % 3 != 0 { inbox.remove(at: i) } // otherwise delivered again later
+            let from = NodeID(rawValue: "n\(message.to == 0 ? 1 : 0)")!
+            var rng = SeededRNG(word)
+            try replicas[message.to].apply(message.records.shuffled(using: &rng), from: from)
+        }
+    }
+
+    /// Another SQLite client writes the plain tables, then the engine stamps.
+    private func outsideWrite(_ r: Int, word: UInt64, service: String, product: String, value: String) throws {
+        try outside[r].write { db in
+            switch (word >> 16) % 4 {
+            case 0: try db.execute(sql: "UPDATE services SET fee = ? WHERE id = ?", arguments: [value + "০", service])
+            case 1: try db.execute(sql: "UPDATE products SET stock = stock + ? WHERE id = ?", arguments: [Int((word >> 18) % 7) - 3, product])
+            case 2: try db.execute(sql: "DELETE FROM services WHERE id = ?", arguments: [service])
+            default:
+                try db.execute(sql: """
+                    INSERT INTO services (id, office, section, serial, name) VALUES (?, 'upazila:rupsha', 'internal', 3, ?)
+                    ON CONFLICT(id) DO UPDATE SET name = excluded.name
+                    """, arguments: [service, value])
+            }
+        }
+        receipts += try replicas[r].stampOutsideWrites()
+    }
+
+    func exchangeEverything() throws {
+        for replica in replicas { receipts += try replica.stampOutsideWrites() }
+        let everything = try replicas.map { try $0.feed(after: 0, limit: 10_000).entries.map(\.record) }
+        for (i, replica) in replicas.enumerated() {
+            for (j, records) in everything.enumerated() where i != j {
+                try replica.apply(records, from: NodeID(rawValue: "n\(j)")!)
+            }
+        }
+    }
+
+    func checkConverged() throws {
+        let dumps = try replicas.map { try $0.canonicalDump() }
+        #expect(Set(dumps).count == 1, "replicas differ")
+        let conflicts = try replicas.map { try $0.conflicts() }
+        #expect(conflicts.allSatisfy { $0 == conflicts[0] }, "conflict lists differ")
+        for replica in replicas { #expect(try replica.stampOutsideWrites().isEmpty) }
+        try checkNothingLost(in: replicas[0])
+    }
+
+    /// Every write is a current sibling, or superseded by a write that had seen it;
+    /// every counter equals the sum of all adjustments ever made.
+    private func checkNothingLost(in replica: Replica) throws {
+        let seen = Dictionary(receipts.map { ($0.dot, $0.vectorAfter) }, uniquingKeysWith: { a, _ in a })
+        for receipt in receipts {
+            let state = try #require(try replica.record(receipt.collection, id: receipt.id)).state
+            for field in Array(receipt.fields.keys) + [RecordState.deletedField] {
+                let siblings = state.siblings(of: field)
+                let kept = siblings.contains { $0.dot == receipt.dot }
+                let superseded = siblings.contains { seen[$0.dot]?.contains(receipt.dot) == true }
+                #expect(kept || superseded, "lost \(receipt.collection)/\(receipt.id).\(field) written at \(receipt.dot)")
+            }
+        }
+        for id in World.productIDs {
+            let expected = receipts.filter { $0.collection == "products" && $0.id == id }.reduce(Int64(0)) { $0 + ($1.counterDeltas["stock"] ?? 0) }
+            let actual = try replica.record("products", id: id)?.state.counters["stock"]?.value ?? 0
+            #expect(actual == expected, "stock of \(id)")
+        }
+    }
+}
+
+/// SplitMix64, so a case's shuffles replay from its program.
+struct SeededRNG: RandomNumberGenerator {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
