@@ -68,7 +68,7 @@ extension CollectionSpec {
         switch spec.type {
         case .text(let maxBytes):
             guard case .text(let raw) = value else { throw wrongType }
-            let nfc = raw.precomposedStringWithCanonicalMapping
+            let nfc = NFC.normalise(raw)
             guard nfc.utf8.count <= maxBytes else {
                 throw fail(.tooLong, "\(nfc.utf8.count) bytes of UTF-8, the limit is \(maxBytes)")
             }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Normalisers for the typed text formats: each returns the canonical stored
 /// form, or nil when the input is not of that format.
 enum FieldFormats {
@@ -36,28 +34,8 @@ enum FieldFormats {
     }
 
     /// RFC 3339 in, UTC out: `2026-11-23T14:00:00+06:00` → `2026-11-23T08:00:00Z`.
-    /// Milliseconds are kept when present and not zero.
     static func timestamp(_ raw: String) -> String? {
-        let text = raw.trimmingASCIIWhitespace()
-        guard let date = parseRFC3339(text) else { return nil }
-        return formatRFC3339(date)
-    }
-
-    static func parseRFC3339(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        if let d = plain.date(from: text) { return d }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
-
-    static func formatRFC3339(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = millis % 1000 == 0 ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        RFC3339.parse(raw.trimmingASCIIWhitespace()).map { RFC3339.format(millis: $0) }
     }
 
     /// An office code such as `upazila:rupsha` or `district:khulna`.

@@ -5,57 +5,27 @@ extension Replica {
     /// an absent counter keeps its value (a put never resets stock by omission).
     @discardableResult
     public func put(_ collection: String, id: String, _ values: [String: FieldValue]) throws -> WriteReceipt {
-        let spec = try Replica.collection(collection)
-        try spec.checkID(id)
-        let validated = try spec.validate(values, mode: .whole)
-        return try write { tx in
-            let state = try tx.loadState(spec.name, id)
-            return try tx.localWrite(spec, id, values: validated.values,
-                                     counterDeltas: Replica.deltas(to: validated.counters, from: state), onto: state)
-        }
+        try batch { try $0.put(collection, id: id, values) }
     }
 
     /// Changes some fields of an existing record. Writing a field supersedes
     /// all its siblings, so patching a conflicted field resolves the conflict.
     @discardableResult
     public func patch(_ collection: String, id: String, _ values: [String: FieldValue]) throws -> WriteReceipt {
-        let spec = try Replica.collection(collection)
-        try spec.checkID(id)
-        let validated = try spec.validate(values, mode: .patch)
-        return try write { tx in
-            let state = try Replica.live(tx, spec, id)
-            return try tx.localWrite(spec, id, values: validated.values,
-                                     counterDeltas: Replica.deltas(to: validated.counters, from: state), onto: state)
-        }
+        try batch { try $0.patch(collection, id: id, values) }
     }
 
     /// Deletes a record (a tombstone that replicates like any write).
     @discardableResult
     public func delete(_ collection: String, id: String) throws -> WriteReceipt {
-        let spec = try Replica.collection(collection)
-        try spec.checkID(id)
-        return try write { tx in
-            let state = try Replica.live(tx, spec, id)
-            return try tx.localWrite(spec, id, values: [:], deleting: true, onto: state)
-        }
+        try batch { try $0.delete(collection, id: id) }
     }
 
     /// Moves a counter field by `delta` (`stock adjust P +5`): merged as a
     /// PN-counter, so concurrent adjustments at several offices all count.
     @discardableResult
     public func adjust(_ collection: String, id: String, field: String, by delta: Int64) throws -> WriteReceipt {
-        let spec = try Replica.collection(collection)
-        try spec.checkID(id)
-        guard let fieldSpec = spec.field(field) else {
-            throw ValidationError(.unknownField, collection: spec.name, field: field, "no such field")
-        }
-        guard fieldSpec.isCounter else {
-            throw ReplicaError(.notACounter, "\(spec.name).\(field) is not a counter; use patch to set it")
-        }
-        return try write { tx in
-            let state = try Replica.live(tx, spec, id)
-            return try tx.localWrite(spec, id, values: [:], counterDeltas: [field: delta], onto: state)
-        }
+        try batch { try $0.adjust(collection, id: id, field: field, by: delta) }
     }
 
     /// Settles a delete-versus-update conflict: keep the record (a write that
@@ -65,10 +35,61 @@ extension Replica {
         keep ? try patch(collection, id: id, [:]) : try delete(collection, id: id)
     }
 
-    static func live(_ tx: WriteTransaction, _ spec: CollectionSpec, _ id: String) throws -> RecordState {
-        guard let state = try tx.loadState(spec.name, id), !state.isDeleted else {
-            throw ReplicaError.notFound(spec.name, id)
+    /// Several local writes in one transaction: all commit or none do.
+    /// Bulk imports use this; a thrown error rolls every write back.
+    public func batch<T>(_ body: (inout ReplicaBatch) throws -> T) throws -> T {
+        try write { tx in
+            var batch = ReplicaBatch(tx: tx)
+            defer { tx = batch.tx }
+            return try body(&batch)
         }
+    }
+}
+
+/// Local writes inside one transaction (see `Replica.batch`).
+public struct ReplicaBatch {
+    var tx: WriteTransaction
+
+    @discardableResult
+    public mutating func put(_ collection: String, id: String, _ values: [String: FieldValue]) throws -> WriteReceipt {
+        let spec = try Replica.collection(collection)
+        try spec.checkID(id)
+        let validated = try spec.validate(values, mode: .whole)
+        let state = try tx.loadState(spec.name, id)
+        return try tx.localWrite(spec, id, values: validated.values, counterDeltas: Self.deltas(to: validated.counters, from: state), onto: state)
+    }
+
+    @discardableResult
+    public mutating func patch(_ collection: String, id: String, _ values: [String: FieldValue]) throws -> WriteReceipt {
+        let spec = try Replica.collection(collection)
+        try spec.checkID(id)
+        let validated = try spec.validate(values, mode: .patch)
+        let state = try live(spec, id)
+        return try tx.localWrite(spec, id, values: validated.values, counterDeltas: Self.deltas(to: validated.counters, from: state), onto: state)
+    }
+
+    @discardableResult
+    public mutating func delete(_ collection: String, id: String) throws -> WriteReceipt {
+        let spec = try Replica.collection(collection)
+        try spec.checkID(id)
+        return try tx.localWrite(spec, id, values: [:], deleting: true, onto: try live(spec, id))
+    }
+
+    @discardableResult
+    public mutating func adjust(_ collection: String, id: String, field: String, by delta: Int64) throws -> WriteReceipt {
+        let spec = try Replica.collection(collection)
+        try spec.checkID(id)
+        guard let fieldSpec = spec.field(field) else {
+            throw ValidationError(.unknownField, collection: spec.name, field: field, "no such field")
+        }
+        guard fieldSpec.isCounter else {
+            throw ReplicaError(.notACounter, "\(spec.name).\(field) is not a counter; use patch to set it")
+        }
+        return try tx.localWrite(spec, id, values: [:], counterDeltas: [field: delta], onto: try live(spec, id))
+    }
+
+    private func live(_ spec: CollectionSpec, _ id: String) throws -> RecordState {
+        guard let state = try tx.loadState(spec.name, id), !state.isDeleted else { throw ReplicaError.notFound(spec.name, id) }
         return state
     }
 

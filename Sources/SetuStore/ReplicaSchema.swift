@@ -11,23 +11,25 @@ enum ReplicaSchema {
             try db.execute(sql: "CREATE TABLE setu_meta (key TEXT PRIMARY KEY NOT NULL, value ANY) STRICT")
             // One row per record: the replicated state (StateCodec bytes), the
             // office that owns it (indexed, so a scoped feed is an index range)
-            // and the feed position `seq` of its last change on this replica.
+            // and `seq`, the feed position of its last change on this replica.
+            // `seq` is the rowid: the feed is the table's own order, and a
+            // rowid table keeps ~500-byte states inline (WITHOUT ROWID would
+            // spill each into an overflow page, 4 KiB per record).
             // `known_to` names a peer that already holds exactly this state
             // (it came from there), so it is not pushed back. `conflicts`
             // counts open conflicts, indexed so the conflict list is no scan.
             try db.execute(sql: """
                 CREATE TABLE setu_records (
+                  seq INTEGER PRIMARY KEY,
                   collection TEXT NOT NULL,
                   id TEXT NOT NULL,
                   office TEXT NOT NULL,
                   state BLOB NOT NULL,
-                  seq INTEGER NOT NULL,
                   known_to TEXT,
                   conflicts INTEGER NOT NULL DEFAULT 0,
-                  PRIMARY KEY (collection, id)
-                ) WITHOUT ROWID, STRICT
+                  UNIQUE (collection, id)
+                ) STRICT
                 """)
-            try db.execute(sql: "CREATE UNIQUE INDEX setu_records_seq ON setu_records (seq)")
             try db.execute(sql: "CREATE INDEX setu_records_office ON setu_records (office, seq)")
             try db.execute(sql: "CREATE INDEX setu_records_conflicts ON setu_records (collection, id) WHERE conflicts > 0")
             // Rows other SQLite clients changed, waiting to be stamped.

@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import SetuCore
+import SetuStore
+
+/// Issue 2's figures: local writes/s, remote apply/s against a raw SQLite
+/// insert of the same rows, bytes per 100k records.
+struct StoreBenchmark {
+    let records: Int
+    let batchSize = 1_000
+
+    func run() throws {
+        let dir = MachineInfo.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let replica = try Replica(path: "\(dir)/office.sqlite", node: "bench-office")
+
+        let writeSeconds = try measure {
+            for start in stride(from: 0, to: records, by: batchSize) {
+                try replica.batch { batch in
+                    for i in start..<min(start + batchSize, records) {
+                        try batch.put("services", id: "local-\(i)", Self.service(i))
+                    }
+                }
+            }
+        }
+        print("local writes (put, \(batchSize) per transaction): \(rate(records, writeSeconds))")
+
+        // Pages are built outside the timed part, one at a time, as a sync
+        // loop decodes them, so peak RSS reflects the replica, not the input.
+        var applySeconds = 0.0
+        for start in stride(from: 0, to: records, by: batchSize) {
+            let page = Self.remoteStates(start..<min(start + batchSize, records))
+            applySeconds += try measure { try replica.apply(page, from: "hub") }
+        }
+        print("apply remote states (new records, into a replica holding \(records)): \(rate(records, applySeconds))")
+
+        var updateSeconds = 0.0
+        for start in stride(from: 0, to: records, by: batchSize) {
+            let page = Self.remoteUpdates(start..<min(start + batchSize, records))
+            updateSeconds += try measure { try replica.apply(page, from: "hub") }
+        }
+        print("apply remote states (concurrent updates of existing records): \(rate(records, updateSeconds))")
+
+        let rawSeconds = try Self.rawInsert(count: records, into: "\(dir)/raw.sqlite", batchSize: batchSize)
+        print("raw SQLite insert of the same rows into a plain table: \(rate(records, rawSeconds))")
+        print(String(format: "apply / raw: %.2fx (goal ≥ 0.30x)", rawSeconds / applySeconds))
+
+        try replica.checkpoint()
+        let total = try replica.recordCount()
+        let bytes = try FileManager.default.attributesOfItem(atPath: "\(dir)/office.sqlite")[.size] as! Int
+        print(String(format: "replica size: %.1f MB for %d records = %.1f MB per 100k records (%d bytes/record)",
+                     Double(bytes) / 1e6, total, Double(bytes) / 1e6 * 100_000 / Double(total), bytes / total))
+    }
+
+    static func service(_ i: Int) -> [String: FieldValue] {
+        [
+            "office": .text("upazila:rupsha"), "section": .text(["citizen", "institutional", "internal"][i % 3]),
+            "serial": .int(Int64(i % 9_999 + 1)), "name": .text("ডিজিটাল সেবা নম্বর \(i)"),
+            "delivery_method": .text("সরাসরি/ই-মেইল"), "documents": .text("আবেদন পত্র ও জাতীয় পরিচয়পত্রের কপি"),
+            "fee": .text("বিনামূল্যে"), "time_limit": .text("০৭ কর্মদিবস"),
+            "officer_title": .text("উপজেলা আইসিটি অফিসার"), "officer_phone": .text("+8801711000000"),
+            "officer_email": .text("rupsha@ictd.gov.bd"),
+        ]
+    }
+
+    /// States as the hub would send them: written by other offices.
+    static func remoteStates(_ range: Range<Int>) -> [RemoteRecord] {
+        range.map { i in
+            var state = RecordState()
+            let values = try! Collections.services.validate(service(i), mode: .whole).values
+            state.write(values, dot: Dot(node: NodeID(rawValue: "office-\(i % 50)")!, time: HLCTimestamp(physicalMillis: 1_700_000_000_000 + UInt64(i))))
+            return RemoteRecord(collection: "services", id: "remote-\(i)", state: state)
+        }
+    }
+
+    /// Updates to the locally written records, concurrent with the local writes.
+    static func remoteUpdates(_ range: Range<Int>) -> [RemoteRecord] {
+        range.map { i in
+            var state = RecordState()
+            let values = try! Collections.services.validate(service(i + 1), mode: .whole).values
+            state.write(values, dot: Dot(node: "office-x", time: HLCTimestamp(physicalMillis: 1_700_000_000_000 + UInt64(i))))
+            return RemoteRecord(collection: "services", id: "local-\(i)", state: state)
+        }
+    }
+
+    /// The baseline: the resolved rows inserted into a plain STRICT table of
+    /// the same columns with one cached statement, same batch size.
+    static func rawInsert(count: Int, into path: String, batchSize: Int) throws -> Double {
+        let spec = Collections.services
+        let rows: [StatementArguments] = remoteStates(0..<count).map { record in
+            let row = record.state.resolved(in: spec)!
+            var values: [DatabaseValueConvertible?] = [record.id]
+            for field in spec.fields {
+                switch row[field.name]! {
+                case .null: values.append(nil)
+                case .bool(let b): values.append(b)
+                case .int(let i): values.append(i)
+                case .text(let t): values.append(t)
+                }
+            }
+            return StatementArguments(values)
+        }
+        let pool = try DatabasePool(path: path)
+        let columns = ["id"] + spec.fields.map(\.name)
+        try pool.write { db in
+            try db.execute(sql: "CREATE TABLE services (\(columns.map { "\($0) ANY" }.joined(separator: ", ")), PRIMARY KEY (id)) STRICT")
+        }
+        let sql = "INSERT INTO services VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        return try measure {
+            for start in stride(from: 0, to: rows.count, by: batchSize) {
+                try pool.write { db in
+                    let stmt = try db.cachedStatement(sql: sql)
+                    for args in rows[start..<min(start + batchSize, rows.count)] { try stmt.execute(arguments: args) }
+                }
+            }
+        }
+    }
+}
