@@ -9,7 +9,7 @@ let wanted = suites.isEmpty ? ["store"] : Array(suites)
 print("setu-bench on \(MachineInfo.describe())")
 for suite in wanted {
     switch suite {
-    case "store": try StoreBenchmark(records: 100_000).run()
+    case "store": try StoreBenchmark(records: ProcessInfo.processInfo.environment["SETU_BENCH_RECORDS"].flatMap(Int.init) ?? 100_000).run()
     default:
         print("unknown suite \(suite); the suites are: store")
         exit(2)

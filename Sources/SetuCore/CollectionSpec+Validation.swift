@@ -62,7 +62,7 @@ extension CollectionSpec {
             if spec.isCounter { throw fail(.wrongType, "a counter cannot be null; send 0 or an adjustment") }
             return .null
         }
-        if case .text(let raw) = value, raw.unicodeScalars.contains(where: { $0.value == 0 }) {
+        if case .text(let raw) = value, raw.utf8.contains(0) {
             throw fail(.invalidValue, "text contains a NUL character")
         }
         switch spec.type {

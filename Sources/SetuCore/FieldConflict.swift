@@ -31,15 +31,20 @@ extension RecordState {
         var found: [FieldConflict] = []
         for field in spec.valueFields {
             let siblings = siblings(of: field.name)
-            guard Set(siblings.map(\.value)).count > 1 else { continue }
+            guard siblings.count > 1, RecordState.distinctValues(siblings) else { continue }
             found.append(FieldConflict(collection: spec.name, id: id, field: field.name, siblings: siblings,
                                        shown: resolvedValue(of: field), needsReview: field.needsReview))
         }
         let tomb = siblings(of: RecordState.deletedField)
-        if Set(tomb.map(\.value)).count > 1 {
+        if tomb.count > 1, RecordState.distinctValues(tomb) {
             found.append(FieldConflict(collection: spec.name, id: id, field: RecordState.deletedField, siblings: tomb,
                                        shown: .bool(false), needsReview: true))
         }
         return found
+    }
+
+    /// Whether the siblings hold more than one value, compared byte for byte.
+    static func distinctValues(_ siblings: [Sibling]) -> Bool {
+        siblings.dropFirst().contains { !$0.value.isIdentical(to: siblings[0].value) }
     }
 }

@@ -6,8 +6,39 @@ import SetuCore
 /// The plain tables are what office software reads and writes with any SQLite
 /// client. They are STRICT, so a wrong type is refused by SQLite itself, with
 /// CHECK constraints for choices and booleans.
-struct PlainTable {
+struct PlainTable: Sendable {
     let spec: CollectionSpec
+    /// Built once: these strings are the keys of GRDB's statement cache and
+    /// would otherwise be rebuilt for every row written.
+    let upsertSQL: String
+    let deleteSQL: String
+    let selectRawSQL: String
+
+    private init(_ spec: CollectionSpec) {
+        self.spec = spec
+        upsertSQL = ""
+        deleteSQL = ""
+        selectRawSQL = ""
+    }
+
+    init(spec: CollectionSpec) {
+        if let known = PlainTable.all[spec.name], known.spec == spec {
+            self = known
+        } else {
+            self = PlainTable(building: spec)
+        }
+    }
+
+    private init(building spec: CollectionSpec) {
+        let bare = PlainTable(spec)
+        self.spec = spec
+        upsertSQL = bare.makeUpsertSQL
+        deleteSQL = bare.makeDeleteSQL
+        selectRawSQL = bare.makeSelectRawSQL
+    }
+
+    private static let all: [String: PlainTable] = Dictionary(
+        uniqueKeysWithValues: Collections.all.map { ($0.name, PlainTable(building: $0)) })
 
     var name: String { spec.name }
 
@@ -54,18 +85,18 @@ struct PlainTable {
     }
 
     /// Writes a resolved row (the engine's projection of a state).
-    var upsertSQL: String {
+    private var makeUpsertSQL: String {
         let quoted = columns.map { "\"\($0)\"" }
         let updates = columns.dropFirst().map { "\"\($0)\" = excluded.\"\($0)\"" }
         return "INSERT INTO \"\(name)\" (\(quoted.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", "))) "
             + "ON CONFLICT(\"id\") DO UPDATE SET \(updates.joined(separator: ", "))"
     }
 
-    var deleteSQL: String { "DELETE FROM \"\(name)\" WHERE \"id\" = ?" }
+    private var makeDeleteSQL: String { "DELETE FROM \"\(name)\" WHERE \"id\" = ?" }
 
     /// Selects a row with text columns as BLOBs, so invalid UTF-8 written by
     /// another client is seen as bytes and refused, not silently repaired.
-    var selectRawSQL: String {
+    private var makeSelectRawSQL: String {
         let cols = columns.map { col -> String in
             let type = col == "id" ? "TEXT" : spec.field(col)!.type.sqliteType
             return type == "TEXT" ? "CAST(\"\(col)\" AS BLOB)" : "\"\(col)\""
