@@ -41,6 +41,8 @@ struct StoreBenchmark {
         }
         print("apply remote states (concurrent updates of existing records): \(rate(records, updateSeconds))")
 
+        print("peak RSS after the replica phases: \(MachineInfo.peakRSSMegabytes()) MB")
+
         let rawSeconds = try Self.rawInsert(count: records, into: "\(dir)/raw.sqlite", batchSize: batchSize)
         print("raw SQLite insert of the same rows into a plain table: \(rate(records, rawSeconds))")
         print(String(format: "apply / raw: %.2fx (goal ≥ 0.30x)", rawSeconds / applySeconds))

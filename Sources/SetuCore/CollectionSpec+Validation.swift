@@ -57,17 +57,19 @@ extension CollectionSpec {
         func fail(_ code: ValidationError.Code, _ detail: String) -> ValidationError {
             ValidationError(code, collection: name, field: spec.name, detail)
         }
-        let wrongType = fail(.wrongType, "expected \(spec.type.expectation), got \(value.kindName)")
+        // A function, not a value: building the message costs more than
+        // checking a valid value, and valid values are the common case.
+        func wrongType() -> ValidationError { fail(.wrongType, "expected \(spec.type.expectation), got \(value.kindName)") }
         if value == .null {
             if spec.isCounter { throw fail(.wrongType, "a counter cannot be null; send 0 or an adjustment") }
             return .null
         }
-        if case .text(let raw) = value, raw.utf8.contains(0) {
+        if case .text(let raw) = value, raw.utf8.withContiguousStorageIfAvailable({ $0.contains(0) }) ?? raw.utf8.contains(0) {
             throw fail(.invalidValue, "text contains a NUL character")
         }
         switch spec.type {
         case .text(let maxBytes):
-            guard case .text(let raw) = value else { throw wrongType }
+            guard case .text(let raw) = value else { throw wrongType() }
             let nfc = NFC.normalise(raw)
             guard nfc.utf8.count <= maxBytes else {
                 throw fail(.tooLong, "\(nfc.utf8.count) bytes of UTF-8, the limit is \(maxBytes)")
@@ -81,9 +83,9 @@ extension CollectionSpec {
             switch value {
             case .int(let n): number = n
             case .text(let t):
-                guard let n = BengaliDigits.parseInteger(t) else { throw wrongType }
+                guard let n = BengaliDigits.parseInteger(t) else { throw wrongType() }
                 number = n
-            default: throw wrongType
+            default: throw wrongType()
             }
             if case .integer(let range) = spec.type, !range.contains(number) {
                 throw fail(.invalidValue, "\(number) is outside \(range.lowerBound)…\(range.upperBound)")
@@ -94,24 +96,24 @@ extension CollectionSpec {
             case .bool: return value
             case .int(0): return .bool(false)
             case .int(1): return .bool(true)
-            default: throw wrongType
+            default: throw wrongType()
             }
         case .timestamp:
-            guard case .text(let raw) = value else { throw wrongType }
+            guard case .text(let raw) = value else { throw wrongType() }
             guard let utc = FieldFormats.timestamp(raw) else {
                 throw fail(.invalidValue, "expected \(spec.type.expectation)")
             }
             return .text(utc)
         case .choice(let words):
-            guard case .text(let raw) = value else { throw wrongType }
+            guard case .text(let raw) = value else { throw wrongType() }
             guard words.contains(raw) else { throw fail(.invalidValue, "expected \(spec.type.expectation)") }
             return value
         case .phone:
-            guard case .text(let raw) = value else { throw wrongType }
+            guard case .text(let raw) = value else { throw wrongType() }
             guard let e164 = FieldFormats.phone(raw) else { throw fail(.invalidValue, "expected \(spec.type.expectation)") }
             return .text(e164)
         case .email:
-            guard case .text(let raw) = value else { throw wrongType }
+            guard case .text(let raw) = value else { throw wrongType() }
             guard let email = FieldFormats.email(raw), email.utf8.count <= 254 else {
                 throw fail(.invalidValue, "expected \(spec.type.expectation)")
             }

@@ -18,6 +18,8 @@ public enum NFC {
     /// in Bengali (apart from the composing or excluded signs), or in General
     /// Punctuation (ZWJ, ZWNJ, dashes), with combining classes in order.
     static func isQuicklyNFC(_ text: String) -> Bool {
+        let ascii = text.utf8.withContiguousStorageIfAvailable { bytes in !bytes.contains { $0 >= 0x80 } }
+        if ascii == true { return true }
         var previous: UInt32 = 0
         var previousClass: UInt8 = 0
         for scalar in text.unicodeScalars {

@@ -37,6 +37,14 @@ public struct PNCounter: Hashable, Sendable {
         })
     }
 
+    /// Whether every node's totals here are at least those in `other`.
+    public func dominates(_ other: PNCounter) -> Bool {
+        other.totals.allSatisfy { node, t in
+            let mine = totals[node] ?? Totals()
+            return mine.increments >= t.increments && mine.decrements >= t.decrements
+        }
+    }
+
     public var sortedTotals: [(node: NodeID, totals: Totals)] {
         totals.sorted { $0.key < $1.key }.map { (node: $0.key, totals: $0.value) }
     }

@@ -7,27 +7,60 @@ extension RecordState {
     /// side is `self`: merge is commutative, associative and idempotent, which
     /// the property tests check.
     public func merged(with other: RecordState) -> RecordState {
-        var result = RecordState(vector: vector.merged(with: other.vector))
-        for name in Set(fields.keys).union(other.fields.keys) {
-            let kept = RecordState.survivors(siblings(of: name), against: other.siblings(of: name), seenBy: other.vector)
-                + RecordState.survivors(other.siblings(of: name), against: siblings(of: name), seenBy: vector)
-            let unique = Dictionary(kept.map { ($0.dot, $0) }, uniquingKeysWith: { a, _ in a }).values
-            if !unique.isEmpty { result.fields[name] = unique.sorted { $0.dot < $1.dot } }
+        // A side that has seen everything the other has is the merge: its
+        // siblings already account for every dot the other side holds.
+        if subsumes(other) { return self }
+        if other.subsumes(self) { return other }
+        var merged: [Field] = []
+        merged.reserveCapacity(max(fields.count, other.fields.count))
+        var i = fields.startIndex, j = other.fields.startIndex
+        while i < fields.endIndex || j < other.fields.endIndex {
+            let mine = i < fields.endIndex ? fields[i] : nil
+            let theirs = j < other.fields.endIndex ? other.fields[j] : nil
+            let name: String
+            var a: [Sibling] = [], b: [Sibling] = []
+            if let mine, let theirs, mine.name == theirs.name {
+                name = mine.name; a = mine.siblings; b = theirs.siblings; i += 1; j += 1
+            } else if let mine, theirs == nil || RecordState.precedes(mine.name, theirs!.name) {
+                name = mine.name; a = mine.siblings; i += 1
+            } else {
+                name = theirs!.name; b = theirs!.siblings; j += 1
+            }
+            let kept = RecordState.mergeSiblings(a, seenBy: vector, b, seenBy: other.vector)
+            if !kept.isEmpty { merged.append(Field(name: name, siblings: kept)) }
         }
-        for name in Set(counters.keys).union(other.counters.keys) {
-            result.counters[name] = (counters[name] ?? PNCounter()).merged(with: other.counters[name] ?? PNCounter())
+        var counters = self.counters
+        for (name, counter) in other.counters {
+            counters[name] = (counters[name] ?? PNCounter()).merged(with: counter)
         }
-        return result
+        return RecordState(vector: vector.merged(with: other.vector), sortedFields: merged, counters: counters)
     }
 
-    private static func survivors(_ mine: [Sibling], against theirs: [Sibling], seenBy theirVector: VersionVector) -> [Sibling] {
-        mine.filter { sibling in
-            !theirVector.contains(sibling.dot) || theirs.contains { $0.dot == sibling.dot }
+    /// The survivors of two sorted sibling lists, sorted by dot, no duplicates.
+    private static func mergeSiblings(_ a: [Sibling], seenBy va: VersionVector, _ b: [Sibling], seenBy vb: VersionVector) -> [Sibling] {
+        var out: [Sibling] = []
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if i < a.count, j < b.count, a[i].dot == b[j].dot {
+                out.append(a[i]); i += 1; j += 1
+            } else if i < a.count, j == b.count || a[i].dot < b[j].dot {
+                if !vb.contains(a[i].dot) { out.append(a[i]) }
+                i += 1
+            } else {
+                if !va.contains(b[j].dot) { out.append(b[j]) }
+                j += 1
+            }
         }
+        return out
     }
 
-    /// Whether `other` carries nothing this state has not already seen.
+    private static func dominates(_ a: [String: PNCounter], _ b: [String: PNCounter]) -> Bool {
+        b.allSatisfy { name, counter in (a[name] ?? PNCounter()).dominates(counter) }
+    }
+
+    /// Whether `other` carries nothing this state has not already seen:
+    /// for states replicas can reach, exactly when merging it changes nothing.
     public func subsumes(_ other: RecordState) -> Bool {
-        merged(with: other) == self
+        vector.dominates(other.vector) && RecordState.dominates(counters, other.counters)
     }
 }

@@ -10,12 +10,12 @@ extension RecordState {
         _ values: [String: FieldValue], counterDeltas: [String: Int64] = [:], deleting: Bool = false, dot: Dot
     ) {
         for (name, value) in values {
-            fields[name] = [Sibling(dot: dot, value: value)]
+            setSiblings([Sibling(dot: dot, value: value)], of: name)
         }
         for (name, delta) in counterDeltas where delta != 0 {
             counters[name, default: PNCounter()].adjust(by: delta, at: dot.node)
         }
-        fields[RecordState.deletedField] = [Sibling(dot: dot, value: .bool(deleting))]
+        setSiblings([Sibling(dot: dot, value: .bool(deleting))], of: RecordState.deletedField)
         vector.advance(to: dot)
     }
 

@@ -5,32 +5,68 @@
 /// Deletion is the hidden field `_deleted`: a delete writes `true`, every other
 /// write writes `false` under its own dot. A delete concurrent with an update
 /// therefore leaves two siblings there: an open conflict, not a silent loss.
+///
+/// Fields are kept as an array sorted by name (byte order) rather than a
+/// dictionary: records have a dozen fields, and merge, encoding and
+/// resolution then walk them in order without hashing a single name.
 public struct RecordState: Hashable, Sendable {
     /// The tombstone field. Schema field names never start with `_`.
     public static let deletedField = "_deleted"
 
+    public struct Field: Hashable, Sendable {
+        public let name: String
+        /// Sorted by dot.
+        public var siblings: [Sibling]
+    }
+
     public var vector: VersionVector
-    /// Field name → siblings, kept sorted by dot.
-    public var fields: [String: [Sibling]]
+    /// Sorted by name, no duplicates, no empty sibling lists.
+    public private(set) var fields: [Field]
     public var counters: [String: PNCounter]
 
-    public init(vector: VersionVector = VersionVector(), fields: [String: [Sibling]] = [:], counters: [String: PNCounter] = [:]) {
+    public init(vector: VersionVector = VersionVector(), counters: [String: PNCounter] = [:]) {
         self.vector = vector
-        self.fields = fields
+        self.fields = []
+        self.counters = counters
+    }
+
+    /// Builds a state from fields in any order (the decoder and tests).
+    public init(vector: VersionVector, fields: [String: [Sibling]], counters: [String: PNCounter] = [:]) {
+        self.vector = vector
+        self.counters = counters
+        self.fields = fields.filter { !$0.value.isEmpty }
+            .map { Field(name: $0.key, siblings: $0.value.sorted { $0.dot < $1.dot }) }
+            .sorted { RecordState.precedes($0.name, $1.name) }
+    }
+
+    init(vector: VersionVector, sortedFields: [Field], counters: [String: PNCounter]) {
+        self.vector = vector
+        self.fields = sortedFields
         self.counters = counters
     }
 
     public static let empty = RecordState()
 
-    public func siblings(of field: String) -> [Sibling] { fields[field] ?? [] }
+    public func siblings(of field: String) -> [Sibling] {
+        for entry in fields where entry.name == field { return entry.siblings }
+        return []
+    }
+
+    /// Replaces a field's siblings, keeping `fields` sorted.
+    mutating func setSiblings(_ siblings: [Sibling], of name: String) {
+        if let i = fields.firstIndex(where: { $0.name == name }) {
+            fields[i].siblings = siblings
+        } else {
+            let at = fields.firstIndex { RecordState.precedes(name, $0.name) } ?? fields.endIndex
+            fields.insert(Field(name: name, siblings: siblings), at: at)
+        }
+    }
 
     /// Whether no write has ever touched this state.
     public var isEmpty: Bool { vector.entries.isEmpty }
 
-    /// Every dot that still holds a sibling somewhere in the record.
-    public var liveDots: Set<Dot> {
-        var dots = Set<Dot>()
-        for siblings in fields.values { for s in siblings { dots.insert(s.dot) } }
-        return dots
+    /// Byte order of names: the same on every platform and locale.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 }

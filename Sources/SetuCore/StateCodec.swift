@@ -17,7 +17,7 @@ public enum StateCodec {
 
     public static func encode(_ state: RecordState) -> [UInt8] {
         var nodes = Set(state.vector.entries.keys)
-        for siblings in state.fields.values { for s in siblings { nodes.insert(s.dot.node) } }
+        for field in state.fields { for s in field.siblings { nodes.insert(s.dot.node) } }
         for counter in state.counters.values { nodes.formUnion(counter.totals.keys) }
         let table = nodes.sorted()
         let index = Dictionary(uniqueKeysWithValues: table.enumerated().map { ($1, UInt64($0)) })
@@ -32,13 +32,11 @@ public enum StateCodec {
             out.appendVarint(index[entry.node]!)
             out.appendVarint(entry.time.rawValue)
         }
-        let fieldNames = state.fields.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        out.appendVarint(UInt64(fieldNames.count))
-        for name in fieldNames {
-            out.appendString(name)
-            let siblings = state.fields[name]!.sorted { $0.dot < $1.dot }
-            out.appendVarint(UInt64(siblings.count))
-            for s in siblings {
+        out.appendVarint(UInt64(state.fields.count))
+        for field in state.fields {
+            out.appendString(field.name)
+            out.appendVarint(UInt64(field.siblings.count))
+            for s in field.siblings {
                 out.appendVarint(index[s.dot.node]!)
                 out.appendVarint(s.dot.time.rawValue)
                 out.appendValue(s.value)
@@ -77,15 +75,20 @@ public enum StateCodec {
         for _ in 0..<(try reader.count()) {
             vector[try node(try reader.varint())] = HLCTimestamp(rawValue: try reader.varint())
         }
-        var fields: [String: [Sibling]] = [:]
+        var fields: [RecordState.Field] = []
         for _ in 0..<(try reader.count()) {
             let name = try reader.string()
+            guard fields.last.map({ RecordState.precedes($0.name, name) }) ?? true else {
+                throw StateCodecError("fields out of order")
+            }
             var siblings: [Sibling] = []
             for _ in 0..<(try reader.count()) {
                 let dot = Dot(node: try node(try reader.varint()), time: HLCTimestamp(rawValue: try reader.varint()))
+                guard siblings.last.map({ $0.dot < dot }) ?? true else { throw StateCodecError("siblings out of order") }
                 siblings.append(Sibling(dot: dot, value: try reader.value()))
             }
-            fields[name] = siblings
+            guard !siblings.isEmpty else { throw StateCodecError("field without values") }
+            fields.append(RecordState.Field(name: name, siblings: siblings))
         }
         var counters: [String: PNCounter] = [:]
         for _ in 0..<(try reader.count()) {
@@ -97,7 +100,7 @@ public enum StateCodec {
             counters[name] = PNCounter(totals)
         }
         guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
-        return RecordState(vector: VersionVector(vector), fields: fields, counters: counters)
+        return RecordState(vector: VersionVector(vector), sortedFields: fields, counters: counters)
     }
 }
 

@@ -6,24 +6,24 @@ extension RecordState {
     /// inside the vector, and a live record resolving to all required fields.
     /// Returns the reason it is unusable, or nil.
     func problem(in spec: CollectionSpec) -> String? {
-        for (name, siblings) in fields {
-            if name == RecordState.deletedField {
-                if siblings.contains(where: { if case .bool = $0.value { false } else { true } }) {
+        for field in fields {
+            if field.name == RecordState.deletedField {
+                if field.siblings.contains(where: { if case .bool = $0.value { false } else { true } }) {
                     return "tombstone holds a non-boolean value"
                 }
                 continue
             }
-            guard let field = spec.field(name), !field.isCounter else { return "unknown field \(name)" }
-            for sibling in siblings {
-                guard let canonical = try? spec.normalise(sibling.value, for: field), canonical.isIdentical(to: sibling.value) else {
-                    return "field \(name) holds a value that is not valid \(field.type.sqliteType.lowercased()) in canonical form"
+            guard let declared = spec.field(field.name), !declared.isCounter else { return "unknown field \(field.name)" }
+            for sibling in field.siblings {
+                guard let canonical = try? spec.normalise(sibling.value, for: declared), canonical.isIdentical(to: sibling.value) else {
+                    return "field \(field.name) holds a value that is not valid \(declared.type.sqliteType.lowercased()) in canonical form"
                 }
             }
         }
         for name in counters.keys where spec.field(name)?.isCounter != true {
             return "unknown counter \(name)"
         }
-        for siblings in fields.values where siblings.contains(where: { !vector.contains($0.dot) }) {
+        for field in fields where field.siblings.contains(where: { !vector.contains($0.dot) }) {
             return "a value's dot lies outside the record's version vector"
         }
         return nil
@@ -32,7 +32,7 @@ extension RecordState {
     /// Whether a live state resolves every required field (a state that does
     /// not cannot be shown in the plain table).
     func missingRequiredField(in spec: CollectionSpec) -> String? {
-        guard let row = resolved(in: spec) else { return nil }
-        return spec.fields.first { $0.isRequired && row[$0.name] == .null }?.name
+        guard !isEmpty, !isDeleted else { return nil }
+        return spec.fields.first { $0.isRequired && resolvedValue(of: $0) == .null }?.name
     }
 }

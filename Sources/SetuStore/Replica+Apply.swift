@@ -38,13 +38,16 @@ extension WriteTransaction {
         if let problem = record.state.problem(in: spec) { return problem }
         let local = try loadState(spec.name, record.id)
         if let reason = try observeClocks(of: record.state, against: local, report: &report) { return reason }
-        let merged = local.map { $0.merged(with: record.state) } ?? record.state
-        if merged == local {
+        if let local, local.subsumes(record.state) {
             report.unchanged += 1
             return nil
         }
+        let merged = local.map { $0.merged(with: record.state) } ?? record.state
         if let field = merged.missingRequiredField(in: spec) { return "required field \(field) has no value" }
-        try store(spec, record.id, merged, knownTo: merged == record.state ? peer : nil)
+        // The peer already holds the merged state when its own state had seen
+        // everything ours had: then there is nothing to push back.
+        let peerHasIt = local.map { record.state.subsumes($0) } ?? true
+        try store(spec, record.id, merged, knownTo: peerHasIt ? peer : nil)
         report.changed += 1
         return nil
     }

@@ -72,12 +72,13 @@ struct WriteTransaction {
     /// when it is deleted.
     func project(_ spec: CollectionSpec, _ id: String, _ state: RecordState?) throws {
         let table = PlainTable(spec: spec)
-        guard let state, let row = state.resolved(in: spec) else {
+        guard let state, !state.isEmpty, !state.isDeleted else {
             try db.cachedStatement(sql: table.deleteSQL).execute(arguments: [id])
             return
         }
         var values: [DatabaseValue] = [id.databaseValue]
-        for field in spec.fields { values.append(row[field.name]!.databaseValue) }
+        values.reserveCapacity(spec.fields.count + 1)
+        for field in spec.fields { values.append(state.resolvedValue(of: field).databaseValue) }
         try db.cachedStatement(sql: table.upsertSQL).execute(arguments: StatementArguments(values))
     }
 

@@ -111,8 +111,8 @@ import Testing
     @Test func eachNodeHoldsAtMostOneSiblingPerField() async {
         await propertyCheck(count: 200, input: Self.program) { program in
             for state in History(program: program).pool {
-                for siblings in state.fields.values {
-                    #expect(Set(siblings.map(\.dot.node)).count == siblings.count)
+                for field in state.fields {
+                    #expect(Set(field.siblings.map(\.dot.node)).count == field.siblings.count)
                 }
             }
         }
