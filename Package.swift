@@ -11,10 +11,23 @@ let package = Package(
     products: [
         .library(name: "SetuCore", targets: ["SetuCore"]),
         .library(name: "SetuStore", targets: ["SetuStore"]),
+        .library(name: "SetuProtocol", targets: ["SetuProtocol"]),
+        .library(name: "SetuHub", targets: ["SetuHub"]),
+        .executable(name: "setu-hub", targets: ["setu-hub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // Pure core: no files, no sockets, no clocks of its own.
@@ -23,6 +36,39 @@ let package = Package(
         .target(
             name: "SetuStore",
             dependencies: ["SetuCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The sync protocol's wire format (JSON), shared by hub and daemon.
+        .target(name: "SetuProtocol", dependencies: ["SetuCore"]),
+        // The hub: sync service, HTTP routes, storage on SQLite or PostgreSQL.
+        .target(
+            name: "SetuHub",
+            dependencies: [
+                "SetuCore", "SetuProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Strict TOML config reading for the executables (libraries never read files).
+        .target(name: "SetuConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        .executableTarget(
+            name: "setu-hub",
+            dependencies: [
+                "SetuHub", "SetuConfig",
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Release-build figures for the README: `swift run -c release setu-bench`.
         .executableTarget(
@@ -46,6 +92,14 @@ let package = Package(
                 "SetuCore", "SetuStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "SetuHubTests",
+            dependencies: [
+                "SetuCore", "SetuProtocol", "SetuHub", "SetuStore", "SetuConfig",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

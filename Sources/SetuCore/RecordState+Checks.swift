@@ -1,11 +1,9 @@
-import SetuCore
-
 extension RecordState {
     /// Checks a state that arrived from elsewhere before it is merged: only
     /// declared fields, values already in canonical form, every sibling's dot
-    /// inside the vector, and a live record resolving to all required fields.
-    /// Returns the reason it is unusable, or nil.
-    func problem(in spec: CollectionSpec) -> String? {
+    /// inside the vector. Returns the reason it is unusable, or nil. Replicas
+    /// and the hub run the same checks on every state they receive.
+    public func problem(in spec: CollectionSpec) -> String? {
         for field in fields {
             if field.name == RecordState.deletedField {
                 if field.siblings.contains(where: { if case .bool = $0.value { false } else { true } }) {
@@ -31,7 +29,7 @@ extension RecordState {
 
     /// Whether a live state resolves every required field (a state that does
     /// not cannot be shown in the plain table).
-    func missingRequiredField(in spec: CollectionSpec) -> String? {
+    public func missingRequiredField(in spec: CollectionSpec) -> String? {
         guard !isEmpty, !isDeleted else { return nil }
         return spec.fields.first { $0.isRequired && resolvedValue(of: $0) == .null }?.name
     }

@@ -1,0 +1,59 @@
+import CompressNIO
+import Hummingbird
+import NIOCore
+import SetuProtocol
+
+/// Request and response bodies: size limits, gzip both ways, JSON.
+enum HTTPBody {
+    /// Reads a JSON body of at most `limit` bytes, gunzipping it when the
+    /// client says so (also bounded by `limit`, so a small gzip bomb cannot
+    /// expand into gigabytes).
+    static func json(_ request: inout Request, limit: Int) async throws -> JSONValue {
+        var buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw HubError(413, "body_too_large", "request body over \(limit) bytes; send smaller batches")
+        }
+        if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
+            guard encoding == "gzip" else {
+                throw HubError(415, "unsupported_encoding", "Content-Encoding \(encoding) is not supported; use gzip or none")
+            }
+            do {
+                buffer = try buffer.decompress(with: .gzip(), maxSize: limit)
+            } catch let error as CompressNIOError where error == .bufferOverflow {
+                throw HubError(413, "body_too_large", "gzip body expands past \(limit) bytes; send smaller batches")
+            } catch {
+                throw HubError(400, "bad_gzip", "the body is not valid gzip")
+            }
+        }
+        do {
+            return try JSONParser.parse(buffer.readableBytesView)
+        } catch {
+            throw HubError(400, "bad_json", error.description)
+        }
+    }
+
+    /// A JSON answer, gzipped when the client accepts it and it is worth it.
+    static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok, request: Request) -> Response {
+        var buffer = ByteBuffer(bytes: JSONWriter.write(value))
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        let accepts = request.headers[.acceptEncoding]?.lowercased().contains("gzip") ?? false
+        if accepts, buffer.readableBytes > 1_024, let compressed = try? buffer.compress(with: .gzip()) {
+            buffer = compressed
+            headers[.contentEncoding] = "gzip"
+        }
+        headers[.contentLength] = String(buffer.readableBytes)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+    }
+}
+
+extension HubError: HTTPResponseError {
+    public var status: HTTPResponse.Status { HTTPResponse.Status(code: statusCode) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = HTTPBody.response(body.json, status: status, request: request)
+        if statusCode == 401 { response.headers[.wwwAuthenticate] = "Bearer realm=\"setu-hub\"" }
+        return response
+    }
+}

@@ -1,0 +1,17 @@
+import SetuProtocol
+
+/// A refusal the hub sends as a 4xx/5xx with a JSON `ErrorBody`.
+public struct HubError: Error, Sendable, CustomStringConvertible {
+    public let statusCode: Int
+    public let body: ErrorBody
+
+    public init(_ status: Int, _ code: String, _ message: String, records: [ErrorBody.RecordProblem] = []) {
+        self.statusCode = status
+        self.body = ErrorBody(code: code, message: message, records: records)
+    }
+
+    public var description: String { "HTTP \(statusCode) \(body)" }
+
+    static func badRequest(_ code: String, _ message: String) -> HubError { HubError(400, code, message) }
+    static let unauthorized = HubError(401, "unauthorized", "missing, malformed, unknown or revoked bearer token; ask the hub operator for a token (setu-hub node add)")
+}

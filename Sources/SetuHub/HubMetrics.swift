@@ -1,0 +1,39 @@
+import CoreMetrics
+import Foundation
+import Metrics
+import Prometheus
+
+/// The hub's Prometheus metrics, through swift-metrics with an explicit
+/// factory (no process-global bootstrap, so several hubs can run in one
+/// test process).
+public final class HubMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+    let recordsIn: CoreMetrics.Counter
+    let recordsOut: CoreMetrics.Counter
+    let conflicts: CoreMetrics.Counter
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+        ]
+        self.factory = factory
+        recordsIn = CoreMetrics.Counter(label: "setu_hub_records_in_total", factory: factory)
+        recordsOut = CoreMetrics.Counter(label: "setu_hub_records_out_total", factory: factory)
+        conflicts = CoreMetrics.Counter(label: "setu_hub_conflicted_records_total", factory: factory)
+    }
+
+    /// One answered request: counted by route and status, timed by route.
+    func request(route: String, method: String, status: Int, nanoseconds: Int64) {
+        CoreMetrics.Counter(label: "setu_hub_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
+            .increment()
+        CoreMetrics.Timer(label: "setu_hub_request_duration_seconds", dimensions: [("route", route)], preferredDisplayUnit: .seconds, factory: factory)
+            .recordNanoseconds(nanoseconds)
+    }
+
+    /// The Prometheus text exposition.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

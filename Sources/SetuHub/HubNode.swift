@@ -1,0 +1,24 @@
+import SetuCore
+
+/// An office node registered with the hub, and what it may touch.
+public struct HubNode: Hashable, Sendable {
+    public let id: NodeID
+    /// Office codes this node serves: it reads and writes only their records.
+    public let offices: [String]
+    public let createdAtMillis: Int64
+    public let revoked: Bool
+
+    public init(id: NodeID, offices: [String], createdAtMillis: Int64, revoked: Bool) {
+        self.id = id
+        self.offices = offices
+        self.createdAtMillis = createdAtMillis
+        self.revoked = revoked
+    }
+
+    /// Records owned by an office of kind `all` (`all:bangladesh`) are
+    /// national: every node reads them; only nodes that list them write them.
+    public static func isNational(_ office: String) -> Bool { office.hasPrefix("all:") }
+
+    public func canRead(_ office: String) -> Bool { offices.contains(office) || HubNode.isNational(office) }
+    public func canWrite(_ office: String) -> Bool { offices.contains(office) }
+}

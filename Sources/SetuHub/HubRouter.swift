@@ -1,0 +1,83 @@
+import Hummingbird
+import Logging
+import SetuProtocol
+
+/// The hub's HTTP API, versioned under `/v1` and described by
+/// `docs/openapi.yaml` (a test checks the two agree).
+public enum HubRouter {
+    public static func make(service: SyncService, metrics: HubMetrics) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: ObservabilityMiddleware(metrics: metrics))
+        router.get("/v1/health") { request, _ in
+            HTTPBody.response(.object([("status", .string("ok"))]), request: request)
+        }
+        router.post("/v1/push") { request, context in
+            var request = request
+            let node = try await service.authenticate(authorization: request.headers[.authorization])
+            let json = try await HTTPBody.json(&request, limit: service.limits.maxBodyBytes)
+            let push: PushRequest
+            do {
+                push = try PushRequest(json: json)
+            } catch let error as WireError {
+                throw HubError(400, "bad_request", error.description)
+            }
+            let logger = context.logger.with(node: node)
+            let result = try await service.push(push, from: node, logger: logger)
+            return HTTPBody.response(result.json, request: request)
+        }
+        router.get("/v1/pull") { request, context in
+            let node = try await service.authenticate(authorization: request.headers[.authorization])
+            let query = request.uri.queryParameters
+            guard let page = try await service.pull(
+                for: node, cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init),
+                maxBytes: query["max_bytes"].map(String.init))
+            else { return Response(status: .noContent) }
+            context.logger.with(node: node).debug("pull", metadata: ["setu.records": "\(page.records.count)", "setu.cursor": "\(page.cursor)"])
+            return HTTPBody.response(page.json, request: request)
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: .init(bytes: metrics.render())))
+        }
+        return router
+    }
+}
+
+/// Counts and times every request by route and status; turns unexpected
+/// errors into a JSON 500 that tells the operator where to look.
+struct ObservabilityMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: HubMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let route = context.endpointPath ?? "unmatched"
+        func record(_ status: Int) {
+            let elapsed = ContinuousClock.now - start
+            metrics.request(route: route, method: request.method.rawValue, status: status,
+                            nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        }
+        do {
+            let response = try await next(request, context)
+            record(response.status.code)
+            return response
+        } catch let error as HubError {
+            record(error.statusCode)
+            throw error
+        } catch let error as HTTPResponseError {
+            record(error.status.code)
+            throw HubError(error.status.code, "http_error", "\(error.status.reasonPhrase)")
+        } catch {
+            record(500)
+            context.logger.error("request failed", metadata: ["setu.route": "\(route)", "setu.error": "\(error)"])
+            throw HubError(500, "internal", "the hub failed to answer; see the hub's log (setu.route=\(route))")
+        }
+    }
+}
+
+extension Logger {
+    func with(node: HubNode) -> Logger {
+        var logger = self
+        logger[metadataKey: "setu.node"] = "\(node.id)"
+        return logger
+    }
+}

@@ -1,0 +1,63 @@
+import SetuCore
+
+/// The hub's storage: one seam, two implementations (SQLite for one
+/// machine, PostgreSQL for several hub processes over one database).
+///
+/// Backends store and order; the rules (scope, forgery, merge) live in
+/// `SyncService`, once, above them.
+public protocol HubStorage: Sendable {
+    /// Creates or upgrades the schema.
+    func migrate() async throws
+
+    func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws
+    func nodes() async throws -> [HubNode]
+    /// Marks a node revoked; false if there is no such node.
+    func revokeNode(_ id: NodeID) async throws -> Bool
+    /// The node and its token hash, to check a presented token.
+    func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])?
+
+    /// In one transaction: loads the stored states of `keys`, asks `decide`
+    /// what to write (it may throw to refuse everything), and stores each
+    /// write at the next feed position. Positions become visible to readers
+    /// in order: no reader ever sees position n+1 before position n.
+    func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws
+
+    /// Changes after `cursor` visible to a node serving `offices` (plus
+    /// national records), at most `limit`, in feed order.
+    func feed(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow]
+
+    /// The latest feed position a node serving `offices` can see.
+    func head(offices: [String]) async throws -> Int64
+}
+
+/// A changed state to store. `origin` is the node whose pushed state equals
+/// the stored one, so the feed does not send it back there.
+public struct HubWrite: Sendable {
+    public let key: RecordKey
+    public let office: String
+    public let state: RecordState
+    public let origin: NodeID?
+}
+
+public struct RecordKey: Hashable, Sendable {
+    public let collection: String
+    public let id: String
+
+    public init(collection: String, id: String) {
+        self.collection = collection
+        self.id = id
+    }
+}
+
+public struct HubStoredState: Sendable {
+    public let office: String
+    public let state: RecordState
+}
+
+public struct HubFeedRow: Sendable {
+    public let seq: Int64
+    public let key: RecordKey
+    public let office: String
+    public let state: RecordState
+    public let origin: NodeID?
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import SetuCore
+
+/// Hub storage on PostgreSQL, for several stateless hub processes over one
+/// database.
+///
+/// Feed positions come from a sequence, drawn only while holding a
+/// transaction-scoped advisory lock that is released at commit. Pushes thus
+/// commit in position order, and a reader can never see position n+1 while
+/// n is still uncommitted: a cursor never skips a late commit.
+public final class PostgresHubStorage: HubStorage {
+    public let client: PostgresClient
+    let logger: Logger
+    /// The advisory lock key of the feed ("setu" in ASCII).
+    static let feedLock: Int64 = 0x7365_7475
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// A client for `postgres://user:password@host:port/database`, or with
+    /// `?host=/path/to/socket/dir` for a Unix socket. The caller runs it
+    /// (`client.run()`) as a service.
+    public static func makeClient(url: String, logger: Logger) throws -> PostgresClient {
+        guard let parts = URLComponents(string: url), parts.scheme == "postgres" || parts.scheme == "postgresql" else {
+            throw HubStorageError("database url must look like postgres://user:password@host:5432/setu (got a different scheme)")
+        }
+        let user = parts.user ?? "postgres"
+        let database = parts.path.isEmpty ? nil : String(parts.path.dropFirst())
+        let socketDir = parts.queryItems?.first { $0.name == "host" }?.value
+        var config: PostgresClient.Configuration
+        if let socketDir {
+            let port = parts.port ?? 5432
+            config = .init(unixSocketPath: "\(socketDir)/.s.PGSQL.\(port)", username: user, password: parts.password, database: database)
+        } else {
+            config = .init(host: parts.host ?? "localhost", port: parts.port ?? 5432, username: user, password: parts.password,
+                           database: database, tls: .disable)
+        }
+        config.options.maximumConnections = 16
+        return PostgresClient(configuration: config, backgroundLogger: logger)
+    }
+
+    static let schemaVersion = 1
+
+    public func migrate() async throws {
+        try await client.withTransaction(logger: logger) { conn in
+            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock + 1))", logger: logger)
+            try await conn.query("CREATE TABLE IF NOT EXISTS hub_schema (version INT NOT NULL)", logger: logger)
+            let rows = try await conn.query("SELECT max(version) FROM hub_schema", logger: logger)
+            var current = 0
+            for try await version in rows.decode(Int?.self) { current = version ?? 0 }
+            guard current <= Self.schemaVersion else {
+                throw HubStorageError("the hub database has schema \(current), newer than this setu-hub (\(Self.schemaVersion)); upgrade setu-hub")
+            }
+            guard current < 1 else { return }
+            try await conn.query("""
+                CREATE TABLE hub_nodes (
+                  id TEXT PRIMARY KEY, offices TEXT NOT NULL, token_hash BYTEA NOT NULL,
+                  created_ms BIGINT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE)
+                """, logger: logger)
+            // office in the C collation: byte order, so the range for national
+            // records ('all:'…'all;') is an index range on any server locale.
+            try await conn.query("""
+                CREATE TABLE hub_records (
+                  seq BIGINT PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, office TEXT COLLATE "C" NOT NULL,
+                  state BYTEA NOT NULL, origin TEXT, UNIQUE (collection, id))
+                """, logger: logger)
+            try await conn.query("CREATE INDEX hub_records_office ON hub_records (office, seq)", logger: logger)
+            try await conn.query("CREATE SEQUENCE hub_feed_seq", logger: logger)
+            try await conn.query("INSERT INTO hub_schema (version) VALUES (1)", logger: logger)
+        }
+    }
+
+    public func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws {
+        let rows = try await client.query("""
+            INSERT INTO hub_nodes (id, offices, token_hash, created_ms)
+            VALUES (\(node.id.rawValue), \(node.offices.joined(separator: ",")), \(ByteBuffer(bytes: tokenHash)), \(node.createdAtMillis))
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """, logger: logger)
+        var inserted = false
+        for try await _ in rows.decode(String.self) { inserted = true }
+        guard inserted else { throw HubStorageError("node \(node.id) exists already; revoke it and add it under a new id, or keep its token") }
+    }
+
+    public func nodes() async throws -> [HubNode] {
+        let rows = try await client.query("SELECT id, offices, created_ms, revoked FROM hub_nodes ORDER BY id", logger: logger)
+        var nodes: [HubNode] = []
+        for try await (id, offices, created, revoked) in rows.decode((String, String, Int64, Bool).self) {
+            nodes.append(HubNode(id: NodeID(rawValue: id)!, offices: offices.split(separator: ",").map(String.init), createdAtMillis: created, revoked: revoked))
+        }
+        return nodes
+    }
+
+    public func revokeNode(_ id: NodeID) async throws -> Bool {
+        let rows = try await client.query("UPDATE hub_nodes SET revoked = TRUE WHERE id = \(id.rawValue) RETURNING id", logger: logger)
+        var found = false
+        for try await _ in rows.decode(String.self) { found = true }
+        return found
+    }
+
+    public func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
+        let rows = try await client.query(
+            "SELECT id, offices, created_ms, revoked, token_hash FROM hub_nodes WHERE id = \(id.rawValue)", logger: logger)
+        for try await (id, offices, created, revoked, hash) in rows.decode((String, String, Int64, Bool, ByteBuffer).self) {
+            let node = HubNode(id: NodeID(rawValue: id)!, offices: offices.split(separator: ",").map(String.init), createdAtMillis: created, revoked: revoked)
+            return (node, Array(hash.readableBytesView))
+        }
+        return nil
+    }
+
+    public func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws {
+        let logger = self.logger
+        try await client.withTransaction(logger: logger) { conn in
+            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+            let rows = try await conn.query("""
+                SELECT collection, id, office, state FROM hub_records
+                WHERE (collection, id) IN (SELECT * FROM unnest(\(keys.map(\.collection))::text[], \(keys.map(\.id))::text[]))
+                """, logger: logger)
+            var stored: [RecordKey: HubStoredState] = [:]
+            for try await (collection, id, office, state) in rows.decode((String, String, String, ByteBuffer).self) {
+                stored[RecordKey(collection: collection, id: id)] = HubStoredState(office: office, state: try StateCodec.decode(state.readableBytesView))
+            }
+            let writes = try decide(stored)
+            guard !writes.isEmpty else { return }
+            // One statement for the whole batch; '' stands for "no origin".
+            try await conn.query("""
+                INSERT INTO hub_records (seq, collection, id, office, state, origin)
+                SELECT nextval('hub_feed_seq'), c, i, o, s, NULLIF(g, '')
+                FROM unnest(\(writes.map(\.key.collection))::text[], \(writes.map(\.key.id))::text[], \(writes.map(\.office))::text[],
+                            \(writes.map { ByteBuffer(bytes: StateCodec.encode($0.state)) })::bytea[], \(writes.map { $0.origin?.rawValue ?? "" })::text[])
+                  AS w(c, i, o, s, g)
+                ON CONFLICT (collection, id) DO UPDATE SET seq = EXCLUDED.seq, office = EXCLUDED.office,
+                  state = EXCLUDED.state, origin = EXCLUDED.origin
+                """, logger: logger)
+        }
+    }
+
+    public func feed(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
+        let rows = try await client.query("""
+            SELECT seq, collection, id, office, state, origin FROM (
+              SELECT r.* FROM unnest(\(offices)::text[]) AS o(office), LATERAL (
+                SELECT * FROM hub_records h WHERE h.office = o.office AND h.seq > \(cursor) ORDER BY h.seq LIMIT \(limit)) r
+              UNION ALL
+              (SELECT * FROM hub_records WHERE office >= 'all:' AND office < 'all;' AND seq > \(cursor) ORDER BY seq LIMIT \(limit))
+            ) AS scoped ORDER BY seq LIMIT \(limit)
+            """, logger: logger)
+        var out: [HubFeedRow] = []
+        for try await (seq, collection, id, office, state, origin) in rows.decode((Int64, String, String, String, ByteBuffer, String?).self) {
+            out.append(HubFeedRow(seq: seq, key: RecordKey(collection: collection, id: id), office: office,
+                                  state: try StateCodec.decode(state.readableBytesView), origin: origin.flatMap(NodeID.init(rawValue:))))
+        }
+        return out
+    }
+
+    public func head(offices: [String]) async throws -> Int64 {
+        let rows = try await client.query("""
+            SELECT coalesce(max(m), 0) FROM (
+              SELECT (SELECT max(seq) FROM hub_records h WHERE h.office = o.office) AS m FROM unnest(\(offices)::text[]) AS o(office)
+              UNION ALL SELECT max(seq) FROM hub_records WHERE office >= 'all:' AND office < 'all;'
+            ) AS heads
+            """, logger: logger)
+        for try await head in rows.decode(Int64.self) { return head }
+        return 0
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+import SetuCore
+
+/// Hub storage in one SQLite file (WAL): the embedded default, for a hub
+/// that fits on one machine. SQLite has one writer at a time, so feed
+/// positions commit in order by construction.
+public final class SQLiteHubStorage: HubStorage {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.label = "setu-hub"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+    }
+
+    public func migrate() async throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-hub") { db in
+            // Registered nodes: offices served (comma-separated codes) and the
+            // SHA-256 of their token's secret.
+            try db.execute(sql: """
+                CREATE TABLE hub_nodes (
+                  id TEXT PRIMARY KEY NOT NULL, offices TEXT NOT NULL, token_hash BLOB NOT NULL,
+                  created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0) STRICT
+                """)
+            // Every record's merged state; `seq` (the rowid) is its feed position.
+            try db.execute(sql: """
+                CREATE TABLE hub_records (
+                  seq INTEGER PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, office TEXT NOT NULL,
+                  state BLOB NOT NULL, origin TEXT, UNIQUE (collection, id)) STRICT
+                """)
+            // A node's feed is one index range per office it serves.
+            try db.execute(sql: "CREATE INDEX hub_records_office ON hub_records (office, seq)")
+        }
+        let known = Set(migrator.migrations)
+        let reader = migrator
+        let applied = try await pool.read { db in try reader.appliedIdentifiers(db) }
+        guard applied.isSubset(of: known) else {
+            throw HubStorageError("the hub database was written by a newer setu-hub (\(applied.subtracting(known).sorted().joined(separator: ", "))); upgrade setu-hub")
+        }
+        try migrator.migrate(pool)
+    }
+
+    public func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM hub_nodes WHERE id = ?", arguments: [node.id.rawValue]) == nil else {
+                throw HubStorageError("node \(node.id) exists already; revoke it and add it under a new id, or keep its token")
+            }
+            try db.execute(sql: "INSERT INTO hub_nodes (id, offices, token_hash, created_ms) VALUES (?, ?, ?, ?)",
+                           arguments: [node.id.rawValue, node.offices.joined(separator: ","), Data(tokenHash), node.createdAtMillis])
+        }
+    }
+
+    public func nodes() async throws -> [HubNode] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, offices, created_ms, revoked FROM hub_nodes ORDER BY id").map(Self.node)
+        }
+    }
+
+    public func revokeNode(_ id: NodeID) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE hub_nodes SET revoked = 1 WHERE id = ?", arguments: [id.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    public func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, offices, created_ms, revoked, token_hash FROM hub_nodes WHERE id = ?",
+                                             arguments: [id.rawValue]) else { return nil }
+            let hash: Data = row["token_hash"]
+            return (Self.node(row), Array(hash))
+        }
+    }
+
+    static func node(_ row: Row) -> HubNode {
+        let offices: String = row["offices"]
+        return HubNode(id: NodeID(rawValue: row["id"])!, offices: offices.split(separator: ",").map(String.init),
+                       createdAtMillis: row["created_ms"], revoked: row["revoked"])
+    }
+
+    public func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws {
+        try await pool.write { db in
+            var stored: [RecordKey: HubStoredState] = [:]
+            let select = try db.cachedStatement(sql: "SELECT office, state FROM hub_records WHERE collection = ? AND id = ?")
+            for key in keys {
+                guard let row = try Row.fetchOne(select, arguments: [key.collection, key.id]) else { continue }
+                let blob: Data = row["state"]
+                stored[key] = HubStoredState(office: row["office"], state: try StateCodec.decode(blob))
+            }
+            let writes = try decide(stored)
+            var seq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM hub_records") ?? 0)
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO hub_records (seq, collection, id, office, state, origin) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (collection, id) DO UPDATE SET seq = excluded.seq, office = excluded.office,
+                  state = excluded.state, origin = excluded.origin
+                """)
+            for write in writes {
+                seq += 1
+                try upsert.execute(arguments: [seq, write.key.collection, write.key.id, write.office,
+                                               Data(StateCodec.encode(write.state)), write.origin?.rawValue])
+            }
+        }
+    }
+
+    public func feed(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
+        try await pool.read { db in
+            let (sql, arguments) = Self.scoped(
+                "SELECT seq, collection, id, office, state, origin FROM hub_records WHERE %SCOPE% AND seq > ? ORDER BY seq LIMIT ?",
+                offices: offices, extra: [cursor, limit])
+            return try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY seq LIMIT ?", arguments: arguments + [limit]).map { row in
+                let blob: Data = row["state"]
+                let origin: String? = row["origin"]
+                return HubFeedRow(seq: row["seq"], key: RecordKey(collection: row["collection"], id: row["id"]), office: row["office"],
+                                  state: try StateCodec.decode(blob), origin: origin.flatMap(NodeID.init(rawValue:)))
+            }
+        }
+    }
+
+    public func head(offices: [String]) async throws -> Int64 {
+        try await pool.read { db in
+            let (sql, arguments) = Self.scoped("SELECT max(seq) AS seq FROM hub_records WHERE %SCOPE%", offices: offices, extra: [])
+            return try Int64.fetchOne(db, sql: "SELECT max(seq) FROM (\(sql))", arguments: arguments) ?? 0
+        }
+    }
+
+    /// One sub-select per office (an index range each) and one for national
+    /// records, joined with UNION ALL: never a scan of the whole feed.
+    static func scoped(_ template: String, offices: [String], extra: [DatabaseValueConvertible]) -> (String, StatementArguments) {
+        var parts: [String] = []
+        var arguments: [DatabaseValueConvertible] = []
+        for office in offices {
+            parts.append("SELECT * FROM (\(template.replacingOccurrences(of: "%SCOPE%", with: "office = ?")))")
+            arguments += [office] + extra
+        }
+        parts.append("SELECT * FROM (\(template.replacingOccurrences(of: "%SCOPE%", with: "office >= 'all:' AND office < 'all;'")))")
+        arguments += extra
+        return (parts.joined(separator: " UNION ALL "), StatementArguments(arguments))
+    }
+}
+
+/// A storage failure an operator must act on.
+public struct HubStorageError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,29 @@
+import SetuCore
+
+/// Bounds on what one request may carry or ask for; from `hub.toml`.
+public struct SyncLimits: Sendable, Hashable {
+    /// Largest request body accepted, before and after gzip decoding.
+    public var maxBodyBytes: Int
+    public var maxPushRecords: Int
+    public var defaultPullRecords: Int
+    public var maxPullRecords: Int
+    /// A pull page stops growing past this many bytes of JSON.
+    public var defaultPullBytes: Int
+    public var maxPullBytes: Int
+    /// A pushed write stamped further ahead of the hub's clock is refused.
+    public var maxSkewMillis: UInt64
+
+    public init(
+        maxBodyBytes: Int = 8 << 20, maxPushRecords: Int = 1_000, defaultPullRecords: Int = 500,
+        maxPullRecords: Int = 1_000, defaultPullBytes: Int = 1 << 20, maxPullBytes: Int = 4 << 20,
+        maxSkewMillis: UInt64 = HybridClock.defaultMaxSkewMillis
+    ) {
+        self.maxBodyBytes = maxBodyBytes
+        self.maxPushRecords = maxPushRecords
+        self.defaultPullRecords = defaultPullRecords
+        self.maxPullRecords = maxPullRecords
+        self.defaultPullBytes = defaultPullBytes
+        self.maxPullBytes = maxPullBytes
+        self.maxSkewMillis = maxSkewMillis
+    }
+}

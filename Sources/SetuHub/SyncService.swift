@@ -1,0 +1,171 @@
+import Logging
+import SetuCore
+import SetuProtocol
+
+/// The hub's sync rules, above either storage backend: who may push and pull
+/// what, which pushed states are refused, and how they merge.
+public struct SyncService: Sendable {
+    public let storage: any HubStorage
+    public let limits: SyncLimits
+    let now: @Sendable () -> UInt64
+    let metrics: HubMetrics
+
+    public init(storage: any HubStorage, limits: SyncLimits, metrics: HubMetrics, now: @escaping @Sendable () -> UInt64) {
+        self.storage = storage
+        self.limits = limits
+        self.metrics = metrics
+        self.now = now
+    }
+
+    /// The node a bearer token belongs to, or 401.
+    public func authenticate(authorization: String?) async throws -> HubNode {
+        guard let header = authorization, header.hasPrefix("Bearer "),
+              let (id, secret) = NodeToken.parse(String(header.dropFirst(7)))
+        else { throw HubError.unauthorized }
+        guard let (node, stored) = try await storage.credentials(of: id), !node.revoked,
+              NodeToken.constantTimeEqual(stored, NodeToken.hash(secret: secret))
+        else { throw HubError.unauthorized }
+        return node
+    }
+
+    // MARK: Push
+
+    /// Merges a batch. All or nothing: any record out of scope, forged,
+    /// invalid or past the clock bound refuses the whole batch, naming every
+    /// record at fault, so the office can set those aside and resend the rest.
+    public func push(_ request: PushRequest, from node: HubNode, logger: Logger) async throws -> PushResponse {
+        guard request.records.count <= limits.maxPushRecords else {
+            throw HubError(413, "batch_too_large", "\(request.records.count) records in one batch; the limit is \(limits.maxPushRecords)")
+        }
+        try check(request.records, from: node)
+        let records = request.records
+        let keys = records.map { RecordKey(collection: $0.collection, id: $0.id) }
+        let outcome = Outcome()
+        try await storage.push(keys: keys) { stored in
+            try SyncService.decide(records, keys: keys, stored: stored, from: node, outcome: outcome)
+        }
+        let result = PushResponse(changed: outcome.changed, unchanged: records.count - outcome.changed)
+        metrics.recordsIn.increment(by: result.changed)
+        metrics.conflicts.increment(by: outcome.conflicts)
+        logger.debug("push merged", metadata: ["setu.node": "\(node.id)", "setu.changed": "\(result.changed)", "setu.unchanged": "\(result.unchanged)"])
+        return result
+    }
+
+    /// Checks that need no stored state.
+    private func check(_ records: [WireRecord], from node: HubNode) throws {
+        var problems: [ErrorBody.RecordProblem] = []
+        var status = 422
+        var seen = Set<RecordKey>()
+        let limit = now() &+ limits.maxSkewMillis
+        for record in records {
+            func refuse(_ reason: String, _ code: Int = 422) {
+                problems.append(.init(collection: record.collection, id: record.id, reason: reason))
+                if code == 403 { status = 403 }
+            }
+            guard let spec = Collections.named(record.collection) else { refuse("unknown collection"); continue }
+            guard RecordID.isValid(record.id) else { refuse("invalid record id"); continue }
+            guard seen.insert(RecordKey(collection: record.collection, id: record.id)).inserted else { refuse("appears twice in the batch"); continue }
+            if let problem = record.state.problem(in: spec) { refuse(problem); continue }
+            if let field = record.state.missingRequiredField(in: spec) { refuse("required field \(field) has no value"); continue }
+            guard case .text(let office) = record.state.resolvedValue(of: spec.field("office")!), node.canWrite(office) else {
+                refuse("office is outside this node's offices (\(node.offices.joined(separator: ", ")))", 403); continue
+            }
+            if let own = record.state.vector[node.id], own.physicalMillis > limit {
+                refuse("written at a time more than \(limits.maxSkewMillis / 1000) s ahead of the hub's clock; fix this node's clock", 403)
+            }
+        }
+        guard problems.isEmpty else {
+            throw HubError(status, status == 403 ? "forbidden_records" : "invalid_records",
+                           "\(problems.count) of \(records.count) records refused; nothing of this batch was applied", records: problems)
+        }
+    }
+
+    /// What the last `decide` wrote, read back after the transaction.
+    final class Outcome: @unchecked Sendable {
+        var changed = 0
+        var conflicts = 0
+    }
+
+    /// Checks against stored state, then merges: pure, run by the backend
+    /// inside its transaction.
+    static func decide(
+        _ records: [WireRecord], keys: [RecordKey], stored: [RecordKey: HubStoredState], from node: HubNode, outcome: Outcome
+    ) throws -> [HubWrite] {
+        var problems: [ErrorBody.RecordProblem] = []
+        for (record, key) in zip(records, keys) {
+            if let current = stored[key], !node.canWrite(current.office) {
+                problems.append(.init(collection: key.collection, id: key.id, reason: "the record belongs to \(current.office), outside this node's offices"))
+                continue
+            }
+            // Offices receive other nodes' writes only from the hub, so a dot
+            // of another node the hub has not seen for this record is forged.
+            let known = stored[key]?.state.vector ?? VersionVector()
+            for (author, time) in record.state.vector.entries where author != node.id && !known.contains(Dot(node: author, time: time)) {
+                problems.append(.init(collection: key.collection, id: key.id, reason: "carries a write by \(author) the hub has never seen (forged authorship)"))
+                break
+            }
+        }
+        guard problems.isEmpty else {
+            throw HubError(403, "forbidden_records", "\(problems.count) of \(records.count) records refused; nothing of this batch was applied", records: problems)
+        }
+        var writes: [HubWrite] = []
+        var conflicts = 0
+        for (record, key) in zip(records, keys) {
+            let current = stored[key]?.state
+            if let current, current.subsumes(record.state) { continue }
+            let spec = Collections.named(key.collection)!
+            let merged = current.map { $0.merged(with: record.state) } ?? record.state
+            guard case .text(let office) = merged.resolvedValue(of: spec.field("office")!) else { continue }
+            let origin = current.map { record.state.subsumes($0) } ?? true
+            writes.append(HubWrite(key: key, office: office, state: merged, origin: origin ? node.id : nil))
+            conflicts += merged.conflicts(collection: spec, id: key.id).isEmpty ? 0 : 1
+        }
+        outcome.changed = writes.count
+        outcome.conflicts = conflicts
+        return writes
+    }
+
+    // MARK: Pull
+
+    /// A page of changes for `node` after `cursor`; nil when there is nothing
+    /// new (the cheap answer to an idle poll).
+    public func pull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?) async throws -> PullResponse? {
+        let after = try Self.parseCursor(cursor)
+        let count = try Self.parseBound(limit, name: "limit", default: limits.defaultPullRecords, range: 1...limits.maxPullRecords)
+        let bytes = try Self.parseBound(maxBytes, name: "max_bytes", default: limits.defaultPullBytes, range: 1_024...limits.maxPullBytes)
+        let scope = node.offices
+        guard try await storage.head(offices: scope) > after else { return nil }
+        let rows = try await storage.feed(offices: scope, after: after, limit: count)
+        var records: [WireRecord] = []
+        var size = 0
+        var last = after
+        var stoppedEarly = false
+        for row in rows {
+            if row.origin == node.id { last = row.seq; continue }
+            let record = WireRecord(collection: row.key.collection, id: row.key.id, state: row.state)
+            let length = JSONWriter.write(record.json).count
+            if !records.isEmpty, size + length > bytes { stoppedEarly = true; break }
+            records.append(record)
+            size += length
+            last = row.seq
+        }
+        metrics.recordsOut.increment(by: records.count)
+        return PullResponse(records: records, cursor: String(last), more: stoppedEarly || rows.count == count)
+    }
+
+    static func parseCursor(_ text: String?) throws -> Int64 {
+        guard let text, !text.isEmpty else { return 0 }
+        guard let n = Int64(text), n >= 0, String(n) == text else {
+            throw HubError.badRequest("bad_cursor", "cursor must be the value a previous pull returned (a decimal number)")
+        }
+        return n
+    }
+
+    static func parseBound(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw HubError.badRequest("bad_\(name)", "\(name) must be a whole number in \(range.lowerBound)…\(range.upperBound)")
+        }
+        return n
+    }
+}

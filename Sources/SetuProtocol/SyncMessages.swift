@@ -1,0 +1,119 @@
+import SetuCore
+
+/// `POST /v1/push` body: a batch of whole record states.
+public struct PushRequest: Hashable, Sendable {
+    public static let maxRecords = 1_000
+    public let records: [WireRecord]
+
+    public init(records: [WireRecord]) { self.records = records }
+
+    public var json: JSONValue { .object([("records", .array(records.map(\.json)))]) }
+
+    public init(json: JSONValue) throws(WireError) {
+        let items = try JSONReader(json).member("records").array()
+        guard items.count <= PushRequest.maxRecords else {
+            throw WireError("records", "\(items.count) records in one batch; the limit is \(PushRequest.maxRecords), send smaller batches")
+        }
+        var records: [WireRecord] = []
+        records.reserveCapacity(items.count)
+        for item in items { records.append(try WireRecord(json: item.value, path: item.path)) }
+        self.records = records
+    }
+}
+
+/// `POST /v1/push` answer.
+public struct PushResponse: Hashable, Sendable {
+    /// States that changed the hub.
+    public let changed: Int
+    /// States the hub had already seen (a replayed batch: all of them).
+    public let unchanged: Int
+
+    public init(changed: Int, unchanged: Int) {
+        self.changed = changed
+        self.unchanged = unchanged
+    }
+
+    public var json: JSONValue { .object([("changed", .int(Int64(changed))), ("unchanged", .int(Int64(unchanged)))]) }
+
+    public init(json: JSONValue) throws(WireError) {
+        let r = JSONReader(json)
+        changed = Int(try r.member("changed").int())
+        unchanged = Int(try r.member("unchanged").int())
+    }
+}
+
+/// `GET /v1/pull` answer: a page of the hub's feed for this node.
+public struct PullResponse: Hashable, Sendable {
+    public let records: [WireRecord]
+    /// Opaque: send it back as `cursor` to continue.
+    public let cursor: String
+    /// Whether more changes wait beyond this page.
+    public let more: Bool
+
+    public init(records: [WireRecord], cursor: String, more: Bool) {
+        self.records = records
+        self.cursor = cursor
+        self.more = more
+    }
+
+    public var json: JSONValue {
+        .object([("records", .array(records.map(\.json))), ("cursor", .string(cursor)), ("more", .bool(more))])
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        let r = JSONReader(json)
+        records = try r.member("records").array().map { (item: JSONReader) throws(WireError) -> WireRecord in
+            try WireRecord(json: item.value, path: item.path)
+        }
+        cursor = try r.member("cursor").string()
+        guard case .bool(let more) = try r.member("more").value else { throw WireError("more", "expected a boolean") }
+        self.more = more
+    }
+}
+
+/// The body of every 4xx/5xx answer: a code to branch on, a message for a
+/// person, and the records at fault when there are some.
+public struct ErrorBody: Hashable, Sendable, CustomStringConvertible {
+    public struct RecordProblem: Hashable, Sendable {
+        public let collection: String
+        public let id: String
+        public let reason: String
+
+        public init(collection: String, id: String, reason: String) {
+            self.collection = collection
+            self.id = id
+            self.reason = reason
+        }
+    }
+
+    public let code: String
+    public let message: String
+    public let records: [RecordProblem]
+
+    public init(code: String, message: String, records: [RecordProblem] = []) {
+        self.code = code
+        self.message = message
+        self.records = records
+    }
+
+    public var description: String { "\(code): \(message)" }
+
+    public var json: JSONValue {
+        var error: [(key: String, value: JSONValue)] = [("code", .string(code)), ("message", .string(message))]
+        if !records.isEmpty {
+            error.append(("records", .array(records.map {
+                .object([("collection", .string($0.collection)), ("id", .string($0.id)), ("reason", .string($0.reason))])
+            })))
+        }
+        return .object([("error", .object(error))])
+    }
+
+    public init(json: JSONValue) throws(WireError) {
+        let e = try JSONReader(json).member("error")
+        code = try e.member("code").string()
+        message = try e.member("message").string()
+        records = try (e.optionalMember("records")?.array() ?? []).map { (r: JSONReader) throws(WireError) -> RecordProblem in
+            RecordProblem(collection: try r.member("collection").string(), id: try r.member("id").string(), reason: try r.member("reason").string())
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Logging
+import SetuConfig
+import SetuHub
+
+/// `hub.toml`, validated. Every problem names the key, the line and the fix.
+struct HubConfig {
+    enum Listen: Equatable {
+        case tcp(host: String, port: Int)
+        case unix(path: String)
+    }
+
+    enum Storage: Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    var listen: Listen
+    var tlsCertificate: String?
+    var tlsKey: String?
+    var storage: Storage
+    var limits: SyncLimits
+    var logLevel: Logger.Level
+
+    static func load(_ path: String) throws -> HubConfig {
+        let file = try ConfigFile(path: path)
+        let server = try file.section("server")
+        let listenText = try server.string("listen") ?? "127.0.0.1:8080"
+        let listen = try parseListen(listenText, section: server)
+        let cert = try server.string("tls_certificate")
+        let key = try server.string("tls_key")
+        guard (cert == nil) == (key == nil) else {
+            throw server.error(cert == nil ? "tls_key" : "tls_certificate", "TLS needs both tls_certificate and tls_key",
+                               fix: "set both (PEM files), or neither to serve plain HTTP behind a TLS proxy")
+        }
+        try server.checkNoUnknownKeys()
+
+        let storageSection = try file.section("storage")
+        let sqlite = try storageSection.string("sqlite_path")
+        let postgres = try storageSection.string("postgres_url")
+        let storage: Storage
+        switch (sqlite, postgres) {
+        case (let path?, nil): storage = .sqlite(path: path)
+        case (nil, let url?):
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw storageSection.error("postgres_url", "must start with postgres://", fix: "write postgres://user:password@host:5432/database")
+            }
+            storage = .postgres(url: url)
+        case (nil, nil): storage = .sqlite(path: "/var/lib/setu-hub/hub.sqlite")
+        case (.some, .some):
+            throw storageSection.error("postgres_url", "both sqlite_path and postgres_url are set", fix: "keep exactly one of them")
+        }
+        try storageSection.checkNoUnknownKeys()
+
+        let l = try file.section("limits")
+        var limits = SyncLimits()
+        limits.maxBodyBytes = try l.int("max_body_bytes", range: 65_536...(256 << 20)) ?? limits.maxBodyBytes
+        limits.maxPushRecords = try l.int("max_push_records", range: 1...10_000) ?? limits.maxPushRecords
+        limits.maxPullRecords = try l.int("max_pull_records", range: 1...10_000) ?? limits.maxPullRecords
+        limits.defaultPullRecords = try l.int("default_pull_records", range: 1...limits.maxPullRecords) ?? min(limits.defaultPullRecords, limits.maxPullRecords)
+        limits.maxPullBytes = try l.int("max_pull_bytes", range: 4_096...(64 << 20)) ?? limits.maxPullBytes
+        limits.defaultPullBytes = try l.int("default_pull_bytes", range: 1_024...limits.maxPullBytes) ?? min(limits.defaultPullBytes, limits.maxPullBytes)
+        limits.maxSkewMillis = UInt64(try l.int("max_clock_skew_seconds", range: 1...86_400 * 7) ?? 3_600) * 1_000
+        try l.checkNoUnknownKeys()
+
+        let log = try file.section("log")
+        let levelText = try log.string("level") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw log.error("level", "unknown level \(levelText)", fix: "use trace, debug, info, notice, warning, error or critical")
+        }
+        try log.checkNoUnknownKeys()
+        try file.checkNoUnknownSections()
+        return HubConfig(listen: listen, tlsCertificate: cert, tlsKey: key, storage: storage, limits: limits, logLevel: level)
+    }
+
+    static func parseListen(_ text: String, section: ConfigSection) throws -> Listen {
+        if text.hasPrefix("unix:") { return .unix(path: String(text.dropFirst(5))) }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else {
+            throw section.error("listen", "expected host:port or unix:/path (got \(text))", fix: "for example listen = \"0.0.0.0:8443\"")
+        }
+        return .tcp(host: String(text[..<colon]).trimmingCharacters(in: ["[", "]"]), port: port)
+    }
+}

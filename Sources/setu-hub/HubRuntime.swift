@@ -1,0 +1,39 @@
+import Logging
+import PostgresNIO
+import SetuHub
+
+/// Opens the configured storage for the length of `body`. A PostgreSQL
+/// client runs in a child task meanwhile, and is stopped afterwards.
+enum HubRuntime {
+    static func withStorage<T: Sendable>(
+        _ config: HubConfig, logger: Logger, _ body: @Sendable @escaping (any HubStorage) async throws -> T
+    ) async throws -> T {
+        switch config.storage {
+        case .sqlite(let path):
+            let storage = try SQLiteHubStorage(path: path)
+            try await storage.migrate()
+            return try await body(storage)
+        case .postgres(let url):
+            let client = try PostgresHubStorage.makeClient(url: url, logger: logger)
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { await client.run(); return nil }
+                group.addTask {
+                    let storage = PostgresHubStorage(client: client, logger: logger)
+                    try await storage.migrate()
+                    return try await body(storage)
+                }
+                defer { group.cancelAll() }
+                while let result = try await group.next() {
+                    if let result { return result }
+                }
+                throw HubStorageError("the PostgreSQL client stopped unexpectedly")
+            }
+        }
+    }
+
+    static func logger(level: Logger.Level) -> Logger {
+        var logger = Logger(label: "setu-hub")
+        logger.logLevel = level
+        return logger
+    }
+}

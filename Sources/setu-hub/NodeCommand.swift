@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import SetuCore
+import SetuHub
+
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node", abstract: "Register, list and revoke office nodes.",
+        subcommands: [Add.self, List.self, Revoke.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a node and print its token once (the hub keeps only a hash).")
+
+        @Argument(help: "The node id, as set in the office's setud.toml (letters, digits, . _ - :).")
+        var nodeID: String
+
+        @Option(name: .customLong("office"), help: "An office code the node serves, e.g. upazila:rupsha (repeatable).")
+        var offices: [String] = []
+
+        @OptionGroup var options: ConfigOption
+
+        func validate() throws {
+            guard NodeID(rawValue: nodeID) != nil else { throw ValidationError("node id must be 1–64 letters, digits, '.', '_', '-' or ':'") }
+            guard !offices.isEmpty else { throw ValidationError("give at least one --office CODE") }
+            for office in offices {
+                do {
+                    _ = try Collections.services.normalise(.text(office), for: Collections.services.field("office")!)
+                } catch {
+                    throw ValidationError("--office \(office): expected an office code such as upazila:rupsha")
+                }
+            }
+        }
+
+        func run() async throws {
+            let config = try options.load()
+            let node = HubNode(id: NodeID(rawValue: nodeID)!, offices: offices, createdAtMillis: Int64(Date().timeIntervalSince1970 * 1000), revoked: false)
+            let (token, hash) = NodeToken.generate(for: node.id)
+            try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning)) { storage in
+                try await storage.addNode(node, tokenHash: hash)
+            }
+            print(token)
+            FileHandle.standardError.write(Data("node \(nodeID) added for \(offices.joined(separator: ", ")); put the token above in its setud.toml (hub.token); it is not shown again\n".utf8))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List registered nodes.")
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            let config = try options.load()
+            let nodes = try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning)) { try await $0.nodes() }
+            for node in nodes {
+                print("\(node.id)\t\(node.revoked ? "revoked" : "active")\t\(node.offices.joined(separator: ","))")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a node's token: its requests are refused from now on.")
+        @Argument(help: "The node id.") var nodeID: String
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            let config = try options.load()
+            guard let id = NodeID(rawValue: nodeID) else { throw ValidationError("invalid node id") }
+            let found = try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning)) { try await $0.revokeNode(id) }
+            guard found else {
+                FileHandle.standardError.write(Data("setu-hub: no node \(nodeID); see setu-hub node list\n".utf8))
+                throw ExitCode(1)
+            }
+            print("node \(nodeID) revoked")
+        }
+    }
+}

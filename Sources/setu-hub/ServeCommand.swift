@@ -1,0 +1,61 @@
+import ArgumentParser
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+import SetuHub
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the sync API until SIGTERM or SIGINT.")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let config = try options.load()
+        let logger = HubRuntime.logger(level: config.logLevel)
+        let metrics = HubMetrics()
+        var services: [any Service] = []
+        let storage: any HubStorage
+        switch config.storage {
+        case .sqlite(let path):
+            storage = try SQLiteHubStorage(path: path)
+        case .postgres(let url):
+            let client = try PostgresHubStorage.makeClient(url: url, logger: logger)
+            services.append(client)
+            storage = PostgresHubStorage(client: client, logger: logger)
+        }
+        let service = SyncService(storage: storage, limits: config.limits, metrics: metrics, now: { Self.nowMillis() })
+        let router = HubRouter.make(service: service, metrics: metrics)
+        let address: BindAddress
+        switch config.listen {
+        case .tcp(let host, let port): address = .hostname(host, port: port)
+        case .unix(let path): address = .unixDomainSocket(path: path)
+        }
+        var server: HTTPServerBuilder = .http1()
+        if let cert = config.tlsCertificate, let key = config.tlsKey {
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            server = try .tls(.http1(), tlsConfiguration: tls)
+        }
+        var app = Application(
+            router: router, server: server,
+            configuration: .init(address: address, serverName: "setu-hub"),
+            services: services,
+            onServerRunning: { channel in
+                logger.notice("setu-hub serving", metadata: ["setu.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            },
+            logger: logger)
+        app.beforeServerStarts { try await storage.migrate() }
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    static func nowMillis() -> UInt64 {
+        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+    }
+}
+
+import Foundation
