@@ -114,6 +114,18 @@ public final class PostgresHubStorage: HubStorage {
 
     public func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws {
         let logger = self.logger
+        do {
+            try await pushTransaction(keys: keys, decide: decide, logger: logger)
+        } catch let error as PostgresTransactionError {
+            // A refusal from `decide` rolled the transaction back: surface it as itself.
+            if let refusal = error.closureError, error.rollbackError == nil { throw refusal }
+            throw error
+        }
+    }
+
+    private func pushTransaction(
+        keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite], logger: Logger
+    ) async throws {
         try await client.withTransaction(logger: logger) { conn in
             try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
             let rows = try await conn.query("""

@@ -1,0 +1,151 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PostgresNIO
+import SetuCore
+import SetuHub
+import SetuProtocol
+import SetuStore
+
+/// The two storage backends every hub test runs against.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+import Testing
+
+/// A hub on one backend, with its router, for a test's duration.
+struct HubHarness: Sendable {
+    let storage: any HubStorage
+    let service: SyncService
+    let metrics: HubMetrics
+    let clock: TestClock
+
+    /// A router over this hub (routers are not Sendable, so one per use).
+    var router: Router<BasicRequestContext> { HubRouter.make(service: service, metrics: metrics) }
+
+    /// Registers a node and returns its bearer token.
+    func addNode(_ id: NodeID, offices: [String]) async throws -> String {
+        let (token, hash) = NodeToken.generate(for: id)
+        try await storage.addNode(HubNode(id: id, offices: offices, createdAtMillis: 0, revoked: false), tokenHash: hash)
+        return token
+    }
+
+    /// Runs `body` with a fresh hub on `backend`.
+    static func with<T: Sendable>(_ backend: Backend, limits: SyncLimits = SyncLimits(), _ body: @Sendable (HubHarness) async throws -> T) async throws -> T {
+        let logger = Logger(label: "setu-hub-test")
+        switch backend {
+        case .sqlite:
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("setu-hub-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let storage = try SQLiteHubStorage(path: dir.appendingPathComponent("hub.sqlite").path)
+            try await storage.migrate()
+            return try await body(make(storage, limits: limits))
+        case .postgres:
+            return try await TestPostgres.withDatabase(logger: logger) { client in
+                let storage = PostgresHubStorage(client: client, logger: logger)
+                try await storage.migrate()
+                return try await body(make(storage, limits: limits))
+            }
+        }
+    }
+
+    static func make(_ storage: any HubStorage, limits: SyncLimits) -> HubHarness {
+        let metrics = HubMetrics()
+        let clock = TestClock()
+        let service = SyncService(storage: storage, limits: limits, metrics: metrics, now: { clock.now })
+        return HubHarness(storage: storage, service: service, metrics: metrics, clock: clock)
+    }
+}
+
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var millis: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)
+    var now: UInt64 { lock.withLock { millis } }
+}
+
+/// A fresh database on the test cluster that scripts/with-postgres starts.
+enum TestPostgres {
+    static var url: String {
+        get throws {
+            guard let url = ProcessInfo.processInfo.environment["SETU_TEST_POSTGRES_URL"] else {
+                throw HubStorageError("SETU_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL")
+            }
+            return url
+        }
+    }
+
+    static func withDatabase<T: Sendable>(logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        let base = try url
+        let name = "setu_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+        let admin = try PostgresHubStorage.makeClient(url: base, logger: logger)
+        let databaseURL = base.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+        let client = try PostgresHubStorage.makeClient(url: databaseURL, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await admin.run(); return nil }
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            do {
+                let result = try await body(client)
+                try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
+                return result
+            } catch {
+                try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
+                throw error
+            }
+        }
+    }
+}
+
+/// Office replicas that make real record states to push.
+final class OfficeReplicas {
+    let dir: URL
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("setu-offices-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
+    func replica(_ node: NodeID) throws -> Replica {
+        try Replica(path: dir.appendingPathComponent("\(node).sqlite").path, node: node)
+    }
+}
+
+enum Records {
+    static func service(office: String = "upazila:rupsha", serial: Int64 = 1, name: String = "জন্ম নিবন্ধন") -> [String: FieldValue] {
+        ["office": .text(office), "section": .text("citizen"), "serial": .int(serial), "name": .text(name)]
+    }
+
+    /// Everything `replica` changed, as a push body.
+    static func pushBody(_ replica: Replica, for peer: NodeID? = nil) throws -> PushRequest {
+        PushRequest(records: try replica.feed(after: 0, limit: 1_000, for: peer).entries.map {
+            WireRecord(collection: $0.record.collection, id: $0.record.id, state: $0.record.state)
+        })
+    }
+}
+
+extension TestClientProtocol {
+    /// A request with a bearer token and a JSON (or raw) body.
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String?, json: JSONValue? = nil, raw: [UInt8]? = nil,
+              headers extra: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let bytes = raw ?? json.map(JSONWriter.write)
+        return try await execute(uri: uri, method: method, headers: headers, body: bytes.map { ByteBuffer(bytes: $0) })
+    }
+}
+
+extension TestResponse {
+    var json: JSONValue {
+        get throws { try JSONParser.parse(body.readableBytesView) }
+    }
+
+    var errorCode: String? {
+        (try? json).flatMap { try? ErrorBody(json: $0).code }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SetuCore
+import SetuHub
+import SetuProtocol
+import SetuStore
+import Testing
+
+@Suite struct SyncProtocolTests {
+    @Test(arguments: Backend.allCases)
+    func pushThenPullRoundTripsIntoAnotherReplica(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let tokenA = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
+            let tokenB = try await hub.addNode("office-b", offices: ["upazila:rupsha"])
+            let offices = try OfficeReplicas()
+            let a = try offices.replica("office-a")
+            let b = try offices.replica("office-b")
+            for i in 1...30 { try a.put("services", id: "s\(i)", Records.service(serial: Int64(i), name: "সেবা \(i)")) }
+            try await Application(router: hub.router).test(.router) { client in
+                let push = try await client.send(.post, "/v1/push", token: tokenA, json: try Records.pushBody(a).json)
+                #expect(push.status == .ok)
+                #expect(try PushResponse(json: push.json) == PushResponse(changed: 30, unchanged: 0))
+
+                // Pages of 7: the cursor walks the whole feed.
+                var cursor = ""
+                var pulled: [RemoteRecord] = []
+                while true {
+                    let page = try await client.send(.get, "/v1/pull?cursor=\(cursor)&limit=7", token: tokenB)
+                    if page.status == .noContent { break }
+                    let body = try PullResponse(json: page.json)
+                    pulled += body.records.map { RemoteRecord(collection: $0.collection, id: $0.id, state: $0.state) }
+                    try b.apply(body.records.map { RemoteRecord(collection: $0.collection, id: $0.id, state: $0.state) }, from: "hub", cursor: body.cursor)
+                    cursor = body.cursor
+                    if !body.more { break }
+                }
+                #expect(pulled.count == 30)
+                #expect(try a.canonicalDump() == b.canonicalDump(), "Bengali text and states arrive byte-exact")
+
+                // What A pushed is not sent back to A.
+                let echo = try await client.send(.get, "/v1/pull", token: tokenA)
+                if echo.status == .ok { #expect(try PullResponse(json: echo.json).records.isEmpty) }
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aReplayedBatchChangesNothingAndIdlePollsAreCheap(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let token = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
+            let reader = try await hub.addNode("office-b", offices: ["upazila:rupsha"])
+            let a = try OfficeReplicas().replica("office-a")
+            for i in 1...5 { try a.put("services", id: "s\(i)", Records.service(serial: Int64(i))) }
+            let body = try Records.pushBody(a).json
+            try await Application(router: hub.router).test(.router) { client in
+                _ = try await client.send(.post, "/v1/push", token: token, json: body)
+                let head = try await hub.storage.head(offices: ["upazila:rupsha"])
+                let replay = try await client.send(.post, "/v1/push", token: token, json: body)
+                #expect(try PushResponse(json: replay.json) == PushResponse(changed: 0, unchanged: 5))
+                #expect(try await hub.storage.head(offices: ["upazila:rupsha"]) == head)
+
+                let page = try await client.send(.get, "/v1/pull", token: reader)
+                let cursor = try PullResponse(json: page.json).cursor
+                let idle = try await client.send(.get, "/v1/pull?cursor=\(cursor)", token: reader)
+                #expect(idle.status == .noContent)
+                #expect(idle.body.readableBytes == 0)
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentEditsMergeAtTheHubAndTheMergeGoesBackToBoth(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let tokenA = try await hub.addNode("office-a", offices: ["district:khulna"])
+            let tokenB = try await hub.addNode("office-b", offices: ["district:khulna"])
+            let offices = try OfficeReplicas()
+            let a = try offices.replica("office-a")
+            let b = try offices.replica("office-b")
+            let product: [String: FieldValue] = ["office": .text("district:khulna"), "entrepreneur": .text("রহিমা"),
+                                                 "title": .text("কাঁথা"), "price_paisa": .int(100_000), "stock": .int(10)]
+            try a.put("products", id: "p1", product)
+            try await Application(router: hub.router).test(.router) { client in
+                func sync(_ replica: Replica, _ token: String) async throws {
+                    _ = try await client.send(.post, "/v1/push", token: token, json: try Records.pushBody(replica, for: "hub").json)
+                    let page = try await client.send(.get, "/v1/pull?limit=1000", token: token)
+                    guard page.status == .ok else { return }
+                    let body = try PullResponse(json: page.json)
+                    try replica.apply(body.records.map { RemoteRecord(collection: $0.collection, id: $0.id, state: $0.state) }, from: "hub")
+                }
+                try await sync(a, tokenA)
+                try await sync(b, tokenB)
+                try a.adjust("products", id: "p1", field: "stock", by: -3)
+                try a.patch("products", id: "p1", ["title": .text("নকশী কাঁথা")])
+                try b.adjust("products", id: "p1", field: "stock", by: 5)
+                try b.patch("products", id: "p1", ["title": .text("হাতের কাঁথা")])
+                try await sync(a, tokenA)
+                try await sync(b, tokenB)
+                try await sync(a, tokenA)
+                #expect(try a.canonicalDump() == b.canonicalDump())
+                #expect(try a.record("products", id: "p1")?.values?["stock"] == .int(12))
+                #expect(try a.conflicts().map(\.field) == ["title"])
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func scopeLimitsWhatANodeReadsAndWrites(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let rupsha = try await hub.addNode("office-r", offices: ["upazila:rupsha"])
+            let khulna = try await hub.addNode("office-k", offices: ["district:khulna", "all:bangladesh"])
+            let offices = try OfficeReplicas()
+            let r = try offices.replica("office-r")
+            let k = try offices.replica("office-k")
+            try k.put("services", id: "k1", Records.service(office: "district:khulna"))
+            try k.put("services", id: "n1", Records.service(office: "all:bangladesh", name: "জাতীয় সেবা"))
+            try r.put("services", id: "x1", Records.service(office: "district:khulna"))
+            try await Application(router: hub.router).test(.router) { client in
+                let foreign = try await client.send(.post, "/v1/push", token: rupsha, json: try Records.pushBody(r).json)
+                #expect(foreign.status == .forbidden)
+                #expect(foreign.errorCode == "forbidden_records")
+                #expect(try ErrorBody(json: foreign.json).records.map(\.id) == ["x1"])
+
+                #expect(try await client.send(.post, "/v1/push", token: khulna, json: try Records.pushBody(k).json).status == .ok)
+                let page = try await client.send(.get, "/v1/pull", token: rupsha)
+                let seen = try PullResponse(json: page.json).records.map(\.id)
+                #expect(seen == ["n1"], "Rupsha reads national records, not Khulna's")
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aStateCarryingAnUnseenDotOfAnotherNodeIsRefusedAsForged(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let token = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
+            _ = try await hub.addNode("office-b", offices: ["upazila:rupsha"])
+            var forged = RecordState()
+            let values = try Collections.services.validate(Records.service(), mode: .whole).values
+            forged.write(values, dot: Dot(node: "office-b", time: HLCTimestamp(physicalMillis: hub.clock.now)))
+            let body = PushRequest(records: [WireRecord(collection: "services", id: "s1", state: forged)])
+            try await Application(router: hub.router).test(.router) { client in
+                let response = try await client.send(.post, "/v1/push", token: token, json: body.json)
+                #expect(response.status == .forbidden)
+                #expect(try ErrorBody(json: response.json).records.first?.reason.contains("forged") == true)
+                #expect(try await hub.storage.head(offices: ["upazila:rupsha"]) == 0)
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aClockFarAheadIsRefused(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let token = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
+            var state = RecordState()
+            let values = try Collections.services.validate(Records.service(), mode: .whole).values
+            state.write(values, dot: Dot(node: "office-a", time: HLCTimestamp(physicalMillis: hub.clock.now + 30 * 86_400_000)))
+            let body = PushRequest(records: [WireRecord(collection: "services", id: "s1", state: state)])
+            try await Application(router: hub.router).test(.router) { client in
+                let response = try await client.send(.post, "/v1/push", token: token, json: body.json)
+                #expect(response.status == .forbidden)
+                #expect(try ErrorBody(json: response.json).records.first?.reason.contains("clock") == true)
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func revokedAndWrongTokensAreRefused(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let token = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
+            try await Application(router: hub.router).test(.router) { client in
+                #expect(try await client.send(.get, "/v1/pull", token: token).status == .noContent)
+                #expect(try await client.send(.get, "/v1/pull", token: nil).status == .unauthorized)
+                let wrong = String(token.dropLast()) + (token.hasSuffix("0") ? "1" : "0")
+                #expect(try await client.send(.get, "/v1/pull", token: wrong).status == .unauthorized)
+                #expect(try await hub.storage.revokeNode("office-a"))
+                let revoked = try await client.send(.get, "/v1/pull", token: token)
+                #expect(revoked.status == .unauthorized)
+                #expect(revoked.errorCode == "unauthorized")
+            }
+        }
+    }
+}
