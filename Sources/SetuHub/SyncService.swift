@@ -76,7 +76,7 @@ public struct SyncService: Sendable {
         }
         guard problems.isEmpty else {
             throw HubError(status, status == 403 ? "forbidden_records" : "invalid_records",
-                           "\(problems.count) of \(records.count) records refused; nothing of this batch was applied", records: problems)
+                           SyncService.refusal(problems, of: records.count), records: problems)
         }
     }
 
@@ -106,7 +106,7 @@ public struct SyncService: Sendable {
             }
         }
         guard problems.isEmpty else {
-            throw HubError(403, "forbidden_records", "\(problems.count) of \(records.count) records refused; nothing of this batch was applied", records: problems)
+            throw HubError(403, "forbidden_records", SyncService.refusal(problems, of: records.count), records: problems)
         }
         var writes: [HubWrite] = []
         var conflicts = 0
@@ -123,6 +123,13 @@ public struct SyncService: Sendable {
         outcome.changed = writes.count
         outcome.conflicts = conflicts
         return writes
+    }
+
+    /// "2 of 500 records refused (first: services/s1: unknown field colour); …"
+    static func refusal(_ problems: [ErrorBody.RecordProblem], of total: Int) -> String {
+        let first = problems[0]
+        return "\(problems.count) of \(total) records refused (first: \(first.collection)/\(first.id): \(first.reason)); "
+            + "nothing of this batch was applied; set the listed records aside and resend the rest"
     }
 
     // MARK: Pull
