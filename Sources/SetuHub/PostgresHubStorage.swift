@@ -17,9 +17,18 @@ public final class PostgresHubStorage: HubStorage {
     /// The advisory lock key of the feed ("setu" in ASCII).
     static let feedLock: Int64 = 0x7365_7475
 
-    public init(client: PostgresClient, logger: Logger) {
+    /// Runs after a push has written its rows, before it commits: tests use
+    /// it to hold a transaction open and prove the feed never skips it.
+    let beforeCommit: (@Sendable ([RecordKey]) async -> Void)?
+
+    public convenience init(client: PostgresClient, logger: Logger) {
+        self.init(client: client, logger: logger, beforeCommit: nil)
+    }
+
+    init(client: PostgresClient, logger: Logger, beforeCommit: (@Sendable ([RecordKey]) async -> Void)?) {
         self.client = client
         self.logger = logger
+        self.beforeCommit = beforeCommit
     }
 
     /// A client for `postgres://user:password@host:port/database`, or with
@@ -148,6 +157,7 @@ public final class PostgresHubStorage: HubStorage {
                 ON CONFLICT (collection, id) DO UPDATE SET seq = EXCLUDED.seq, office = EXCLUDED.office,
                   state = EXCLUDED.state, origin = EXCLUDED.origin
                 """, logger: logger)
+            await beforeCommit?(keys)
         }
     }
 

@@ -80,6 +80,11 @@ enum TestPostgres {
     }
 
     static func withDatabase<T: Sendable>(logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        try await withDatabase(logger: logger) { client, _ in try await body(client) }
+    }
+
+    /// Also hands over the database's URL, for hub processes started by the test.
+    static func withDatabase<T: Sendable>(logger: Logger, _ body: @Sendable (PostgresClient, String) async throws -> T) async throws -> T {
         let base = try url
         let name = "setu_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
         let admin = try PostgresHubStorage.makeClient(url: base, logger: logger)
@@ -91,7 +96,7 @@ enum TestPostgres {
             defer { group.cancelAll() }
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
             do {
-                let result = try await body(client)
+                let result = try await body(client, databaseURL)
                 try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
                 return result
             } catch {
