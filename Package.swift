@@ -73,7 +73,12 @@ let package = Package(
         // Release-build figures for the README: `swift run -c release setu-bench`.
         .executableTarget(
             name: "setu-bench",
-            dependencies: ["SetuCore", "SetuStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SetuCore", "SetuStore", "SetuProtocol", "SetuHub",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/setu-bench"
         ),
         // A child process for the crash-safety test: writes in a loop until SIGKILL.

@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SetuCore
+import SetuHub
+import SetuProtocol
+
+/// Issue 3's figures, on SQLite and on PostgreSQL: ingest (batches of 500,
+/// as JSON bytes through parse, checks, merge and storage), feed pull
+/// (JSON out), idle polls spread over 1,000 node tokens. In-process: the
+/// HTTP socket layer is not included.
+struct HubBenchmark {
+    let records: Int
+    let batchSize = 500
+    let nodes = 1_000
+
+    func run() async throws {
+        let dir = MachineInfo.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sqlite = try SQLiteHubStorage(path: "\(dir)/hub.sqlite")
+        try await sqlite.migrate()
+        try await measure(sqlite, name: "SQLite")
+        if let url = ProcessInfo.processInfo.environment["SETU_TEST_POSTGRES_URL"] {
+            let logger = Logger(label: "setu-bench")
+            let client = try PostgresHubStorage.makeClient(url: url, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                let storage = PostgresHubStorage(client: client, logger: logger)
+                try await storage.migrate()
+                try await measure(storage, name: "PostgreSQL")
+                group.cancelAll()
+            }
+        } else {
+            print("hub on PostgreSQL: skipped (run through scripts/with-postgres to include it)")
+        }
+    }
+
+    func measure(_ storage: any HubStorage, name: String) async throws {
+        let service = SyncService(storage: storage, limits: SyncLimits(), metrics: HubMetrics(), now: ReplicaClock.now)
+        let logger = Logger(label: "setu-bench")
+        // 1,000 nodes, 50 offices: 20 nodes per office.
+        var tokens: [(HubNode, String)] = []
+        for n in 0..<nodes {
+            let id = NodeID(rawValue: "office-\(n)")!
+            let (token, hash) = NodeToken.generate(for: id)
+            let node = HubNode(id: id, offices: ["upazila:o\(n % 50)"], createdAtMillis: 0, revoked: false)
+            try await storage.addNode(node, tokenHash: hash)
+            tokens.append((node, token))
+        }
+        var ingest = 0.0
+        for start in stride(from: 0, to: records, by: batchSize) {
+            let pusher = tokens[(start / batchSize) % 50]
+            let body = JSONWriter.write(Self.batch(start..<min(start + batchSize, records), node: pusher.0).json)
+            ingest += try await timed {
+                let request = try PushRequest(json: JSONParser.parse(body))
+                _ = try await service.push(request, from: pusher.0, logger: logger)
+            }
+        }
+        print("hub \(name): ingest (batches of \(batchSize)): \(rate(records, ingest))")
+
+        // A node of office o0 pulling everything it can see, pages of 500.
+        let reader = tokens[50].0
+        var pulled = 0
+        let pull = try await timed {
+            var cursor = ""
+            while let page = try await service.pull(for: reader, cursor: cursor, limit: "500", maxBytes: "4194304") {
+                pulled += page.records.count
+                _ = JSONWriter.write(page.json)
+                cursor = page.cursor
+                if !page.more { break }
+            }
+        }
+        print("hub \(name): feed pull (pages of 500, JSON out): \(rate(pulled, pull))")
+
+        // Idle polls: authenticate a token, find nothing new past the head.
+        var heads: [NodeID: String] = [:]
+        for (node, _) in tokens.prefix(nodes) {
+            heads[node.id] = String(try await storage.head(offices: node.offices))
+        }
+        let polls = 5_000
+        let idle = try await timed {
+            for i in 0..<polls {
+                let (_, token) = tokens[i % tokens.count]
+                let node = try await service.authenticate(authorization: "Bearer \(token)")
+                guard try await service.pull(for: node, cursor: heads[node.id], limit: nil, maxBytes: nil) == nil else {
+                    throw HubStorageError("an idle poll found changes")
+                }
+            }
+        }
+        print("hub \(name): idle polls over \(nodes) tokens: \(rate(polls, idle))")
+        print("peak RSS so far: \(MachineInfo.peakRSSMegabytes()) MB")
+    }
+
+    static func batch(_ range: Range<Int>, node: HubNode) -> PushRequest {
+        let now = ReplicaClock.now()
+        return PushRequest(records: range.map { i in
+            var state = RecordState()
+            let values = try! Collections.services.validate(StoreBenchmark.service(i).merging(["office": .text(node.offices[0])]) { $1 }, mode: .whole).values
+            state.write(values, dot: Dot(node: node.id, time: HLCTimestamp(physicalMillis: now, logical: UInt64(i % 60_000))))
+            return WireRecord(collection: "services", id: "r\(i)", state: state)
+        })
+    }
+}
+
+enum ReplicaClock {
+    static let now: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+}
+
+func timed(_ body: () async throws -> Void) async rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try await body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
