@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Pure core: no files, no sockets, no clocks of its own.
@@ -55,6 +56,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // libcurl, the C library (libcurl4-openssl-dev).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // HTTP to the hub over libcurl, and the typed hub client.
+        .target(name: "SetuTransport", dependencies: ["CCurl", "SetuCore", "SetuProtocol",
+                                                      .product(name: "CompressNIO", package: "compress-nio"),
+                                                      .product(name: "NIOCore", package: "swift-nio")]),
         // Strict TOML config reading for the executables (libraries never read files).
         .target(name: "SetuConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
@@ -87,6 +94,8 @@ let package = Package(
             dependencies: ["SetuCore", "SetuStore"],
             path: "Tests/Support/setu-crash-writer"
         ),
+        // Helpers shared by the test targets: real hub processes, built binaries.
+        .target(name: "SetuTestSupport", path: "Tests/SetuTestSupport"),
         .testTarget(
             name: "SetuCoreTests",
             dependencies: ["SetuCore", .product(name: "PropertyBased", package: "swift-property-based")]
@@ -94,15 +103,19 @@ let package = Package(
         .testTarget(
             name: "SetuStoreTests",
             dependencies: [
-                "SetuCore", "SetuStore",
+                "SetuCore", "SetuStore", "SetuTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
+            name: "SetuTransportTests",
+            dependencies: ["SetuTransport", "SetuProtocol", "SetuCore", "SetuTestSupport"]
+        ),
+        .testTarget(
             name: "SetuHubTests",
             dependencies: [
-                "SetuCore", "SetuProtocol", "SetuHub", "SetuStore", "SetuConfig",
+                "SetuCore", "SetuProtocol", "SetuHub", "SetuStore", "SetuConfig", "SetuTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,6 +1,7 @@
 import Foundation
 import SetuCore
 import SetuStore
+import SetuTestSupport
 import Testing
 
 /// A child process writes in a loop and is killed with SIGKILL at random
@@ -45,15 +46,5 @@ import Testing
         print("crash safety: \(reported.count) reported writes across \(Self.rounds) SIGKILLs, none lost")
     }
 
-    /// The `setu-crash-writer` built next to this test bundle.
-    static func writerBinary() throws -> URL {
-        let exe = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        var dir = exe.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("setu-crash-writer")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "setu-crash-writer (run `swift build --build-tests` first)"])
-    }
+    static func writerBinary() throws -> URL { try Binaries.find("setu-crash-writer") }
 }

@@ -1,0 +1,72 @@
+import CompressNIO
+import NIOCore
+import SetuProtocol
+
+/// The sync protocol over a `HubTransport`: push and pull with a node's
+/// bearer token, gzip request bodies, and the hub's error text in failures.
+public struct HubClient: Sendable {
+    public let transport: any HubTransport
+    let token: String
+
+    public init(transport: any HubTransport, token: String) {
+        self.transport = transport
+        self.token = token
+    }
+
+    /// The outcome of one exchange, with its cost on the wire.
+    public struct Exchange<Value: Sendable>: Sendable {
+        public let value: Value
+        public let bytesSent: Int
+        public let bytesReceived: Int
+    }
+
+    public func push(_ request: PushRequest) async throws -> Exchange<PushResponse> {
+        var buffer = ByteBuffer(bytes: JSONWriter.write(request.json))
+        let gzipped = try buffer.compress(with: .gzip())
+        let response = try await transport.send(TransportRequest(
+            method: "POST", path: "/v1/push",
+            headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+            body: Array(gzipped.readableBytesView)))
+        try Self.check(response)
+        return Exchange(value: try Self.decode(response) { try PushResponse(json: $0) }, bytesSent: response.bytesSent, bytesReceived: response.bytesReceived)
+    }
+
+    /// A page after `cursor`, or nil when the hub has nothing new (204).
+    public func pull(cursor: String?, limit: Int, maxBytes: Int) async throws -> Exchange<PullResponse?> {
+        var path = "/v1/pull?limit=\(limit)&max_bytes=\(maxBytes)"
+        if let cursor { path += "&cursor=\(cursor)" }
+        let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: [("Authorization", "Bearer \(token)")]))
+        try Self.check(response)
+        let page: PullResponse? = response.status == 204 ? nil : try Self.decode(response) { try PullResponse(json: $0) }
+        return Exchange(value: page, bytesSent: response.bytesSent, bytesReceived: response.bytesReceived)
+    }
+
+    /// Turns an HTTP error status into a `TransportError` carrying the hub's
+    /// own explanation (and the records it refused, when it names them).
+    static func check(_ response: TransportResponse) throws {
+        guard response.status >= 400 else { return }
+        if let json = try? JSONParser.parse(response.body), let body = try? ErrorBody(json: json) {
+            throw HubRefusal(status: response.status, body: body)
+        }
+        throw TransportError(.http, "HTTP \(response.status) without a Setu error body; is hub.url pointing at a Setu hub?", status: response.status)
+    }
+
+    static func decode<T>(_ response: TransportResponse, _ read: (JSONValue) throws -> T) throws -> T {
+        do {
+            return try read(try JSONParser.parse(response.body))
+        } catch {
+            throw TransportError(.badResponse, "the hub's answer could not be read (\(error)); is hub.url pointing at a Setu hub of this version?")
+        }
+    }
+}
+
+/// The hub answered with an error body: a refusal, not a network failure.
+public struct HubRefusal: Error, Sendable, CustomStringConvertible {
+    public let status: Int
+    public let body: ErrorBody
+
+    public var description: String { "hub refused (HTTP \(status) \(body.code)): \(body.message)" }
+
+    /// Whether trying again later may succeed.
+    public var isRetryable: Bool { status >= 500 || status == 408 || status == 429 }
+}

@@ -1,0 +1,38 @@
+/// One HTTP exchange with the hub. The seam between sync logic and the
+/// network: libcurl in production, an in-process hub in some tests.
+public protocol HubTransport: Sendable {
+    func send(_ request: TransportRequest) async throws -> TransportResponse
+}
+
+public struct TransportRequest: Sendable {
+    public var method: String
+    /// Path and query, appended to the hub's base URL: `/v1/pull?cursor=9`.
+    public var path: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]?
+
+    public init(method: String, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+}
+
+public struct TransportResponse: Sendable {
+    public let status: Int
+    /// Header names lowercased.
+    public let headers: [String: String]
+    /// Already gunzipped when the hub compressed it.
+    public let body: [UInt8]
+    public let bytesSent: Int
+    public let bytesReceived: Int
+
+    public init(status: Int, headers: [String: String], body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.bytesSent = bytesSent
+        self.bytesReceived = bytesReceived
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import SetuCore
+import SetuProtocol
+import SetuTestSupport
+import SetuTransport
+import Testing
+
+@Suite struct CurlTransportTests {
+    static func transport(port: Int, configure: (inout CurlOptions) -> Void = { _ in }) -> CurlTransport {
+        var options = CurlOptions(baseURL: "http://127.0.0.1:\(port)")
+        options.connectTimeoutSeconds = 3
+        options.totalTimeoutSeconds = 10
+        options.lowSpeedBytesPerSecond = 100
+        options.lowSpeedSeconds = 2
+        configure(&options)
+        return CurlTransport(options: options)
+    }
+
+    static func failure(_ transport: CurlTransport, path: String = "/v1/health") async -> TransportError? {
+        do {
+            _ = try await transport.send(TransportRequest(method: "GET", path: path))
+            return nil
+        } catch let error as TransportError {
+            return error
+        } catch {
+            return TransportError(.badResponse, "unexpected error \(error)")
+        }
+    }
+
+    @Test func aStalledServerIsNoticedByTheLowSpeedLimit() async throws {
+        let server = try MisbehavingServer(.stall)
+        defer { server.stop() }
+        let started = ContinuousClock.now
+        let error = await Self.failure(Self.transport(port: server.port))
+        #expect(error?.kind == .stalled)
+        #expect(ContinuousClock.now - started < .seconds(8), "the low-speed limit (2 s), not the total timeout, ends it")
+    }
+
+    @Test func aDrippingAnswerIsNoticedToo() async throws {
+        let server = try MisbehavingServer(.slowDrip)
+        defer { server.stop() }
+        #expect(await Self.failure(Self.transport(port: server.port))?.kind == .stalled)
+    }
+
+    @Test func aResetConnectionIsAReset() async throws {
+        let server = try MisbehavingServer(.reset)
+        defer { server.stop() }
+        let error = await Self.failure(Self.transport(port: server.port))
+        #expect(error?.kind == .reset || error?.kind == .badResponse, "\(String(describing: error))")
+        #expect(error?.isRetryable == true)
+    }
+
+    @Test func garbageIsABadResponse() async throws {
+        let server = try MisbehavingServer(.garbage)
+        defer { server.stop() }
+        #expect(await Self.failure(Self.transport(port: server.port))?.kind == .badResponse)
+    }
+
+    @Test func nothingListeningIsAConnectFailure() async throws {
+        let server = try MisbehavingServer(.stall)
+        let port = server.port
+        server.stop()
+        #expect(await Self.failure(Self.transport(port: port))?.kind == .connect)
+    }
+
+    @Test func anUnresolvableNameIsADNSFailure() async throws {
+        let transport = CurlTransport(options: CurlOptions(baseURL: "http://setu-hub.invalid"))
+        let error = await Self.failure(transport)
+        #expect(error?.kind == .dns || error?.kind == .timeout, "\(String(describing: error))")
+    }
+
+    @Test func talksToARealHubAndCarriesItsErrorText() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let token = try hub.addNode("office-a", offices: ["upazila:rupsha"])
+        let transport = Self.transport(port: hub.port)
+        let health = try await transport.send(TransportRequest(method: "GET", path: "/v1/health"))
+        #expect(health.status == 200)
+
+        var state = RecordState()
+        let values = try Collections.services.validate(
+            ["office": .text("upazila:rupsha"), "section": .text("citizen"), "serial": .int(1), "name": .text("জন্ম নিবন্ধন")], mode: .whole).values
+        state.write(values, dot: Dot(node: "office-a", time: HLCTimestamp(physicalMillis: UInt64(Date().timeIntervalSince1970 * 1000))))
+        let client = HubClient(transport: transport, token: token)
+        let push = try await client.push(PushRequest(records: [WireRecord(collection: "services", id: "s1", state: state)]))
+        #expect(push.value == PushResponse(changed: 1, unchanged: 0))
+        #expect(push.bytesSent > 0)
+
+        let reader = HubClient(transport: transport, token: try hub.addNode("office-b", offices: ["upazila:rupsha"]))
+        let page = try await reader.pull(cursor: nil, limit: 100, maxBytes: 1 << 20)
+        #expect(page.value?.records.first?.state == state, "Bengali text and clocks survive the round trip")
+        let idle = try await reader.pull(cursor: page.value?.cursor, limit: 100, maxBytes: 1 << 20)
+        #expect(idle.value == nil)
+
+        do {
+            _ = try await HubClient(transport: transport, token: "office-a." + String(repeating: "0", count: 64)).pull(cursor: nil, limit: 10, maxBytes: 4096)
+            Issue.record("a wrong token was accepted")
+        } catch let refusal as HubRefusal {
+            #expect(refusal.status == 401)
+            #expect(refusal.description.contains("setu-hub node add"), "the hub's own advice reaches the operator")
+        }
+    }
+
+    @Test func tlsVerificationStaysOnUnlessTheTestHostIsNamed() {
+        var options = CurlOptions(baseURL: "https://hub.example.gov.bd:8443")
+        options.insecureTestHost = "other.example"
+        #expect(options.verifiesTLS)
+        options.insecureTestHost = "hub.example.gov.bd"
+        #expect(!options.verifiesTLS)
+    }
+}

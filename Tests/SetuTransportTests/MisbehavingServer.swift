@@ -1,0 +1,74 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loopback TCP server that misbehaves on purpose, to test how the client
+/// classifies failures.
+final class MisbehavingServer: @unchecked Sendable {
+    enum Behaviour { case stall, reset, garbage, slowDrip }
+
+    let port: Int
+    private let fd: Int32
+    private let behaviour: Behaviour
+    private var clients: [Int32] = []
+    private let lock = NSLock()
+
+    init(_ behaviour: Behaviour) throws {
+        self.behaviour = behaviour
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let socketFD = fd
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                guard bind(socketFD, sa, length) == 0, listen(socketFD, 8) == 0, getsockname(socketFD, sa, &length) == 0 else {
+                    throw CocoaError(.fileWriteUnknown)
+                }
+            }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = Thread { [self] in serve() }
+        thread.start()
+    }
+
+    private func serve() {
+        while true {
+            let client = accept(fd, nil, nil)
+            guard client >= 0 else { return }
+            lock.withLock { clients.append(client) }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            _ = read(client, &buffer, buffer.count)
+            switch behaviour {
+            case .stall: continue // read the request, never answer
+            case .reset:
+                var linger = linger(l_onoff: 1, l_linger: 0)
+                setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+                close(client)
+            case .garbage:
+                let junk = Array("SMTP READY\r\nthis is not http\r\n\r\n".utf8)
+                _ = write(client, junk, junk.count)
+                close(client)
+            case .slowDrip:
+                let head = Array("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".utf8)
+                _ = write(client, head, head.count)
+                for _ in 0..<20 {
+                    _ = write(client, [0x20], 1)
+                    usleep(500_000)
+                }
+                close(client)
+            }
+        }
+    }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+        lock.withLock { clients.forEach { close($0) } }
+    }
+}
