@@ -62,6 +62,9 @@ let package = Package(
         .target(name: "SetuTransport", dependencies: ["CCurl", "SetuCore", "SetuProtocol",
                                                       .product(name: "CompressNIO", package: "compress-nio"),
                                                       .product(name: "NIOCore", package: "swift-nio")]),
+        // The office node's sync loop logic: pull then push in bounded pages.
+        .target(name: "SetuSync", dependencies: ["SetuCore", "SetuStore", "SetuProtocol", "SetuTransport",
+                                                 .product(name: "Logging", package: "swift-log")]),
         // Strict TOML config reading for the executables (libraries never read files).
         .target(name: "SetuConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
@@ -107,6 +110,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "SetuSyncTests",
+            dependencies: ["SetuSync", "SetuStore", "SetuTransport", "SetuCore", "SetuTestSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "SetuTransportTests",

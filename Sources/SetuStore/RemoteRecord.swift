@@ -33,5 +33,11 @@ public struct Rejection: Hashable, Sendable, CustomStringConvertible {
     public let id: String
     public let reason: String
 
+    public init(collection: String, id: String, reason: String) {
+        self.collection = collection
+        self.id = id
+        self.reason = reason
+    }
+
     public var description: String { "\(collection)/\(id): \(reason)" }
 }

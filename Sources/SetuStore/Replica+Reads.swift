@@ -52,6 +52,14 @@ extension Replica {
         }
     }
 
+    /// Notes a record a peer refused for good, with its reason, for operators.
+    public func setAside(_ collection: String, id: String, source: String, reason: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO setu_rejects (collection, id, source, reason, at_ms) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [collection, id, source, reason, Int64(options.now())])
+        }
+    }
+
     /// Number of records (deleted included) per collection.
     public func recordCount() throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_records") ?? 0 }

@@ -18,6 +18,8 @@ public struct HubClient: Sendable {
         public let value: Value
         public let bytesSent: Int
         public let bytesReceived: Int
+        /// The hub's `Date` header, for clock-skew reporting.
+        public let hubDate: String?
     }
 
     public func push(_ request: PushRequest) async throws -> Exchange<PushResponse> {
@@ -28,7 +30,8 @@ public struct HubClient: Sendable {
             headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
             body: Array(gzipped.readableBytesView)))
         try Self.check(response)
-        return Exchange(value: try Self.decode(response) { try PushResponse(json: $0) }, bytesSent: response.bytesSent, bytesReceived: response.bytesReceived)
+        return Exchange(value: try Self.decode(response) { try PushResponse(json: $0) }, bytesSent: response.bytesSent,
+                        bytesReceived: response.bytesReceived, hubDate: response.headers["date"])
     }
 
     /// A page after `cursor`, or nil when the hub has nothing new (204).
@@ -38,7 +41,7 @@ public struct HubClient: Sendable {
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: [("Authorization", "Bearer \(token)")]))
         try Self.check(response)
         let page: PullResponse? = response.status == 204 ? nil : try Self.decode(response) { try PullResponse(json: $0) }
-        return Exchange(value: page, bytesSent: response.bytesSent, bytesReceived: response.bytesReceived)
+        return Exchange(value: page, bytesSent: response.bytesSent, bytesReceived: response.bytesReceived, hubDate: response.headers["date"])
     }
 
     /// Turns an HTTP error status into a `TransportError` carrying the hub's

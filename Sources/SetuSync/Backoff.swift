@@ -1,0 +1,21 @@
+/// When to try again after failures: exponential, capped, with jitter so a
+/// district's offices coming back online together do not hit the hub in step.
+/// Pure: the caller supplies the randomness.
+public struct Backoff: Sendable, Hashable {
+    public var baseSeconds: Double
+    public var maxSeconds: Double
+
+    public init(baseSeconds: Double = 5, maxSeconds: Double = 900) {
+        self.baseSeconds = baseSeconds
+        self.maxSeconds = maxSeconds
+    }
+
+    /// The wait after `failures` consecutive failures (1 = the first), with
+    /// `jitter` in 0…1 choosing a point in the upper half of the window.
+    public func delay(afterFailures failures: Int, jitter: Double) -> Double {
+        guard failures > 0 else { return 0 }
+        let exponent = min(failures - 1, 30)
+        let window = min(maxSeconds, baseSeconds * Double(1 << exponent))
+        return window * (0.5 + 0.5 * min(max(jitter, 0), 1))
+    }
+}

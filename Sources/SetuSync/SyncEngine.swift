@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import SetuCore
+import SetuProtocol
+import SetuStore
+import SetuTransport
+
+/// One office node's sync with the hub: pull, then push, in bounded pages.
+///
+/// Every page commits with its cursor (the pull cursor in the same
+/// transaction as the states; the push position only after the hub
+/// acknowledged), so an interrupted sync resumes exactly where it stopped.
+public struct SyncEngine: Sendable {
+    public static let hub: NodeID = "hub"
+
+    public let replica: Replica
+    public let client: HubClient
+    public var pageRecords: Int
+    public var pageBytes: Int
+    let logger: Logger
+
+    public init(replica: Replica, client: HubClient, pageRecords: Int = 500, pageBytes: Int = 1 << 20, logger: Logger) {
+        self.replica = replica
+        self.client = client
+        self.pageRecords = pageRecords
+        self.pageBytes = pageBytes
+        self.logger = logger
+    }
+
+    /// Stamps outside writes, pulls until the hub has nothing new, then pushes
+    /// until nothing local is unacknowledged. Throws on the first transport
+    /// failure; what was committed before it stays committed.
+    public func syncOnce(shouldStop: @Sendable () -> Bool = { false }) async throws -> SyncReport {
+        var report = SyncReport()
+        try replica.stampOutsideWrites()
+        try await pull(into: &report, shouldStop: shouldStop)
+        try await push(into: &report, shouldStop: shouldStop)
+        return report
+    }
+
+    func pull(into report: inout SyncReport, shouldStop: @Sendable () -> Bool) async throws {
+        while !shouldStop() {
+            let cursor = try replica.pullCursor(from: Self.hub)
+            let exchange = try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes)
+            report.requests += 1
+            report.bytesIn += exchange.bytesReceived
+            report.bytesOut += exchange.bytesSent
+            if let date = exchange.hubDate.flatMap(HTTPDate.parse) {
+                report.clockSkewSeconds = Int(date.timeIntervalSince1970) - Int(Double(replica.options.now()) / 1000)
+            }
+            guard let page = exchange.value else { return }
+            let applied = try replica.apply(page.records.map { RemoteRecord(collection: $0.collection, id: $0.id, state: $0.state) },
+                                            from: Self.hub, cursor: page.cursor)
+            report.pulledRecords += page.records.count
+            if !page.records.isEmpty { report.pages += 1 }
+            report.setAside += applied.rejected
+            if !page.more { return }
+        }
+    }
+
+    func push(into report: inout SyncReport, shouldStop: @Sendable () -> Bool) async throws {
+        var setAsideKeys = Set<String>()
+        while !shouldStop() {
+            let from = try replica.pushCursor(to: Self.hub)
+            let page = try replica.feed(after: from, limit: pageRecords, for: Self.hub)
+            guard page.lastSeq > from else { return }
+            let records = page.entries
+                .filter { !setAsideKeys.contains("\($0.record.collection)/\($0.record.id)") }
+                .map { WireRecord(collection: $0.record.collection, id: $0.record.id, state: $0.record.state) }
+            if !records.isEmpty {
+                do {
+                    report.requests += 1
+                    let exchange = try await client.push(PushRequest(records: records))
+                    report.bytesIn += exchange.bytesReceived
+                    report.bytesOut += exchange.bytesSent
+                    report.pushedRecords += records.count
+                    report.pages += 1
+                } catch let refusal as HubRefusal where !refusal.isRetryable && !refusal.body.records.isEmpty {
+                    // One bad record must not block the rest: set the named
+                    // ones aside with the hub's reason and resend the page.
+                    for problem in refusal.body.records {
+                        setAsideKeys.insert("\(problem.collection)/\(problem.id)")
+                        try replica.setAside(problem.collection, id: problem.id, source: Self.hub.rawValue, reason: problem.reason)
+                        report.setAside.append(Rejection(collection: problem.collection, id: problem.id, reason: problem.reason))
+                    }
+                    logger.warning("hub refused records; set aside", metadata: ["setu.count": "\(refusal.body.records.count)", "setu.code": "\(refusal.body.code)"])
+                    continue
+                }
+            }
+            try replica.acknowledgePush(to: Self.hub, upTo: page.lastSeq)
+        }
+    }
+}
+
+/// RFC 7231 dates (`Mon, 23 Nov 2026 09:37:10 GMT`), as in the Date header.
+enum HTTPDate {
+    static func parse(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+}

@@ -1,0 +1,19 @@
+import SetuStore
+
+/// What one sync did, for status and logs.
+public struct SyncReport: Sendable, Hashable {
+    public var pulledRecords = 0
+    public var pushedRecords = 0
+    /// Pages that carried records.
+    public var pages = 0
+    /// HTTP requests made.
+    public var requests = 0
+    public var bytesIn = 0
+    public var bytesOut = 0
+    /// Records the hub refused for good, set aside with its reason.
+    public var setAside: [Rejection] = []
+    /// Hub clock minus this node's clock, from the hub's Date header.
+    public var clockSkewSeconds: Int?
+
+    public init() {}
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import SetuCore
+import SetuStore
+import SetuSync
+import SetuTestSupport
+import SetuTransport
+import Testing
+
+@Suite struct SyncEngineTests {
+    final class Office {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("setu-sync-\(UUID().uuidString)")
+        let replica: Replica
+        let engine: SyncEngine
+
+        init(_ node: NodeID, hub: HubProcess, offices: [String], pageRecords: Int = 500) throws {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            replica = try Replica(path: dir.appendingPathComponent("replica.sqlite").path, node: node)
+            var options = CurlOptions(baseURL: "http://127.0.0.1:\(hub.port)")
+            options.totalTimeoutSeconds = 30
+            let client = HubClient(transport: CurlTransport(options: options), token: try hub.addNode(node.rawValue, offices: offices))
+            engine = SyncEngine(replica: replica, client: client, pageRecords: pageRecords, logger: Logger(label: "test"))
+        }
+
+        deinit { try? FileManager.default.removeItem(at: dir) }
+    }
+
+    static func service(_ office: String, _ serial: Int64, _ name: String) -> [String: FieldValue] {
+        ["office": .text(office), "section": .text("citizen"), "serial": .int(serial), "name": .text(name)]
+    }
+
+    @Test func twoOfficesConvergeThroughARealHub() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let a = try Office("office-a", hub: hub, offices: ["upazila:rupsha"])
+        let b = try Office("office-b", hub: hub, offices: ["upazila:rupsha"])
+        for i in 1...40 { try a.replica.put("services", id: "s\(i)", Self.service("upazila:rupsha", Int64(i), "সেবা \(i)")) }
+        let first = try await a.engine.syncOnce()
+        #expect(first.pushedRecords == 40)
+        #expect(first.clockSkewSeconds.map { abs($0) <= 2 } == true)
+        _ = try await b.engine.syncOnce()
+        try a.replica.patch("services", id: "s1", ["name": .text("ক")])
+        try b.replica.patch("services", id: "s1", ["name": .text("খ")])
+        try b.replica.delete("services", id: "s2")
+        _ = try await a.engine.syncOnce()
+        _ = try await b.engine.syncOnce()
+        _ = try await a.engine.syncOnce()
+        #expect(try a.replica.canonicalDump() == b.replica.canonicalDump())
+        #expect(try a.replica.conflicts().map(\.field) == ["name"])
+        #expect(try a.replica.pendingPushCount(to: SyncEngine.hub) == 0)
+    }
+
+    @Test func anIdleSyncCostsAtMostTwoRequestsAndTwoKilobytes() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let a = try Office("office-a", hub: hub, offices: ["upazila:rupsha"])
+        try a.replica.put("services", id: "s1", Self.service("upazila:rupsha", 1, "সেবা"))
+        _ = try await a.engine.syncOnce()
+        for _ in 0..<2 {
+            let idle = try await a.engine.syncOnce()
+            #expect(idle.pages == 0)
+            #expect(idle.requests <= 2)
+            #expect(idle.bytesIn + idle.bytesOut <= 2_048, "\(idle.bytesIn) in, \(idle.bytesOut) out")
+        }
+    }
+
+    @Test func aRecordTheHubRefusesIsSetAsideAndTheRestFlows() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let a = try Office("office-a", hub: hub, offices: ["upazila:rupsha"])
+        try a.replica.put("services", id: "mine", Self.service("upazila:rupsha", 1, "আমার"))
+        try a.replica.put("services", id: "theirs", Self.service("district:khulna", 2, "অন্যের"))
+        let report = try await a.engine.syncOnce()
+        #expect(report.setAside.map(\.id) == ["theirs"])
+        #expect(report.pushedRecords == 1)
+        #expect(try a.replica.rejections().map(\.id) == ["theirs"])
+        #expect(try a.replica.pendingPushCount(to: SyncEngine.hub) == 0)
+    }
+
+    @Test func anInterruptedPullResumesFromTheCommittedCursor() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let a = try Office("office-a", hub: hub, offices: ["upazila:rupsha"])
+        let b = try Office("office-b", hub: hub, offices: ["upazila:rupsha"], pageRecords: 10)
+        for i in 1...35 { try a.replica.put("services", id: "s\(i)", Self.service("upazila:rupsha", Int64(i), "সেবা \(i)")) }
+        _ = try await a.engine.syncOnce()
+        let pages = PageCounter()
+        let partial = try await b.engine.syncOnce(shouldStop: { pages.next() > 2 })
+        #expect(partial.pulledRecords == 20)
+        let rest = try await b.engine.syncOnce()
+        #expect(rest.pulledRecords == 15, "nothing pulled twice")
+        #expect(try b.replica.recordCount() == 35)
+    }
+
+    @Test func backoffGrowsIsCappedAndJittersInTheUpperHalf() {
+        let backoff = Backoff(baseSeconds: 5, maxSeconds: 900)
+        #expect(backoff.delay(afterFailures: 0, jitter: 0.7) == 0)
+        #expect(backoff.delay(afterFailures: 1, jitter: 1) == 5)
+        #expect(backoff.delay(afterFailures: 1, jitter: 0) == 2.5)
+        #expect(backoff.delay(afterFailures: 4, jitter: 1) == 40)
+        #expect(backoff.delay(afterFailures: 60, jitter: 1) == 900)
+        var previous = 0.0
+        for failures in 1...20 {
+            let d = backoff.delay(afterFailures: failures, jitter: 1)
+            #expect(d >= previous)
+            previous = d
+        }
+    }
+}
+
+final class PageCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func next() -> Int { lock.withLock { n += 1; return n } }
+}
