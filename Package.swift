@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "SetuProtocol", targets: ["SetuProtocol"]),
         .library(name: "SetuHub", targets: ["SetuHub"]),
         .executable(name: "setu-hub", targets: ["setu-hub"]),
+        .executable(name: "setud", targets: ["setud"]),
+        .executable(name: "setuctl", targets: ["setuctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -65,6 +67,13 @@ let package = Package(
         // The office node's sync loop logic: pull then push in bounded pages.
         .target(name: "SetuSync", dependencies: ["SetuCore", "SetuStore", "SetuProtocol", "SetuTransport",
                                                  .product(name: "Logging", package: "swift-log")]),
+        // setud's library: sync loop service, control API, systemd notify.
+        .target(name: "SetuDaemon", dependencies: [
+            "SetuCore", "SetuStore", "SetuProtocol", "SetuTransport", "SetuSync",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Strict TOML config reading for the executables (libraries never read files).
         .target(name: "SetuConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
@@ -78,6 +87,24 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "setud",
+            dependencies: [
+                "SetuDaemon", "SetuConfig", "SetuCore", "SetuStore", "SetuSync", "SetuTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "setuctl",
+            dependencies: [
+                "SetuCore", "SetuProtocol", "SetuTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Release-build figures for the README: `swift run -c release setu-bench`.

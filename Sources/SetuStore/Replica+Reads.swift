@@ -70,3 +70,30 @@ extension Replica {
         try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
     }
 }
+
+extension Replica {
+    /// Live records of a collection in id order, after `id` (a page cursor).
+    public func list(_ collection: String, after id: String?, limit: Int) throws -> [StoredRecord] {
+        let spec = try Replica.collection(collection)
+        return try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, state FROM setu_records WHERE collection = ? AND id > ? ORDER BY id LIMIT ?
+                """, arguments: [spec.name, id ?? "", limit * 2])
+            var out: [StoredRecord] = []
+            for row in rows where out.count < limit {
+                let blob: Data = row["state"]
+                let state = try StateCodec.decode(blob)
+                guard let values = state.resolved(in: spec) else { continue }
+                out.append(StoredRecord(collection: spec.name, id: row["id"], state: state, values: values))
+            }
+            return out
+        }
+    }
+
+    /// The replica file's size in bytes (main file and WAL).
+    public func sizeInBytes() -> Int {
+        [path, path + "-wal"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
+        }
+    }
+}

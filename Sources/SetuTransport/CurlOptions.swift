@@ -30,7 +30,7 @@ public struct CurlOptions: Sendable, Hashable {
     public var verifiesTLS: Bool { insecureTestHost == nil || insecureTestHost != host }
 
     /// The host part of `baseURL`.
-    var host: String? {
+    public var host: String? {
         guard let scheme = baseURL.range(of: "://") else { return nil }
         let rest = baseURL[scheme.upperBound...]
         let hostPort = rest.prefix { $0 != "/" }

@@ -1,0 +1,203 @@
+import Foundation
+import Hummingbird
+import SetuCore
+import SetuProtocol
+import SetuStore
+
+/// setud's HTTP/JSON API on its Unix socket (`curl --unix-socket` works).
+/// Errors are JSON `ErrorBody`s, as on the hub.
+public enum ControlAPI {
+    public static func router(loop: SyncLoop) -> Router<BasicRequestContext> {
+        let replica = loop.replica
+        let router = Router()
+        router.add(middleware: ControlErrorMiddleware())
+        router.get("/v1/status") { request, _ in
+            json(await loop.currentStatus().json)
+        }
+        router.post("/v1/sync") { request, _ in
+            guard request.uri.queryParameters["wait"] == "true" else {
+                await loop.triggerSync()
+                return json(.object([("state", .string("triggered"))]), status: .accepted)
+            }
+            switch await loop.syncAndWait() {
+            case .success(let report):
+                return json(.object([
+                    ("result", .string("ok")), ("records_in", .int(Int64(report.pulledRecords))), ("records_out", .int(Int64(report.pushedRecords))),
+                    ("set_aside", .int(Int64(report.setAside.count))), ("requests", .int(Int64(report.requests))),
+                ]))
+            case .failure(let failure):
+                throw ControlError(502, "sync_failed", failure.message)
+            }
+        }
+        router.get("/v1/conflicts") { _, _ in
+            json(.array(try replica.conflicts().map(conflictJSON)))
+        }
+        router.post("/v1/conflicts/:collection/:id/:field") { request, context in
+            let (collection, id, field) = try (context.parameters.require("collection"), context.parameters.require("id"), context.parameters.require("field"))
+            var request = request
+            let body = try await bodyJSON(&request)
+            let receipt: WriteReceipt
+            if field == RecordState.deletedField {
+                guard case .bool(let keep)? = body["keep"] else { throw ControlError(400, "bad_request", "send {\"keep\": true} to keep the record or false to delete it") }
+                receipt = try replica.resolveDeletion(collection, id: id, keep: keep)
+            } else {
+                guard let value = body["value"] else { throw ControlError(400, "bad_request", "send {\"value\": …} with the value to keep") }
+                receipt = try replica.patch(collection, id: id, [field: try JSONReader(value, "value").fieldValue()])
+            }
+            await loop.triggerSync()
+            return json(.object([("resolved", .bool(true)), ("dot", .string(receipt.dot.description))]))
+        }
+        router.get("/v1/records/:collection") { request, context in
+            let collection = try context.parameters.require("collection")
+            let limit = Int(request.uri.queryParameters["limit"].map(String.init) ?? "100") ?? 100
+            guard (1...1_000).contains(limit) else { throw ControlError(400, "bad_limit", "limit must be 1…1000") }
+            let records = try replica.list(collection, after: request.uri.queryParameters["after"].map(String.init), limit: limit)
+            return json(.object([
+                ("records", .array(records.map(recordJSON))),
+                ("next", records.count == limit ? .string(records.last!.id) : .null),
+            ]))
+        }
+        router.get("/v1/records/:collection/:id") { _, context in
+            let (collection, id) = try (context.parameters.require("collection"), context.parameters.require("id"))
+            guard let record = try replica.record(collection, id: id), record.values != nil else {
+                throw ControlError(404, "not_found", "\(collection)/\(id): no such record")
+            }
+            return json(recordJSON(record))
+        }
+        router.put("/v1/records/:collection/:id") { request, context in
+            try await write(request, context, loop: loop) { try replica.put($0, id: $1, $2) }
+        }
+        router.patch("/v1/records/:collection/:id") { request, context in
+            try await write(request, context, loop: loop) { try replica.patch($0, id: $1, $2) }
+        }
+        router.delete("/v1/records/:collection/:id") { _, context in
+            let (collection, id) = try (context.parameters.require("collection"), context.parameters.require("id"))
+            try replica.delete(collection, id: id)
+            await loop.triggerSync()
+            return json(.object([("deleted", .bool(true))]))
+        }
+        router.post("/v1/records/:collection/:id/adjust/:field") { request, context in
+            let (collection, id, field) = try (context.parameters.require("collection"), context.parameters.require("id"), context.parameters.require("field"))
+            var request = request
+            guard case .int(let delta)? = try await bodyJSON(&request)["by"] else {
+                throw ControlError(400, "bad_request", "send {\"by\": N} with a whole number, e.g. 5 or -2")
+            }
+            try replica.adjust(collection, id: id, field: field, by: delta)
+            await loop.triggerSync()
+            return json(recordJSON(try replica.record(collection, id: id)!))
+        }
+        router.get("/metrics") { _, _ in
+            let s = await loop.currentStatus()
+            let text = """
+                # TYPE setud_records_in_total counter
+                setud_records_in_total \(s.recordsIn)
+                # TYPE setud_records_out_total counter
+                setud_records_out_total \(s.recordsOut)
+                # TYPE setud_pending_local_changes gauge
+                setud_pending_local_changes \(s.pendingLocalChanges)
+                # TYPE setud_open_conflicts gauge
+                setud_open_conflicts \(s.openConflicts)
+                # TYPE setud_consecutive_failures gauge
+                setud_consecutive_failures \(s.consecutiveFailures)
+                # TYPE setud_replica_bytes gauge
+                setud_replica_bytes \(s.replicaBytes)
+
+                """
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: .init(string: text)))
+        }
+        return router
+    }
+
+    static func write(_ request: Request, _ context: BasicRequestContext, loop: SyncLoop,
+                      _ body: (String, String, [String: FieldValue]) throws -> WriteReceipt) async throws -> Response {
+        let (collection, id) = try (context.parameters.require("collection"), context.parameters.require("id"))
+        var request = request
+        let json = try await bodyJSON(&request)
+        let fields = try JSONReader(json).members().map { (name, value) in (name, try value.fieldValue()) }
+        _ = try body(collection, id, Dictionary(fields, uniquingKeysWith: { a, _ in a }))
+        await loop.triggerSync()
+        guard let record = try loop.replica.record(collection, id: id) else { throw ControlError(500, "internal", "written record not found") }
+        return Self.json(recordJSON(record))
+    }
+
+    static func bodyJSON(_ request: inout Request) async throws -> JSONValue {
+        let buffer: ByteBuffer
+        do { buffer = try await request.collectBody(upTo: 1 << 20) } catch {
+            throw ControlError(413, "body_too_large", "request body over 1 MiB")
+        }
+        do { return try JSONParser.parse(buffer.readableBytesView) } catch { throw ControlError(400, "bad_json", error.description) }
+    }
+
+    static func recordJSON(_ record: StoredRecord) -> JSONValue {
+        let spec = Collections.named(record.collection)!
+        var members: [(key: String, value: JSONValue)] = [("id", .string(record.id))]
+        for field in spec.fields { members.append((field.name, WireRecordValue.json(record.values?[field.name] ?? .null))) }
+        return .object(members)
+    }
+
+    static func conflictJSON(_ conflict: FieldConflict) -> JSONValue {
+        .object([
+            ("collection", .string(conflict.collection)), ("id", .string(conflict.id)), ("field", .string(conflict.field)),
+            ("shown", WireRecordValue.json(conflict.shown)), ("needs_review", .bool(conflict.needsReview)),
+            ("opened_at_ms", .int(Int64(conflict.openedAt.physicalMillis))),
+            ("values", .array(conflict.siblings.map { .object([("node", .string($0.dot.node.rawValue)), ("value", WireRecordValue.json($0.value))]) })),
+        ])
+    }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.write(value))))
+    }
+}
+
+enum WireRecordValue {
+    static func json(_ value: FieldValue) -> JSONValue {
+        switch value {
+        case .null: .null
+        case .bool(let b): .bool(b)
+        case .int(let i): .int(i)
+        case .text(let t): .string(t)
+        }
+    }
+}
+
+/// A refusal from the control API.
+struct ControlError: Error, HTTPResponseError {
+    let code: Int
+    let body: ErrorBody
+
+    init(_ code: Int, _ name: String, _ message: String) {
+        self.code = code
+        self.body = ErrorBody(code: name, message: message)
+    }
+
+    var status: HTTPResponse.Status { .init(code: code) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        ControlAPI.json(body.json, status: status)
+    }
+}
+
+/// Maps engine errors to JSON answers: validation → 422 naming the field,
+/// missing records → 404, the rest → 500 with the error text.
+struct ControlErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as ControlError {
+            throw error
+        } catch let error as ValidationError {
+            throw ControlError(422, error.code.name, error.description)
+        } catch let error as ReplicaError where error.code == .notFound {
+            throw ControlError(404, "not_found", error.description)
+        } catch let error as ReplicaError {
+            throw ControlError(422, error.code.name, error.description)
+        } catch let error as WireError {
+            throw ControlError(400, "bad_request", error.description)
+        } catch let error as HTTPResponseError {
+            throw ControlError(error.status.code, "http_error", error.status.reasonPhrase)
+        } catch {
+            throw ControlError(500, "internal", "\(error)")
+        }
+    }
+}

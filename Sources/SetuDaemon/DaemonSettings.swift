@@ -1,0 +1,31 @@
+import SetuCore
+import SetuTransport
+
+/// What setud runs with, decoded and checked by the executable from
+/// setud.toml; the library never reads files or the environment.
+public struct DaemonSettings: Sendable {
+    public var node: NodeID
+    public var replicaPath: String
+    public var hub: CurlOptions
+    public var token: String
+    public var syncIntervalSeconds: Double
+    public var pageRecords: Int
+    public var pageBytes: Int
+    public var backoff: Backoff
+    public var socketPath: String
+
+    public init(node: NodeID, replicaPath: String, hub: CurlOptions, token: String, syncIntervalSeconds: Double = 300,
+                pageRecords: Int = 500, pageBytes: Int = 1 << 20, backoff: Backoff = Backoff(), socketPath: String = "/run/setu/setud.sock") {
+        self.node = node
+        self.replicaPath = replicaPath
+        self.hub = hub
+        self.token = token
+        self.syncIntervalSeconds = syncIntervalSeconds
+        self.pageRecords = pageRecords
+        self.pageBytes = pageBytes
+        self.backoff = backoff
+        self.socketPath = socketPath
+    }
+}
+
+import SetuSync

@@ -1,0 +1,80 @@
+import Foundation
+import SetuProtocol
+
+/// The daemon's state as `GET /v1/status` shows it.
+public struct DaemonStatus: Sendable {
+    public enum State: String, Sendable { case starting, idle, syncing, offline, error }
+
+    public var node: String
+    public var version: String
+    public var startedAt: Date
+    public var state: State = .starting
+    public var lastSyncAt: Date?
+    public var lastResult: String = "never synced"
+    public var lastError: String?
+    public var recordsIn = 0
+    public var recordsOut = 0
+    public var bytesIn = 0
+    public var bytesOut = 0
+    public var nextSyncAt: Date?
+    public var consecutiveFailures = 0
+    public var clockSkewSeconds: Int?
+    /// Filled in when the status is read.
+    public var pendingLocalChanges = 0
+    public var openConflicts = 0
+    public var setAside = 0
+    public var replicaBytes = 0
+
+    public init(node: String, version: String, startedAt: Date) {
+        self.node = node
+        self.version = version
+        self.startedAt = startedAt
+    }
+
+    public var json: JSONValue {
+        func time(_ date: Date?) -> JSONValue { date.map { .string(RFC3339Date.format($0)) } ?? .null }
+        return .object([
+            ("node", .string(node)), ("version", .string(version)),
+            ("uptime_seconds", .int(Int64(Date().timeIntervalSince(startedAt)))),
+            ("state", .string(state.rawValue)),
+            ("last_sync_at", time(lastSyncAt)), ("last_result", .string(lastResult)),
+            ("last_error", lastError.map { .string($0) } ?? .null),
+            ("records_in", .int(Int64(recordsIn))), ("records_out", .int(Int64(recordsOut))),
+            ("bytes_in", .int(Int64(bytesIn))), ("bytes_out", .int(Int64(bytesOut))),
+            ("next_sync_at", time(nextSyncAt)), ("consecutive_failures", .int(Int64(consecutiveFailures))),
+            ("pending_local_changes", .int(Int64(pendingLocalChanges))), ("open_conflicts", .int(Int64(openConflicts))),
+            ("set_aside", .int(Int64(setAside))),
+            ("clock_skew_seconds", clockSkewSeconds.map { .int(Int64($0)) } ?? .null),
+            ("replica_bytes", .int(Int64(replicaBytes))),
+        ])
+    }
+
+    /// A line a person can read in `systemctl status`: "synced 2 min ago, 0 pending".
+    public var summary: String {
+        var parts: [String] = []
+        switch state {
+        case .starting: parts.append("starting")
+        case .syncing: parts.append("syncing")
+        case .offline: parts.append("offline (\(lastError ?? "hub unreachable"))")
+        case .error: parts.append("sync failing: \(lastError ?? "unknown error")")
+        case .idle:
+            if let last = lastSyncAt {
+                let minutes = Int(Date().timeIntervalSince(last) / 60)
+                parts.append(minutes == 0 ? "synced just now" : "synced \(minutes) min ago")
+            } else {
+                parts.append("not synced yet")
+            }
+        }
+        parts.append("\(pendingLocalChanges) pending")
+        if openConflicts > 0 { parts.append("\(openConflicts) conflicts") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+enum RFC3339Date {
+    static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SetuCore
+import SetuStore
+import SetuSync
+import SetuTransport
+
+/// The daemon's heart: syncs on a timer, on request (control API, SIGUSR1)
+/// and with backoff after failures; stamps outside SQL writes every second;
+/// keeps the status. Offline is a state, not an error storm: one log line
+/// when the link goes, one when it comes back.
+public actor SyncLoop: Service {
+    public let replica: Replica
+    private var settings: DaemonSettings
+    private var engine: SyncEngine
+    private var status: DaemonStatus
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+    private var waiters: [CheckedContinuation<Result<SyncReport, SyncFailure>, Never>] = []
+    private var triggered = false
+    private var wake: CheckedContinuation<Void, Never>?
+
+    public init(settings: DaemonSettings, replica: Replica, notifier: SystemdNotifier, version: String, logger: Logger) {
+        self.settings = settings
+        self.replica = replica
+        self.notifier = notifier
+        self.logger = logger
+        self.engine = Self.engine(settings, replica: replica, logger: logger)
+        self.status = DaemonStatus(node: settings.node.rawValue, version: version, startedAt: Date())
+    }
+
+    static func engine(_ settings: DaemonSettings, replica: Replica, logger: Logger) -> SyncEngine {
+        SyncEngine(replica: replica, client: HubClient(transport: CurlTransport(options: settings.hub), token: settings.token),
+                   pageRecords: settings.pageRecords, pageBytes: settings.pageBytes, logger: logger)
+    }
+
+    /// Takes a reloaded config. The node and replica cannot change while running.
+    public func reload(_ new: DaemonSettings) -> String? {
+        guard new.node == settings.node, new.replicaPath == settings.replicaPath else {
+            return "node.id and node.replica cannot change on reload; restart setud to change them"
+        }
+        settings = new
+        engine = Self.engine(new, replica: replica, logger: logger)
+        status.nextSyncAt = Date()
+        triggerSync()
+        return nil
+    }
+
+    /// Asks for a sync as soon as possible.
+    public func triggerSync() {
+        triggered = true
+        wake?.resume()
+        wake = nil
+    }
+
+    /// Triggers a sync and waits for its result.
+    public func syncAndWait() async -> Result<SyncReport, SyncFailure> {
+        await withCheckedContinuation { continuation in
+            waiters.append(continuation)
+            triggerSync()
+        }
+    }
+
+    public func currentStatus() -> DaemonStatus {
+        var s = status
+        s.pendingLocalChanges = (try? replica.pendingPushCount(to: SyncEngine.hub)) ?? 0
+        s.openConflicts = (try? replica.conflicts().count) ?? 0
+        s.setAside = (try? replica.rejections().count) ?? 0
+        s.replicaBytes = replica.sizeInBytes()
+        return s
+    }
+
+    public func run() async throws {
+        notifier.ready(status: "starting")
+        status.state = .idle
+        status.nextSyncAt = Date()
+        triggered = true
+        let watchdog = SystemdNotifier.watchdogInterval()
+        var lastPing = ContinuousClock.now
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if let watchdog, ContinuousClock.now - lastPing >= watchdog / 2 {
+                notifier.watchdog()
+                lastPing = .now
+            }
+            // Outside SQL writes are stamped within about a second of commit.
+            do { try replica.stampOutsideWrites() } catch { logger.error("stamping outside writes failed", metadata: ["setu.error": "\(error)"]) }
+            if triggered || (status.nextSyncAt.map { $0 <= Date() } ?? false) {
+                triggered = false
+                await syncNow()
+                continue
+            }
+            await sleep(seconds: 1)
+        }
+        notifier.stopping()
+        for waiter in waiters { waiter.resume(returning: .failure(SyncFailure(message: "setud is stopping", retryable: true))) }
+        waiters = []
+    }
+
+    private func sleep(seconds: Double) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            group.addTask { await self.waitForTrigger() }
+            await group.next()
+            group.cancelAll()
+            self.wake?.resume()
+            self.wake = nil
+        }
+    }
+
+    private func waitForTrigger() async {
+        if triggered { return }
+        await withCheckedContinuation { continuation in
+            if let old = wake { old.resume() }
+            wake = continuation
+        }
+    }
+
+    private func syncNow() async {
+        status.state = .syncing
+        notifier.status(currentStatus().summary)
+        let result: Result<SyncReport, SyncFailure>
+        do {
+            let report = try await engine.syncOnce(shouldStop: { Task.isShuttingDownGracefully })
+            result = .success(report)
+            record(report)
+        } catch {
+            let failure = SyncFailure(error)
+            result = .failure(failure)
+            record(failure)
+        }
+        for waiter in waiters { waiter.resume(returning: result) }
+        waiters = []
+        notifier.status(currentStatus().summary)
+    }
+
+    private func record(_ report: SyncReport) {
+        if status.consecutiveFailures > 0 {
+            logger.notice("hub reachable again", metadata: ["setu.node": "\(settings.node)"])
+        }
+        status.state = .idle
+        status.consecutiveFailures = 0
+        status.lastError = nil
+        status.lastSyncAt = Date()
+        status.recordsIn += report.pulledRecords
+        status.recordsOut += report.pushedRecords
+        status.bytesIn += report.bytesIn
+        status.bytesOut += report.bytesOut
+        status.clockSkewSeconds = report.clockSkewSeconds ?? status.clockSkewSeconds
+        status.lastResult = "ok: \(report.pulledRecords) in, \(report.pushedRecords) out" + (report.setAside.isEmpty ? "" : ", \(report.setAside.count) set aside")
+        status.nextSyncAt = Date().addingTimeInterval(settings.syncIntervalSeconds)
+        if report.pulledRecords + report.pushedRecords > 0 {
+            logger.info("synced", metadata: ["setu.in": "\(report.pulledRecords)", "setu.out": "\(report.pushedRecords)"])
+        }
+    }
+
+    private func record(_ failure: SyncFailure) {
+        status.consecutiveFailures += 1
+        let wasFailing = status.consecutiveFailures > 1
+        status.state = failure.offline ? .offline : .error
+        status.lastError = failure.message
+        status.lastResult = "failed: \(failure.message)"
+        let delay = settings.backoff.delay(afterFailures: status.consecutiveFailures, jitter: Double.random(in: 0...1))
+        status.nextSyncAt = Date().addingTimeInterval(min(delay, max(settings.syncIntervalSeconds, delay)))
+        if !wasFailing {
+            logger.warning("sync failed; retrying with backoff", metadata: ["setu.error": "\(failure.message)", "setu.retry_in": "\(Int(delay)) s"])
+        } else {
+            logger.debug("sync failed again", metadata: ["setu.error": "\(failure.message)", "setu.failures": "\(status.consecutiveFailures)"])
+        }
+    }
+}
+
+/// Why a sync did not complete.
+public struct SyncFailure: Error, Sendable {
+    public let message: String
+    public let retryable: Bool
+    /// The network is down or the hub unreachable: a normal state offline.
+    public let offline: Bool
+
+    public init(message: String, retryable: Bool, offline: Bool = false) {
+        self.message = message
+        self.retryable = retryable
+        self.offline = offline
+    }
+
+    init(_ error: any Error) {
+        if let transport = error as? TransportError {
+            let offline: Set<TransportError.Kind> = [.dns, .connect, .timeout, .stalled, .reset, .proxy]
+            self.init(message: transport.description, retryable: transport.isRetryable, offline: offline.contains(transport.kind))
+        } else if let refusal = error as? HubRefusal {
+            self.init(message: refusal.description, retryable: refusal.isRetryable)
+        } else {
+            self.init(message: "\(error)", retryable: true)
+        }
+    }
+}

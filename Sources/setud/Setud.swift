@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import SetuConfig
+import SetuDaemon
+import SetuStore
+import UnixSignals
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `setud --config PATH`: the office daemon, in the foreground (systemd runs it).
+@main
+struct Setud: AsyncParsableCommand {
+    static let version = "0.1.0"
+    static let configuration = CommandConfiguration(
+        commandName: "setud", abstract: "Keep this office's replica in sync with the hub.",
+        discussion: "Exit codes: 0 stopped cleanly, 1 runtime failure, 64 usage, 75 another setud holds the replica, 78 configuration error.",
+        version: version)
+
+    @Option(name: .long, help: "Path to setud.toml.")
+    var config: String = "/etc/setu/setud.toml"
+
+    func run() async throws {
+        let (settings, level) = try loadOrExit(config)
+        var logger = Logger(label: "setud")
+        logger.logLevel = level
+        logger[metadataKey: "setu.node"] = "\(settings.node)"
+        let lock = try ReplicaLock(path: settings.replicaPath + ".lock")
+        defer { lock.release() }
+        let replica = try Replica(path: settings.replicaPath, node: settings.node)
+        let loop = SyncLoop(settings: settings, replica: replica, notifier: SystemdNotifier(), version: Self.version, logger: logger)
+        let socketPath = settings.socketPath
+        let socketLogger = logger
+        let app = Application(
+            router: ControlAPI.router(loop: loop),
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "setud"),
+            onServerRunning: { _ in
+                // 0660: root and the socket's group only (see setud.service).
+                chmod(socketPath, 0o660)
+                socketLogger.notice("control socket ready", metadata: ["setu.socket": "\(socketPath)"])
+            },
+            logger: logger)
+        let signals = SignalService(loop: loop, configPath: config, logger: logger)
+        var groupConfig = ServiceGroupConfiguration(
+            services: [.init(service: loop), .init(service: app), .init(service: signals)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Below systemd's TimeoutStopSec (10 s in setud.service).
+        groupConfig.maximumGracefulShutdownDuration = .seconds(8)
+        groupConfig.maximumCancellationDuration = .seconds(1)
+        try await ServiceGroup(configuration: groupConfig).run()
+        logger.notice("stopped")
+    }
+}
+
+func loadOrExit(_ path: String) throws -> (DaemonSettings, Logger.Level) {
+    do {
+        return try SetudConfig.load(path)
+    } catch let error as ConfigError {
+        FileHandle.standardError.write(Data("setud: \(error)\n".utf8))
+        throw ExitCode(78)
+    }
+}
+
+/// SIGHUP reloads the config (a bad one keeps the old, and says why);
+/// SIGUSR1 starts a sync.
+struct SignalService: Service {
+    let loop: SyncLoop
+    let configPath: String
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
+        await withGracefulShutdownHandler {
+            for await signal in signals.cancelOnGracefulShutdown() {
+                if signal == .sigusr1 {
+                    logger.info("SIGUSR1: syncing now")
+                    await loop.triggerSync()
+                    continue
+                }
+                do {
+                    let (settings, _) = try SetudConfig.load(configPath)
+                    if let refusal = await loop.reload(settings) {
+                        logger.error("reload refused; keeping the running config", metadata: ["setu.reason": "\(refusal)"])
+                    } else {
+                        logger.notice("config reloaded")
+                    }
+                } catch {
+                    logger.error("reload failed; keeping the running config", metadata: ["setu.reason": "\(error)"])
+                }
+            }
+        } onGracefulShutdown: {}
+    }
+}
+
+/// An exclusive lock next to the replica: a second setud on the same
+/// replica would otherwise silently take over the control socket.
+final class ReplicaLock {
+    private let fd: Int32
+
+    init(path: String) throws {
+        fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            FileHandle.standardError.write(Data("setud: cannot open \(path): \(String(cString: strerror(errno))); check node.replica's directory and its permissions\n".utf8))
+            throw ExitCode(1)
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            FileHandle.standardError.write(Data("setud: another setud is running on this replica (\(path) is locked); stop it first\n".utf8))
+            throw ExitCode(75)
+        }
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}
