@@ -74,6 +74,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Importers of published documents (the citizen charter).
+        .target(name: "SetuImport", dependencies: ["SetuCore"]),
         // Strict TOML config reading for the executables (libraries never read files).
         .target(name: "SetuConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
@@ -103,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "setuctl",
             dependencies: [
-                "SetuCore", "SetuProtocol", "SetuTransport",
+                "SetuCore", "SetuProtocol", "SetuTransport", "SetuImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -128,7 +130,8 @@ let package = Package(
         .target(name: "SetuTestSupport", path: "Tests/SetuTestSupport"),
         .testTarget(
             name: "SetuCoreTests",
-            dependencies: ["SetuCore", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["SetuCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "SetuStoreTests",
@@ -137,6 +140,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "SetuImportTests",
+            dependencies: ["SetuImport", "SetuCore"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "SetuSyncTests",

@@ -86,6 +86,18 @@ public enum ControlAPI {
             await loop.triggerSync()
             return json(recordJSON(try replica.record(collection, id: id)!))
         }
+        router.post("/v1/import/:collection") { request, context in
+            let collection = try context.parameters.require("collection")
+            var request = request
+            let body = JSONReader(try await bodyJSON(&request))
+            let records = try body.member("records").array().map { item -> (id: String, values: [String: FieldValue]) in
+                let fields = try item.member("fields").members().map { ($0.0, try $0.1.fieldValue()) }
+                return (try item.member("id").string(), Dictionary(fields, uniquingKeysWith: { a, _ in a }))
+            }
+            let (written, unchanged) = try replica.importRecords(collection, records)
+            if written > 0 { await loop.triggerSync() }
+            return json(.object([("written", .int(Int64(written))), ("unchanged", .int(Int64(unchanged)))]))
+        }
         router.get("/metrics") { _, _ in
             let s = await loop.currentStatus()
             let text = """

@@ -102,3 +102,26 @@ public struct ReplicaBatch {
         return deltas
     }
 }
+
+extension Replica {
+    /// Writes whole records in one transaction, skipping those whose values
+    /// already match: re-importing the same file writes nothing, and a
+    /// changed file writes only what changed. Any invalid record aborts all.
+    public func importRecords(_ collection: String, _ records: [(id: String, values: [String: FieldValue])]) throws -> (written: Int, unchanged: Int) {
+        let spec = try Replica.collection(collection)
+        return try batch { batch in
+            var written = 0
+            for record in records {
+                try spec.checkID(record.id)
+                let validated = try spec.validate(record.values, mode: .whole)
+                if let current = try batch.tx.loadState(spec.name, record.id)?.resolved(in: spec),
+                   validated.values.allSatisfy({ current[$0.key].map { $0.isIdentical(to: $0) } ?? false }) {
+                    continue
+                }
+                try batch.put(spec.name, id: record.id, record.values)
+                written += 1
+            }
+            return (written, records.count - written)
+        }
+    }
+}
