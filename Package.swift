@@ -142,6 +142,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SetuDaemonTests",
+            dependencies: ["SetuDaemon", "SetuTestSupport"]
+        ),
+        .testTarget(
             name: "SetuImportTests",
             dependencies: ["SetuImport", "SetuCore"],
             resources: [.copy("Fixtures")]

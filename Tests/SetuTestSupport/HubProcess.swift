@@ -26,7 +26,13 @@ public final class HubProcess: @unchecked Sendable {
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
         process.executableURL = try Self.binary("setu-hub")
         process.arguments = ["serve", "--config", configPath]
-        process.standardOutput = FileHandle.nullDevice
+        // A log file, not the test's own stderr: a child must never hold the
+        // test runner's output pipe open.
+        let log = dir.appendingPathComponent("hub.log").path
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: log)
+        process.standardError = FileHandle(forWritingAtPath: log)
+        process.standardInput = FileHandle.nullDevice
         try process.run()
     }
 
@@ -50,6 +56,7 @@ public final class HubProcess: @unchecked Sendable {
         let out = Pipe()
         add.standardOutput = out
         add.standardError = FileHandle.nullDevice
+        add.standardInput = FileHandle.nullDevice
         try add.run()
         let token = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         add.waitUntilExit()

@@ -15,6 +15,8 @@ final class MisbehavingServer: @unchecked Sendable {
     private let lock = NSLock()
 
     init(_ behaviour: Behaviour) throws {
+        // The client hangs up on purpose; a write after that must not kill the test process.
+        signal(SIGPIPE, SIG_IGN)
         self.behaviour = behaviour
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
@@ -52,13 +54,13 @@ final class MisbehavingServer: @unchecked Sendable {
                 close(client)
             case .garbage:
                 let junk = Array("SMTP READY\r\nthis is not http\r\n\r\n".utf8)
-                _ = write(client, junk, junk.count)
+                _ = send(client, junk, junk.count, Int32(MSG_NOSIGNAL))
                 close(client)
             case .slowDrip:
                 let head = Array("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".utf8)
-                _ = write(client, head, head.count)
+                _ = send(client, head, head.count, Int32(MSG_NOSIGNAL))
                 for _ in 0..<20 {
-                    _ = write(client, [0x20], 1)
+                    _ = send(client, [0x20], 1, Int32(MSG_NOSIGNAL))
                     usleep(500_000)
                 }
                 close(client)

@@ -1,0 +1,99 @@
+import Foundation
+
+/// A real `setud` process with its own replica, socket and config, talking
+/// to `hub`; `ctl` runs the real `setuctl` against it.
+public final class SetudProcess: @unchecked Sendable {
+    public let process = Process()
+    public let dir: URL
+    public let configPath: String
+    public let socketPath: String
+    public let replicaPath: String
+    public let logPath: String
+
+    public init(node: String, hub: HubProcess, offices: [String], extraEnvironment: [String: String] = [:],
+                sync: String = "interval_seconds = 3600\npage_records = 500") throws {
+        dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("setud-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        configPath = dir.appendingPathComponent("setud.toml").path
+        socketPath = dir.appendingPathComponent("setud.sock").path
+        replicaPath = dir.appendingPathComponent("replica.sqlite").path
+        logPath = dir.appendingPathComponent("setud.log").path
+        let token = try hub.addNode(node, offices: offices)
+        try token.write(toFile: dir.appendingPathComponent("token").path, atomically: true, encoding: .utf8)
+        try Self.config(node: node, replica: replicaPath, hubPort: hub.port, token: dir.appendingPathComponent("token").path,
+                        socket: socketPath, sync: sync).write(toFile: configPath, atomically: true, encoding: .utf8)
+        process.executableURL = try Binaries.find("setud")
+        process.arguments = ["--config", configPath]
+        process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)!
+        process.standardError = log
+        process.standardOutput = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    public static func config(node: String, replica: String, hubPort: Int, token: String, socket: String, sync: String) -> String {
+        """
+        [node]
+        id = "\(node)"
+        replica = "\(replica)"
+        [hub]
+        url = "http://127.0.0.1:\(hubPort)"
+        token_file = "\(token)"
+        connect_timeout_seconds = 2
+        total_timeout_seconds = 20
+        [sync]
+        \(sync)
+        backoff_base_seconds = 1
+        backoff_max_seconds = 2
+        [control]
+        socket = "\(socket)"
+        [log]
+        level = "info"
+        """
+    }
+
+    public func waitUntilReady() async throws {
+        for _ in 0..<150 {
+            if FileManager.default.fileExists(atPath: socketPath), (try? ctl(["status"]))?.status == 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw SupportError("setud did not open its socket; log:\n\(log)")
+    }
+
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Runs setuctl with `--socket` placed after the subcommand words.
+    @discardableResult
+    public func ctl(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let words = ["stock", "import"].contains(arguments.first ?? "") ? 2 : 1
+        let args = Array(arguments.prefix(words)) + ["--socket", socketPath] + arguments.dropFirst(words)
+        let ctl = Process()
+        ctl.executableURL = try Binaries.find("setuctl")
+        ctl.arguments = args
+        let out = Pipe(), err = Pipe()
+        ctl.standardOutput = out
+        ctl.standardError = err
+        try ctl.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let error = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        ctl.waitUntilExit()
+        return (ctl.terminationStatus, output, error)
+    }
+
+    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// SIGTERM, then the exit status and how long it took.
+    public func terminate() -> (status: Int32, seconds: Double) {
+        let start = Date()
+        process.terminate()
+        process.waitUntilExit()
+        return (process.terminationStatus, Date().timeIntervalSince(start))
+    }
+
+    public func stop() {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
