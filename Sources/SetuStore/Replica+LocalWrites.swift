@@ -56,6 +56,7 @@ public struct ReplicaBatch {
         try spec.checkID(id)
         let validated = try spec.validate(values, mode: .whole)
         let state = try tx.loadState(spec.name, id)
+        try Self.checkWorkflow(spec, state: state, values: validated.values)
         return try tx.localWrite(spec, id, values: validated.values, counterDeltas: Self.deltas(to: validated.counters, from: state), onto: state)
     }
 
@@ -65,6 +66,7 @@ public struct ReplicaBatch {
         try spec.checkID(id)
         let validated = try spec.validate(values, mode: .patch)
         let state = try live(spec, id)
+        try Self.checkWorkflow(spec, state: state, values: validated.values)
         return try tx.localWrite(spec, id, values: validated.values, counterDeltas: Self.deltas(to: validated.counters, from: state), onto: state)
     }
 
@@ -86,6 +88,14 @@ public struct ReplicaBatch {
             throw ReplicaError(.notACounter, "\(spec.name).\(field) is not a counter; use patch to set it")
         }
         return try tx.localWrite(spec, id, values: [:], counterDeltas: [field: delta], onto: try live(spec, id))
+    }
+
+    /// Request status changes follow `RequestWorkflow`.
+    static func checkWorkflow(_ spec: CollectionSpec, state: RecordState?, values: [String: FieldValue]) throws {
+        guard spec.name == "requests", let state, !state.isDeleted, case .text(let new)? = values["status"],
+              case .text(let current) = state.resolvedValue(of: spec.field("status")!) else { return }
+        let siblings = state.siblings(of: "status").compactMap { if case .text(let t) = $0.value { t } else { nil } }
+        try RequestWorkflow.check(from: current, siblings: siblings, to: new)
     }
 
     private func live(_ spec: CollectionSpec, _ id: String) throws -> RecordState {
@@ -115,7 +125,7 @@ extension Replica {
                 try spec.checkID(record.id)
                 let validated = try spec.validate(record.values, mode: .whole)
                 if let current = try batch.tx.loadState(spec.name, record.id)?.resolved(in: spec),
-                   validated.values.allSatisfy({ current[$0.key].map { $0.isIdentical(to: $0) } ?? false }) {
+                   validated.values.allSatisfy({ field, value in current[field].map { $0.isIdentical(to: value) } ?? false }) {
                     continue
                 }
                 try batch.put(spec.name, id: record.id, record.values)

@@ -36,7 +36,8 @@ extension WriteTransaction {
         do {
             try spec.checkID(id)
             validated = try spec.validate(try decodeRow(raw, spec), mode: .whole)
-        } catch {
+            try ReplicaBatch.checkWorkflow(spec, state: state, values: validated.values)
+        } catch let error as ValidationError {
             try reject(spec.name, id, source: "sql", reason: error.description)
             try project(spec, id, state)
             return nil

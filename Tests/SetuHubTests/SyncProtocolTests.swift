@@ -15,6 +15,8 @@ import Testing
             let tokenA = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
             let tokenB = try await hub.addNode("office-b", offices: ["upazila:rupsha"])
             let offices = try OfficeReplicas()
+            // Keep the directory until the test ends (ARC may end it at last use).
+            defer { withExtendedLifetime(offices) {} }
             let a = try offices.replica("office-a")
             let b = try offices.replica("office-b")
             for i in 1...30 { try a.put("services", id: "s\(i)", Records.service(serial: Int64(i), name: "সেবা \(i)")) }
@@ -50,7 +52,9 @@ import Testing
         try await HubHarness.with(backend) { hub in
             let token = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
             let reader = try await hub.addNode("office-b", offices: ["upazila:rupsha"])
-            let a = try OfficeReplicas().replica("office-a")
+            let offices = try OfficeReplicas()
+            defer { withExtendedLifetime(offices) {} }
+            let a = try offices.replica("office-a")
             for i in 1...5 { try a.put("services", id: "s\(i)", Records.service(serial: Int64(i))) }
             let body = try Records.pushBody(a).json
             try await Application(router: hub.router).test(.router) { client in
@@ -75,6 +79,8 @@ import Testing
             let tokenA = try await hub.addNode("office-a", offices: ["district:khulna"])
             let tokenB = try await hub.addNode("office-b", offices: ["district:khulna"])
             let offices = try OfficeReplicas()
+            // Keep the directory until the test ends (ARC may end it at last use).
+            defer { withExtendedLifetime(offices) {} }
             let a = try offices.replica("office-a")
             let b = try offices.replica("office-b")
             let product: [String: FieldValue] = ["office": .text("district:khulna"), "entrepreneur": .text("রহিমা"),
@@ -110,6 +116,8 @@ import Testing
             let rupsha = try await hub.addNode("office-r", offices: ["upazila:rupsha"])
             let khulna = try await hub.addNode("office-k", offices: ["district:khulna", "all:bangladesh"])
             let offices = try OfficeReplicas()
+            // Keep the directory until the test ends (ARC may end it at last use).
+            defer { withExtendedLifetime(offices) {} }
             let r = try offices.replica("office-r")
             let k = try offices.replica("office-k")
             try k.put("services", id: "k1", Records.service(office: "district:khulna"))

@@ -95,3 +95,39 @@ import Testing
         #expect(b.dot.time > a.dot.time)
     }
 }
+
+@Suite struct ReplicaWorkflowAndImportTests {
+    let dir = TemporaryDirectory()
+
+    static func request(_ status: String) -> [String: FieldValue] {
+        ["office": .text("upazila:rupsha"), "service_id": .text("s1"), "applicant_name": .text("রহিমা"),
+         "applicant_phone": .text("01711000000"), "submitted_at": .text("2026-11-23T10:00:00+06:00"), "status": .text(status)]
+    }
+
+    @Test func statusChangesFollowTheWorkflowAlsoFromSQL() throws {
+        let replica = try Replica(path: dir.file("r.sqlite"), node: "office-a")
+        try replica.put("requests", id: "r1", Self.request("submitted"))
+        try replica.patch("requests", id: "r1", ["status": .text("in_review")])
+        #expect(throws: ValidationError.self) { try replica.patch("requests", id: "r1", ["status": .text("submitted")]) }
+        try sqlite3(dir.file("r.sqlite"), "UPDATE requests SET status = 'delivered' WHERE id = 'r1';")
+        try replica.stampOutsideWrites()
+        #expect(try replica.record("requests", id: "r1")?.values?["status"] == .text("in_review"))
+        #expect(try replica.rejections().last?.reason.contains("cannot go from in_review to delivered") == true)
+    }
+
+    @Test func reimportingTheSameRecordsWritesNothingAndAChangeWritesOnlyIt() throws {
+        let replica = try Replica(path: dir.file("r.sqlite"), node: "office-a")
+        let records = (1...5).map { (id: "s\($0)", values: Fixtures.service(serial: Int64($0))) }
+        #expect(try replica.importRecords("services", records) == (5, 0))
+        let head = try replica.feedHead()
+        #expect(try replica.importRecords("services", records) == (0, 5))
+        #expect(try replica.feedHead() == head)
+        var changed = records
+        changed[2].values["name"] = .text("নতুন নাম")
+        #expect(try replica.importRecords("services", changed) == (1, 4))
+        var broken = records
+        broken[4].values["section"] = .text("secret")
+        #expect(throws: ValidationError.self) { try replica.importRecords("services", broken + [(id: "s9", values: Fixtures.service(serial: 9))]) }
+        #expect(try replica.record("services", id: "s9") == nil, "a bad record aborts the whole import")
+    }
+}

@@ -67,7 +67,7 @@ public final class SetudProcess: @unchecked Sendable {
     /// Runs setuctl with `--socket` placed after the subcommand words.
     @discardableResult
     public func ctl(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let words = ["stock", "import"].contains(arguments.first ?? "") ? 2 : 1
+        let words = ["stock", "import", "request"].contains(arguments.first ?? "") ? 2 : 1
         let args = Array(arguments.prefix(words)) + ["--socket", socketPath] + arguments.dropFirst(words)
         let ctl = Process()
         ctl.executableURL = try Binaries.find("setuctl")
