@@ -5,7 +5,7 @@ import SetuImport
 import SetuProtocol
 
 struct Import: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Import published documents.", subcommands: [Charter.self])
+    static let configuration = CommandConfiguration(abstract: "Import a published charter, or records from a CSV/JSON file.", subcommands: [Charter.self, ImportFile.self])
 
     struct Charter: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -15,7 +15,7 @@ struct Setuctl: AsyncParsableCommand {
             4 sync failed, 5 refused (invalid input, no such record).
             """,
         subcommands: [Status.self, Sync.self, Conflicts.self, Resolve.self, Get.self, Put.self, Patch.self,
-                      Delete.self, List.self, Stock.self, Import.self, Request.self])
+                      Delete.self, List.self, Stock.self, Import.self, Request.self, Export.self])
 
     /// ArgumentParser exits 64 on usage errors; setuctl documents 2.
     static func main() async {

@@ -77,16 +77,8 @@ final class NotifyListener: @unchecked Sendable {
     }
 
     static func analyze(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        let result = try runProgram(URL(fileURLWithPath: "/usr/bin/systemd-analyze"), arguments)
+        return (result.status, result.output + result.error)
     }
 
     @Test(arguments: [("setud.service", "setud"), ("setu-hub.service", "setu-hub")])

@@ -20,14 +20,19 @@ import Testing
             let child = Process()
             child.executableURL = try Self.writerBinary()
             child.arguments = [path, String(next)]
-            let out = Pipe()
+            // A file, not a pipe (see runProgram): read after the child is dead.
+            let outPath = dir.file("round-\(round).out")
+            FileManager.default.createFile(atPath: outPath, contents: nil)
+            let out = FileHandle(forWritingAtPath: outPath)!
             child.standardOutput = out
+            child.standardInput = FileHandle.nullDevice
             try child.run()
             usleep(UInt32.random(in: 30_000...250_000, using: &rng))
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
             #expect(child.terminationReason == .uncaughtSignal, "round \(round): the child died on its own")
-            let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+            try? out.close()
+            let lines = ((try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "").split(separator: "\n")
             let committed = lines.compactMap { $0.hasPrefix("committed ") ? Int($0.dropFirst(10)) : nil }
             reported.formUnion(committed)
             next = (committed.max() ?? next) + 2 // skip one: it may have committed unreported

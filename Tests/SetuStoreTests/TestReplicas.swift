@@ -1,6 +1,7 @@
 import Foundation
 import SetuCore
 import SetuStore
+import SetuTestSupport
 
 /// A fresh directory for one test's replica files, removed afterwards.
 /// On /dev/shm when it exists: real SQLite files and WAL, without disk waits.
@@ -48,15 +49,5 @@ enum Fixtures {
 /// Runs the system `sqlite3` shell against a replica file: a real outside client.
 @discardableResult
 func sqlite3(_ path: String, _ sql: String) throws -> (status: Int32, output: String, error: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = ["-bail", path, sql]
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let error = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+    try runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), ["-bail", path, sql])
 }

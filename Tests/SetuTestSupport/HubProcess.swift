@@ -50,18 +50,9 @@ public final class HubProcess: @unchecked Sendable {
     }
 
     public func addNode(_ id: String, offices: [String]) throws -> String {
-        let add = Process()
-        add.executableURL = process.executableURL
-        add.arguments = ["node", "add", id, "--config", configPath] + offices.flatMap { ["--office", $0] }
-        let out = Pipe()
-        add.standardOutput = out
-        add.standardError = FileHandle.nullDevice
-        add.standardInput = FileHandle.nullDevice
-        try add.run()
-        let token = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        add.waitUntilExit()
-        guard add.terminationStatus == 0 else { throw SupportError("setu-hub node add failed") }
-        return token
+        let result = try runProgram(process.executableURL!, ["node", "add", id, "--config", configPath] + offices.flatMap { ["--office", $0] })
+        guard result.status == 0 else { throw SupportError("setu-hub node add failed: \(result.error)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     public func request(_ method: String, _ path: String, token: String?, body: [UInt8]?) async throws -> (Int, [UInt8]) {
@@ -93,4 +84,30 @@ public enum Binaries {
 public struct SupportError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Runs a program to completion and returns its exit status, standard output
+/// and standard error. Output goes through temporary files, not pipes: a
+/// pipe's write end can leak into a child another test spawns at the same
+/// moment, and then reading to end-of-file waits for that child to exit.
+public func runProgram(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("setu-run-\(UUID().uuidString)")
+    let outPath = base.path + ".out", errPath = base.path + ".err"
+    FileManager.default.createFile(atPath: outPath, contents: nil)
+    FileManager.default.createFile(atPath: errPath, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: outPath); try? FileManager.default.removeItem(atPath: errPath) }
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let out = FileHandle(forWritingAtPath: outPath)!, err = FileHandle(forWritingAtPath: errPath)!
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    try? out.close()
+    try? err.close()
+    let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+    let error = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, output, error)
 }

@@ -69,17 +69,7 @@ public final class SetudProcess: @unchecked Sendable {
     public func ctl(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
         let words = ["stock", "import", "request"].contains(arguments.first ?? "") ? 2 : 1
         let args = Array(arguments.prefix(words)) + ["--socket", socketPath] + arguments.dropFirst(words)
-        let ctl = Process()
-        ctl.executableURL = try Binaries.find("setuctl")
-        ctl.arguments = args
-        let out = Pipe(), err = Pipe()
-        ctl.standardOutput = out
-        ctl.standardError = err
-        try ctl.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let error = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        ctl.waitUntilExit()
-        return (ctl.terminationStatus, output, error)
+        return try runProgram(try Binaries.find("setuctl"), args)
     }
 
     public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
