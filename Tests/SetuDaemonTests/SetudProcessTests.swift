@@ -40,11 +40,7 @@ import Glibc
         try await setud.waitUntilReady()
         try setud.ctl(["put", "services", "s1", "office=upazila:rupsha", "section=citizen", "serial=1", "name=ক"])
         try setud.ctl(["sync", "--wait"])
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [setud.replicaPath, "UPDATE services SET fee = '১০০ টাকা' WHERE id = 's1'"]
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        try runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [setud.replicaPath, "UPDATE services SET fee = '১০০ টাকা' WHERE id = 's1'"])
         try await Task.sleep(for: .seconds(2))
         let status = try setud.ctl(["status", "--json"]).output
         #expect(status.contains("\"pending_local_changes\":1"), "\(status)")
@@ -61,11 +57,7 @@ import Glibc
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
             INSERT INTO services (id, office, section, serial, name) SELECT 's' || i, 'upazila:rupsha', 'citizen', i, 'সেবা ' || i FROM n;
             """
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [setud.replicaPath, insert]
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        #expect(try runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [setud.replicaPath, insert]).status == 0)
         try await Task.sleep(for: .seconds(2)) // stamped, and the 100 pages of push start
         setud.signal(SIGUSR1)
         try await Task.sleep(for: .milliseconds(300))
@@ -74,12 +66,8 @@ import Glibc
         #expect(seconds < 10)
 
         // Restarted, it resumes and everything reaches the hub.
-        let again = Process()
-        again.executableURL = try Binaries.find("setud")
-        again.arguments = ["--config", setud.configPath]
-        again.standardError = FileHandle.nullDevice
-        try again.run()
-        defer { again.terminate(); again.waitUntilExit() }
+        let again = try ChildProcess(try Binaries.find("setud").path, ["--config", setud.configPath])
+        defer { again.signal(SIGTERM); again.wait() }
         try await setud.waitUntilReady()
         #expect(try setud.ctl(["sync", "--wait"]).status == 0)
         let reader = try SetudProcess(node: "office-b", hub: hub, offices: ["upazila:rupsha"])
@@ -113,30 +101,12 @@ import Glibc
         let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
         defer { setud.stop() }
         try await setud.waitUntilReady()
-        let second = Process()
-        second.executableURL = try Binaries.find("setud")
-        second.arguments = ["--config", setud.configPath]
-        second.standardError = FileHandle.nullDevice
-        try second.run()
-        second.waitUntilExit()
-        #expect(second.terminationStatus == 75)
+        #expect(try runProgram(try Binaries.find("setud"), ["--config", setud.configPath]).status == 75)
         #expect(try setud.ctl(["status"]).status == 0, "the first keeps its socket")
     }
 
     @Test func unreachableDaemonAndUsageErrorsHaveTheirExitCodes() throws {
-        let ctl = Process()
-        ctl.executableURL = try Binaries.find("setuctl")
-        ctl.arguments = ["status", "--socket", "/tmp/no-such-setud.sock"]
-        ctl.standardError = FileHandle.nullDevice
-        try ctl.run()
-        ctl.waitUntilExit()
-        #expect(ctl.terminationStatus == 3)
-        let usage = Process()
-        usage.executableURL = try Binaries.find("setuctl")
-        usage.arguments = ["frobnicate"]
-        usage.standardError = FileHandle.nullDevice
-        try usage.run()
-        usage.waitUntilExit()
-        #expect(usage.terminationStatus == 2)
+        #expect(try runProgram(try Binaries.find("setuctl"), ["status", "--socket", "/tmp/no-such-setud.sock"]).status == 3)
+        #expect(try runProgram(try Binaries.find("setuctl"), ["frobnicate"]).status == 2)
     }
 }

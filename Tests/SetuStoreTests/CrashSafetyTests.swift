@@ -17,21 +17,12 @@ import Testing
         var next = 0
         var rng = SystemRandomNumberGenerator()
         for round in 0..<Self.rounds {
-            let child = Process()
-            child.executableURL = try Self.writerBinary()
-            child.arguments = [path, String(next)]
-            // A file, not a pipe (see runProgram): read after the child is dead.
+            // A file, not a pipe: read after the child is dead.
             let outPath = dir.file("round-\(round).out")
-            FileManager.default.createFile(atPath: outPath, contents: nil)
-            let out = FileHandle(forWritingAtPath: outPath)!
-            child.standardOutput = out
-            child.standardInput = FileHandle.nullDevice
-            try child.run()
+            let child = try ChildProcess(try Self.writerBinary().path, [path, String(next)], stdout: outPath)
             usleep(UInt32.random(in: 30_000...250_000, using: &rng))
-            kill(child.processIdentifier, SIGKILL)
-            child.waitUntilExit()
-            #expect(child.terminationReason == .uncaughtSignal, "round \(round): the child died on its own")
-            try? out.close()
+            child.signal(SIGKILL)
+            #expect(child.wait() == 128 + SIGKILL, "round \(round): the child died on its own")
             let lines = ((try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "").split(separator: "\n")
             let committed = lines.compactMap { $0.hasPrefix("committed ") ? Int($0.dropFirst(10)) : nil }
             reported.formUnion(committed)

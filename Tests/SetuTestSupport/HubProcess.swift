@@ -1,11 +1,15 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
 /// A real `setu-hub serve` process on a free loopback port.
 public final class HubProcess: @unchecked Sendable {
-    let process = Process()
+    var process: ChildProcess!
+    let executable: URL
     public let port: Int
     public let configPath: String
     let dir: URL
@@ -24,20 +28,16 @@ public final class HubProcess: @unchecked Sendable {
             [log]
             level = "warning"
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        process.executableURL = try Self.binary("setu-hub")
-        process.arguments = ["serve", "--config", configPath]
+        executable = try Self.binary("setu-hub")
         // A log file, not the test's own stderr: a child must never hold the
         // test runner's output pipe open.
         let log = dir.appendingPathComponent("hub.log").path
-        FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(executable.path, ["serve", "--config", configPath], stdout: log, stderr: log)
     }
 
     public func stop() {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        process.signal(SIGTERM)
+        process.wait()
         try? FileManager.default.removeItem(at: dir)
     }
 
@@ -50,7 +50,7 @@ public final class HubProcess: @unchecked Sendable {
     }
 
     public func addNode(_ id: String, offices: [String]) throws -> String {
-        let result = try runProgram(process.executableURL!, ["node", "add", id, "--config", configPath] + offices.flatMap { ["--office", $0] })
+        let result = try runProgram(executable, ["node", "add", id, "--config", configPath] + offices.flatMap { ["--office", $0] })
         guard result.status == 0 else { throw SupportError("setu-hub node add failed: \(result.error)") }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -91,23 +91,10 @@ public struct SupportError: Error, CustomStringConvertible {
 /// pipe's write end can leak into a child another test spawns at the same
 /// moment, and then reading to end-of-file waits for that child to exit.
 public func runProgram(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    let base = FileManager.default.temporaryDirectory.appendingPathComponent("setu-run-\(UUID().uuidString)")
-    let outPath = base.path + ".out", errPath = base.path + ".err"
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: outPath); try? FileManager.default.removeItem(atPath: errPath) }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let out = FileHandle(forWritingAtPath: outPath)!, err = FileHandle(forWritingAtPath: errPath)!
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    try? out.close()
-    try? err.close()
-    let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-    let error = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-    return (process.terminationStatus, output, error)
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("setu-run-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
+    let status = try ChildProcess(executable.path, arguments, stdout: base + ".out", stderr: base + ".err").wait()
+    let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+    let error = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+    return (status, output, error)
 }

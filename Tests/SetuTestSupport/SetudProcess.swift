@@ -1,9 +1,12 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A real `setud` process with its own replica, socket and config, talking
 /// to `hub`; `ctl` runs the real `setuctl` against it.
 public final class SetudProcess: @unchecked Sendable {
-    public let process = Process()
+    public var process: ChildProcess!
     public let dir: URL
     public let configPath: String
     public let socketPath: String
@@ -22,15 +25,9 @@ public final class SetudProcess: @unchecked Sendable {
         try token.write(toFile: dir.appendingPathComponent("token").path, atomically: true, encoding: .utf8)
         try Self.config(node: node, replica: replicaPath, hubPort: hub.port, token: dir.appendingPathComponent("token").path,
                         socket: socketPath, sync: sync).write(toFile: configPath, atomically: true, encoding: .utf8)
-        process.executableURL = try Binaries.find("setud")
-        process.arguments = ["--config", configPath]
-        process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)!
-        process.standardError = log
-        process.standardOutput = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(try Binaries.find("setud").path, ["--config", configPath],
+                                   environment: ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 },
+                                   stdout: logPath, stderr: logPath)
     }
 
     public static func config(node: String, replica: String, hubPort: Int, token: String, socket: String, sync: String) -> String {
@@ -72,18 +69,19 @@ public final class SetudProcess: @unchecked Sendable {
         return try runProgram(try Binaries.find("setuctl"), args)
     }
 
-    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    public func signal(_ signal: Int32) { process.signal(signal) }
 
     /// SIGTERM, then the exit status and how long it took.
     public func terminate() -> (status: Int32, seconds: Double) {
         let start = Date()
-        process.terminate()
-        process.waitUntilExit()
-        return (process.terminationStatus, Date().timeIntervalSince(start))
+        process.signal(SIGTERM)
+        let status = process.wait()
+        return (status, Date().timeIntervalSince(start))
     }
 
     public func stop() {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        process.signal(SIGTERM)
+        process.wait()
         try? FileManager.default.removeItem(at: dir)
     }
 }
