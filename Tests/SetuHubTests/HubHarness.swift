@@ -84,25 +84,32 @@ enum TestPostgres {
     }
 
     /// Also hands over the database's URL, for hub processes started by the test.
+    ///
+    /// Order matters: the test's client is stopped (its `run()` awaited)
+    /// before its database is dropped; a pool left running against a dropped
+    /// database keeps reconnecting and never stops.
     static func withDatabase<T: Sendable>(logger: Logger, _ body: @Sendable (PostgresClient, String) async throws -> T) async throws -> T {
         let base = try url
         let name = "setu_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
         let admin = try PostgresHubStorage.makeClient(url: base, logger: logger)
         let databaseURL = base.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
         let client = try PostgresHubStorage.makeClient(url: databaseURL, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await admin.run(); return nil }
-            group.addTask { await client.run(); return nil }
-            defer { group.cancelAll() }
+        return try await withThrowingTaskGroup(of: Void.self) { adminGroup in
+            adminGroup.addTask { await admin.run() }
+            defer { adminGroup.cancelAll() }
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            let outcome: Result<T, any Error>
             do {
-                let result = try await body(client, databaseURL)
-                try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
-                return result
+                outcome = .success(try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await client.run() }
+                    defer { group.cancelAll() }
+                    return try await body(client, databaseURL)
+                })
             } catch {
-                try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
-                throw error
+                outcome = .failure(error)
             }
+            try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
+            return try outcome.get()
         }
     }
 }
