@@ -42,11 +42,13 @@ public final class HubProcess: @unchecked Sendable {
     }
 
     public func waitUntilServing() async throws {
-        for _ in 0..<100 {
+        for _ in 0..<300 {
             if let (status, _) = try? await request("GET", "/v1/health", token: nil, body: nil), status == 200 { return }
+            guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw SupportError("setu-hub did not start on port \(port)")
+        let log = (try? String(contentsOfFile: dir.appendingPathComponent("hub.log").path, encoding: .utf8)) ?? ""
+        throw SupportError("setu-hub did not start on port \(port) (running: \(process.isRunning)); its log:\n\(log)")
     }
 
     public func addNode(_ id: String, offices: [String]) throws -> String {
