@@ -143,33 +143,22 @@ public enum ControlAPI {
     static func recordJSON(_ record: StoredRecord) -> JSONValue {
         let spec = Collections.named(record.collection)!
         var members: [(key: String, value: JSONValue)] = [("id", .string(record.id))]
-        for field in spec.fields { members.append((field.name, WireRecordValue.json(record.values?[field.name] ?? .null))) }
+        for field in spec.fields { members.append((field.name, JSONValue(record.values?[field.name] ?? .null))) }
         return .object(members)
     }
 
     static func conflictJSON(_ conflict: FieldConflict) -> JSONValue {
         .object([
             ("collection", .string(conflict.collection)), ("id", .string(conflict.id)), ("field", .string(conflict.field)),
-            ("shown", WireRecordValue.json(conflict.shown)), ("needs_review", .bool(conflict.needsReview)),
+            ("shown", JSONValue(conflict.shown)), ("needs_review", .bool(conflict.needsReview)),
             ("opened_at_ms", .int(Int64(conflict.openedAt.physicalMillis))),
-            ("values", .array(conflict.siblings.map { .object([("node", .string($0.dot.node.rawValue)), ("value", WireRecordValue.json($0.value))]) })),
+            ("values", .array(conflict.siblings.map { .object([("node", .string($0.dot.node.rawValue)), ("value", JSONValue($0.value))]) })),
         ])
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.write(value))))
-    }
-}
-
-enum WireRecordValue {
-    static func json(_ value: FieldValue) -> JSONValue {
-        switch value {
-        case .null: .null
-        case .bool(let b): .bool(b)
-        case .int(let i): .int(i)
-        case .text(let t): .string(t)
-        }
     }
 }
 

@@ -71,3 +71,17 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { path.isEmpty ? problem : "\(path): \(problem)" }
 }
+
+import SetuCore
+
+extension JSONValue {
+    /// A field value as JSON: null, boolean, integer or string.
+    public init(_ value: FieldValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .int(i)
+        case .text(let t): self = .string(t)
+        }
+    }
+}

@@ -26,7 +26,7 @@ public struct WireRecord: Hashable, Sendable {
         var fields: [(key: String, value: JSONValue)] = []
         for field in state.fields {
             fields.append((field.name, .array(field.siblings.map { s in
-                .array(Self.dot(s.dot) + [Self.json(s.value)])
+                .array(Self.dot(s.dot) + [JSONValue(s.value)])
             })))
         }
         let counters: [(key: String, value: JSONValue)] = state.counters.keys.sorted().map { name in
@@ -82,14 +82,5 @@ public struct WireRecord: Hashable, Sendable {
 
     static func dot(_ dot: Dot) -> [JSONValue] {
         [.string(dot.node.rawValue), .int(Int64(dot.time.physicalMillis)), .int(Int64(dot.time.logical))]
-    }
-
-    static func json(_ value: FieldValue) -> JSONValue {
-        switch value {
-        case .null: .null
-        case .bool(let b): .bool(b)
-        case .int(let i): .int(i)
-        case .text(let t): .string(t)
-        }
     }
 }

@@ -33,23 +33,12 @@ struct Import: AsyncParsableCommand {
             let records: [JSONValue] = parsed.services.map { service in
                 .object([
                     ("id", .string(CharterParser.id(office: office, section: service.section, serial: service.serial))),
-                    ("fields", .object(service.fields.keys.sorted().map { ($0, WireValue.json(service.fields[$0]!)) })),
+                    ("fields", .object(service.fields.keys.sorted().map { ($0, JSONValue(service.fields[$0]!)) })),
                 ])
             }
             let result = try await options.client.call("POST", "/v1/import/services", body: .object([("records", .array(records))]), timeoutSeconds: 300)
             if options.json { return printJSON(result) }
             print("\(parsed.services.count) services read from \(file): \(str(result["written"])) written, \(str(result["unchanged"])) unchanged" + (parsed.skipped.isEmpty ? "" : ", \(parsed.skipped.count) lines skipped"))
-        }
-    }
-}
-
-enum WireValue {
-    static func json(_ value: FieldValue) -> JSONValue {
-        switch value {
-        case .null: .null
-        case .bool(let b): .bool(b)
-        case .int(let i): .int(i)
-        case .text(let t): .string(t)
         }
     }
 }
