@@ -159,10 +159,7 @@ struct Put: AsyncParsableCommand {
     @Argument var id: String
     @Argument(help: "field=value pairs.") var fields: [String] = []
 
-    func run() async throws {
-        let record = try await options.client.call("PUT", "/v1/records/\(collection)/\(id)", body: try FieldArgument.object(collection: collection, assignments: fields))
-        options.json ? printJSON(record) : print("saved \(collection)/\(id)")
-    }
+    func run() async throws { try await writeRecord("PUT", options: options, collection: collection, id: id, fields: fields) }
 }
 
 struct Patch: AsyncParsableCommand {
@@ -172,10 +169,13 @@ struct Patch: AsyncParsableCommand {
     @Argument var id: String
     @Argument(help: "field=value pairs.") var fields: [String] = []
 
-    func run() async throws {
-        let record = try await options.client.call("PATCH", "/v1/records/\(collection)/\(id)", body: try FieldArgument.object(collection: collection, assignments: fields))
-        options.json ? printJSON(record) : print("saved \(collection)/\(id)")
-    }
+    func run() async throws { try await writeRecord("PATCH", options: options, collection: collection, id: id, fields: fields) }
+}
+
+/// `put` and `patch` differ only in the HTTP method.
+func writeRecord(_ method: String, options: SocketOptions, collection: String, id: String, fields: [String]) async throws {
+    let record = try await options.client.call(method, "/v1/records/\(collection)/\(id)", body: try FieldArgument.object(collection: collection, assignments: fields))
+    options.json ? printJSON(record) : print("saved \(collection)/\(id)")
 }
 
 struct Delete: AsyncParsableCommand {
