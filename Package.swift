@@ -71,6 +71,7 @@ let package = Package(
         .target(name: "SetuDaemon", dependencies: [
             "SetuCore", "SetuStore", "SetuProtocol", "SetuTransport", "SetuSync",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

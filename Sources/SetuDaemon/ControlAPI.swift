@@ -7,10 +7,11 @@ import SetuStore
 /// setud's HTTP/JSON API on its Unix socket (`curl --unix-socket` works).
 /// Errors are JSON `ErrorBody`s, as on the hub.
 public enum ControlAPI {
-    public static func router(loop: SyncLoop) -> Router<BasicRequestContext> {
+    public static func router(loop: SyncLoop, access: ControlAccessPolicy) -> Router<ControlContext> {
         let replica = loop.replica
-        let router = Router()
+        let router = Router(context: ControlContext.self)
         router.add(middleware: ControlErrorMiddleware())
+        router.add(middleware: WriteAccessMiddleware(policy: access))
         router.get("/v1/status") { request, _ in
             json(await loop.currentStatus().json)
         }
@@ -120,7 +121,7 @@ public enum ControlAPI {
         return router
     }
 
-    static func write(_ request: Request, _ context: BasicRequestContext, loop: SyncLoop,
+    static func write(_ request: Request, _ context: ControlContext, loop: SyncLoop,
                       _ body: (String, String, [String: FieldValue]) throws -> WriteReceipt) async throws -> Response {
         let (collection, id) = try (context.parameters.require("collection"), context.parameters.require("id"))
         var request = request

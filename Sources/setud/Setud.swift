@@ -35,7 +35,7 @@ struct Setud: AsyncParsableCommand {
         let socketPath = settings.socketPath
         let socketLogger = logger
         let app = Application(
-            router: ControlAPI.router(loop: loop),
+            router: ControlAPI.router(loop: loop, access: ControlAccessPolicy(socketPath: socketPath)),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "setud"),
             onServerRunning: { _ in
                 // 0660: root and the socket's group only (see setud.service).

@@ -105,6 +105,37 @@ import Glibc
         #expect(try setud.ctl(["status"]).status == 0, "the first keeps its socket")
     }
 
+    /// SO_PEERCRED: with the socket opened to everyone (0666), another uid
+    /// may read but not change; the socket's group, as primary or
+    /// supplementary group, may change. Needs root to switch uid.
+    @Test(.enabled(if: getuid() == 0, "switching to another uid needs root"))
+    func mutatingCallsFromAnotherUIDOutsideTheSocketsGroupAreRefused() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        let operators: gid_t = 4242
+        #expect(chown(setud.socketPath, 0, operators) == 0 && chmod(setud.socketPath, 0o666) == 0)
+        let put = ["put", "services", "s1", "office=upazila:rupsha", "section=citizen", "serial=1", "name=x"]
+
+        let stranger = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+        let refused = try setud.ctl(put, as: stranger)
+        #expect(refused.status == 5, "\(refused)")
+        #expect(refused.error.contains("uid 65534 may read but not change"))
+        #expect(try setud.ctl(["get", "services", "s1"]).status == 5, "nothing was written")
+        #expect(try setud.ctl(["delete", "services", "s1"], as: stranger).status == 5)
+        #expect(try setud.ctl(["sync"], as: stranger).status != 0)
+        #expect(try setud.ctl(["status", "--json"], as: stranger).status == 0, "reading is allowed")
+        #expect(setud.log.contains("refused a change from a peer outside the socket's group"))
+
+        #expect(try setud.ctl(put, as: ["--reuid=65534", "--regid=\(operators)", "--clear-groups"]).status == 0, "primary group")
+        #expect(try setud.ctl(["patch", "services", "s1", "name=y"], as: ["--reuid=65534", "--regid=65534", "--groups=\(operators)"]).status == 0,
+                "supplementary group")
+        #expect(try setud.ctl(["get", "services", "s1", "--json"]).output.contains("\"name\":\"y\""))
+    }
+
     @Test func unreachableDaemonAndUsageErrorsHaveTheirExitCodes() throws {
         #expect(try runProgram(try Binaries.find("setuctl"), ["status", "--socket", "/tmp/no-such-setud.sock"]).status == 3)
         #expect(try runProgram(try Binaries.find("setuctl"), ["frobnicate"]).status == 2)

@@ -61,12 +61,15 @@ public final class SetudProcess: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// Runs setuctl with `--socket` placed after the subcommand words.
+    /// Runs setuctl with `--socket` placed after the subcommand words; with
+    /// `identity` (setpriv options such as `--reuid=65534`), as another user.
     @discardableResult
-    public func ctl(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    public func ctl(_ arguments: [String], as identity: [String] = []) throws -> (status: Int32, output: String, error: String) {
         let words = ["stock", "import", "request"].contains(arguments.first ?? "") ? 2 : 1
         let args = Array(arguments.prefix(words)) + ["--socket", socketPath] + arguments.dropFirst(words)
-        return try runProgram(try Binaries.find("setuctl"), args)
+        let setuctl = try Binaries.find("setuctl")
+        guard !identity.isEmpty else { return try runProgram(setuctl, args) }
+        return try runProgram(URL(fileURLWithPath: "/usr/bin/setpriv"), identity + ["--", setuctl.path] + args)
     }
 
     public func signal(_ signal: Int32) { process.signal(signal) }
