@@ -38,7 +38,8 @@ let package = Package(
         // The SQLite replica on the office PC.
         .target(
             name: "SetuStore",
-            dependencies: ["SetuCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SetuCore", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // The sync protocol's wire format (JSON), shared by hub and daemon.
         .target(name: "SetuProtocol", dependencies: ["SetuCore"]),
@@ -110,11 +111,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Release-build figures for the README: `swift run -c release setu-bench`.
+        // Release-build figures for the README: `scripts/bench [store] [hub] [daemon]`.
         .executableTarget(
             name: "setu-bench",
             dependencies: [
-                "SetuCore", "SetuStore", "SetuProtocol", "SetuHub",
+                "SetuCore", "SetuStore", "SetuProtocol", "SetuHub", "SetuTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

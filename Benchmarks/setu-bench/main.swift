@@ -1,4 +1,5 @@
-// Setu benchmarks: `swift run -c release setu-bench [store] [hub]`.
+// Setu benchmarks: `scripts/bench [store] [hub] [daemon]` (a release build of
+// every product: the daemon suite runs the real setu-hub and setud).
 //
 // Prints the figures the README records. Each figure is measured on real
 // SQLite files in a fresh temporary directory (and, for `hub`, on the
@@ -6,15 +7,16 @@
 import Foundation
 
 let suites = CommandLine.arguments.dropFirst()
-let wanted = suites.isEmpty ? ["store", "hub"] : Array(suites)
+let wanted = suites.isEmpty ? ["store", "hub", "daemon"] : Array(suites)
 let records = ProcessInfo.processInfo.environment["SETU_BENCH_RECORDS"].flatMap(Int.init) ?? 100_000
 print("setu-bench on \(MachineInfo.describe())")
 for suite in wanted {
     switch suite {
     case "store": try StoreBenchmark(records: records).run()
     case "hub": try await HubBenchmark(records: records).run()
+    case "daemon": try await DaemonBenchmark(records: records).run()
     default:
-        print("unknown suite \(suite); the suites are: store, hub")
+        print("unknown suite \(suite); the suites are: store, hub, daemon")
         exit(2)
     }
 }

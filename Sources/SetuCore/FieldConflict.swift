@@ -43,6 +43,17 @@ extension RecordState {
         return found
     }
 
+    /// How many conflicts `conflicts(collection:id:)` would list, without
+    /// building them: stored with every state written, so it must be cheap.
+    public func openConflictCount(in spec: CollectionSpec) -> Int {
+        guard !isEmpty else { return 0 }
+        var count = 0
+        for field in fields where field.siblings.count > 1 && RecordState.distinctValues(field.siblings) {
+            if field.name == RecordState.deletedField || spec.field(field.name)?.isCounter == false { count += 1 }
+        }
+        return count
+    }
+
     /// Whether the siblings hold more than one value, compared byte for byte.
     static func distinctValues(_ siblings: [Sibling]) -> Bool {
         siblings.dropFirst().contains { !$0.value.isIdentical(to: siblings[0].value) }

@@ -1,4 +1,5 @@
 import Foundation
+import SetuCore
 import SetuProtocol
 
 /// The daemon's state as `GET /v1/status` shows it.
@@ -32,7 +33,9 @@ public struct DaemonStatus: Sendable {
     }
 
     public var json: JSONValue {
-        func time(_ date: Date?) -> JSONValue { date.map { .string(RFC3339Date.format($0)) } ?? .null }
+        // Whole seconds, as status shows them; SetuCore's formatter, not a
+        // Foundation formatter built on every call.
+        func time(_ date: Date?) -> JSONValue { date.map { .string(RFC3339.format(millis: Int64($0.timeIntervalSince1970) * 1000)) } ?? .null }
         return .object([
             ("node", .string(node)), ("version", .string(version)),
             ("uptime_seconds", .int(Int64(Date().timeIntervalSince(startedAt)))),
@@ -68,13 +71,5 @@ public struct DaemonStatus: Sendable {
         parts.append("\(pendingLocalChanges) pending")
         if openConflicts > 0 { parts.append("\(openConflicts) conflicts") }
         return parts.joined(separator: ", ")
-    }
-}
-
-enum RFC3339Date {
-    static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }

@@ -22,7 +22,9 @@ struct PlainTable: Sendable {
     }
 
     init(spec: CollectionSpec) {
-        if let known = PlainTable.all[spec.name], known.spec == spec {
+        // By name: comparing whole specs on every row written cost more than
+        // the row's SQL. Specs come from `Collections`, one per name.
+        if let known = PlainTable.all[spec.name] {
             self = known
         } else {
             self = PlainTable(building: spec)

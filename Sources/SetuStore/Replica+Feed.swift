@@ -69,13 +69,14 @@ extension Replica {
         }
     }
 
-    /// Local changes `peer` has not acknowledged yet (the "pending" of status).
+    /// Local changes `peer` has not acknowledged yet (the "pending" of status):
+    /// states no peer holds yet, plus outside SQL writes not yet stamped.
+    /// A state relayed from a third peer is pushed but not counted here; an
+    /// office syncs with the hub alone.
     public func pendingPushCount(to peer: NodeID) throws -> Int {
         let from = try pushCursor(to: peer)
         return try read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM setu_records WHERE seq > ? AND (known_to IS NULL OR known_to <> ?)
-                """, arguments: [from, peer.rawValue]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_records WHERE known_to IS NULL AND seq > ?", arguments: [from]) ?? 0
         } + (try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT DISTINCT collection, id FROM setu_dirty)") ?? 0 })
     }
 }

@@ -58,13 +58,20 @@ struct WriteTransaction {
         nextSeq += 1
         let office: String
         if case .text(let o) = state.resolvedValue(of: spec.field("office")!) { office = o } else { office = "" }
-        let conflicts = state.conflicts(collection: spec, id: id).count
-        let stmt = try db.cachedStatement(sql: """
+        let conflicts = state.openConflictCount(in: spec)
+        var upsert = BoundStatement(try db.cachedStatement(sql: """
             INSERT INTO setu_records (collection, id, office, state, seq, known_to, conflicts) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(collection, id) DO UPDATE SET office = excluded.office, state = excluded.state,
               seq = excluded.seq, known_to = excluded.known_to, conflicts = excluded.conflicts
-            """)
-        try stmt.execute(arguments: [spec.name, id, office, Data(StateCodec.encode(state)), seq, peer?.rawValue, conflicts])
+            """), in: db)
+        upsert.bind(spec.name)
+        upsert.bind(id)
+        upsert.bind(office)
+        upsert.bind(blob: StateCodec.encode(state))
+        upsert.bind(seq)
+        upsert.bind(peer?.rawValue)
+        upsert.bind(Int64(conflicts))
+        try upsert.run()
         try project(spec, id, state)
     }
 
@@ -76,10 +83,10 @@ struct WriteTransaction {
             try db.cachedStatement(sql: table.deleteSQL).execute(arguments: [id])
             return
         }
-        var values: [DatabaseValue] = [id.databaseValue]
-        values.reserveCapacity(spec.fields.count + 1)
-        for field in spec.fields { values.append(state.resolvedValue(of: field).databaseValue) }
-        try db.cachedStatement(sql: table.upsertSQL).execute(arguments: StatementArguments(values))
+        var upsert = BoundStatement(try db.cachedStatement(sql: table.upsertSQL), in: db)
+        upsert.bind(id)
+        for field in spec.fields { upsert.bind(state.resolvedValue(of: field)) }
+        try upsert.run()
     }
 
     // MARK: Local writes

@@ -38,10 +38,17 @@ public struct SyncEngine: Sendable {
         return report
     }
 
+    /// Pulls pages until the hub has nothing new. The next page is fetched
+    /// (and decoded) while the current one is applied: on a bootstrap the hub,
+    /// the link and the local disk then work at the same time. Only applied
+    /// pages move the committed cursor, so a fetched page that is never
+    /// applied (a stop, a failure) is simply asked for again next time.
     func pull(into report: inout SyncReport, shouldStop: @Sendable () -> Bool) async throws {
-        while !shouldStop() {
-            let cursor = try replica.pullCursor(from: Self.hub)
-            let exchange = try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes)
+        var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(after: try replica.pullCursor(from: Self.hub))
+        defer { fetching?.cancel() }
+        while let current = fetching, !shouldStop() {
+            let exchange = try await current.value
+            fetching = nil
             report.requests += 1
             report.bytesIn += exchange.bytesReceived
             report.bytesOut += exchange.bytesSent
@@ -49,13 +56,28 @@ public struct SyncEngine: Sendable {
                 report.clockSkewSeconds = Int(date.timeIntervalSince1970) - Int(Double(replica.options.now()) / 1000)
             }
             guard let page = exchange.value else { return }
-            let applied = try replica.apply(page.records.map { RemoteRecord(collection: $0.collection, id: $0.id, state: $0.state) },
-                                            from: Self.hub, cursor: page.cursor)
+            if page.more { fetching = fetch(after: page.cursor) }
+            let records = page.records.map { RemoteRecord(collection: $0.collection, id: $0.id, state: $0.state) }
+            let applied = try await Self.offThePool { [replica] in try replica.apply(records, from: Self.hub, cursor: page.cursor) }
             report.pulledRecords += page.records.count
             if !page.records.isEmpty { report.pages += 1 }
             report.setAside += applied.rejected
-            if !page.more { return }
         }
+    }
+
+    /// Runs a page's SQLite writes on a thread of their own. Blocking one of
+    /// the few cooperative threads for a page's worth of writes would leave
+    /// setud's control socket (status, on the same pool) waiting behind it.
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            writes.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    private static let writes = DispatchQueue(label: "setu.sync.writes")
+
+    private func fetch(after cursor: String?) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
+        Task { [client, pageRecords, pageBytes] in try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes) }
     }
 
     func push(into report: inout SyncReport, shouldStop: @Sendable () -> Bool) async throws {

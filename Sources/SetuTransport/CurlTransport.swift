@@ -112,10 +112,12 @@ public final class CurlTransport: HubTransport {
         var sent: curl_off_t = 0, received: curl_off_t = 0
         _ = setu_curl_get_off_t(handle, CURLINFO_SIZE_UPLOAD_T, &sent)
         _ = setu_curl_get_off_t(handle, CURLINFO_SIZE_DOWNLOAD_T, &received)
-        var headerBytes = 0
+        // Headers count too: on a metered 2G link they are most of an idle sync.
+        var headerBytes = 0, requestHeaderBytes = 0
         _ = setu_curl_get_long(handle, CURLINFO_HEADER_SIZE, &headerBytes)
+        _ = setu_curl_get_long(handle, CURLINFO_REQUEST_SIZE, &requestHeaderBytes)
         return TransportResponse(status: status, headers: sink.headers, body: sink.body,
-                                 bytesSent: Int(sent), bytesReceived: Int(received) + headerBytes)
+                                 bytesSent: Int(sent) + requestHeaderBytes, bytesReceived: Int(received) + headerBytes)
     }
 
     /// Maps libcurl's codes to the categories of `TransportError`.

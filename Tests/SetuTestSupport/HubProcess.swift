@@ -48,7 +48,8 @@ public final class HubProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         let log = (try? String(contentsOfFile: dir.appendingPathComponent("hub.log").path, encoding: .utf8)) ?? ""
-        throw SupportError("setu-hub did not start on port \(port) (running: \(process.isRunning)); its log:\n\(log)")
+        let state = process.isRunning ? "still running" : "exited with status \(process.wait())"
+        throw SupportError("setu-hub did not start on port \(port) (\(state)); its log:\n\(log)")
     }
 
     public func addNode(_ id: String, offices: [String]) throws -> String {

@@ -1,0 +1,118 @@
+import Foundation
+import SetuCore
+import SetuHub
+import SetuProtocol
+import SetuTestSupport
+
+/// Issue 4's figures, with real processes: a `setu-hub` holding N records
+/// (then 10×N) on SQLite, a fresh `setud` bootstrapping from it over
+/// loopback with the shipped page size, and its control socket polled for
+/// status all along. Then one idle sync's requests and bytes.
+struct DaemonBenchmark {
+    let records: Int
+
+    struct Run {
+        var records: Int
+        var seconds: Double
+        var peakRSSMegabytes: Double
+        var statusLatencies: [Double]
+        var idleRequests: Int
+        var idleBytes: Int
+    }
+
+    func run() async throws {
+        let small = try await bootstrap(records)
+        report(small)
+        let large = try await bootstrap(records * 10)
+        report(large)
+        print(String(format: "daemon peak RSS, %d vs %d records: %.2fx (goal ≤ 1.20x)",
+                     large.records, small.records, large.peakRSSMegabytes / small.peakRSSMegabytes))
+    }
+
+    func report(_ run: Run) {
+        let sorted = run.statusLatencies.sorted()
+        func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
+        print(String(format: "bootstrap of a fresh office from a hub holding %d records: %.1f s (%.0f records/s; goal ≤ 10 s for 100k)",
+                     run.records, run.seconds, Double(run.records) / run.seconds))
+        print(String(format: "  setud peak RSS: %.0f MB (goal ≤ 150 MB)", run.peakRSSMegabytes))
+        print(String(format: "  status during bootstrap: %d calls, p50 %.2f ms, p99 %.2f ms, max %.2f ms (goal p99 < 10 ms)",
+                     sorted.count, percentile(0.5), percentile(0.99), (sorted.last ?? .nan) * 1000))
+        print("  idle sync afterwards: \(run.idleRequests) requests, \(run.idleBytes) bytes (goal ≤ 2 requests, ≤ 2048 bytes)")
+    }
+
+    func bootstrap(_ count: Int) async throws -> Run {
+        let dir = MachineInfo.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let hubPath = "\(dir)/hub.sqlite"
+        let seeding = try await timed { try await Self.seed(hubPath, count: count) }
+        print(String(format: "(hub seeded with %d records in %.1f s)", count, seeding))
+
+        let hub = try HubProcess(sqlitePath: hubPath)
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let setud = try SetudProcess(node: "office-new", hub: hub, offices: ["upazila:rupsha"],
+                                     sync: "interval_seconds = 3600\npage_records = 500\npage_bytes = 1048576")
+        defer { setud.stop() }
+        var latencies: [Double] = []
+        var peakRSS = 0.0
+        while true {
+            peakRSS = max(peakRSS, Self.peakRSSMegabytes(pid: setud.process.pid))
+            guard FileManager.default.fileExists(atPath: setud.socketPath) else {
+                try await Task.sleep(for: .milliseconds(5))
+                continue
+            }
+            let before = DispatchTime.now().uptimeNanoseconds
+            guard let (code, body) = try? UnixSocketHTTP.request("GET", "/v1/status", socket: setud.socketPath), code == 200 else {
+                guard setud.process.isRunning else { throw SupportError("setud exited; log:\n\(setud.log)") }
+                try await Task.sleep(for: .milliseconds(5))
+                continue
+            }
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - before) / 1e9)
+            let status = JSONReader(try JSONParser.parse(body))
+            if try status.member("last_result").string().hasPrefix("ok"), try status.member("records_in").int() >= count { break }
+            if try status.member("state").string() == "error" { throw SupportError("sync failed: \(String(decoding: body, as: UTF8.self))") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        peakRSS = max(peakRSS, Self.peakRSSMegabytes(pid: setud.process.pid))
+
+        let (requests, bytes) = try Self.idleSync(socket: setud.socketPath)
+        return Run(records: count, seconds: seconds, peakRSSMegabytes: peakRSS, statusLatencies: latencies,
+                   idleRequests: requests, idleBytes: bytes)
+    }
+
+    /// Fills a hub database as offices would: pushes of 500 through the sync
+    /// rules, all in the Rupsha office the new node serves.
+    static func seed(_ path: String, count: Int) async throws {
+        let storage = try SQLiteHubStorage(path: path)
+        try await storage.migrate()
+        let pusher = HubNode(id: "office-old", offices: ["upazila:rupsha"], createdAtMillis: 0, revoked: false)
+        try await storage.addNode(pusher, tokenHash: NodeToken.generate(for: pusher.id).1)
+        let service = SyncService(storage: storage, limits: SyncLimits(), metrics: HubMetrics(), now: ReplicaClock.now)
+        for start in stride(from: 0, to: count, by: 500) {
+            _ = try await service.push(HubBenchmark.batch(start..<min(start + 500, count), node: pusher), from: pusher, logger: .init(label: "seed"))
+        }
+    }
+
+    /// One sync with nothing to do: its requests and bytes, both directions.
+    static func idleSync(socket: String) throws -> (requests: Int, bytes: Int) {
+        func bytesSoFar() throws -> Int64 {
+            let status = JSONReader(try JSONParser.parse(try UnixSocketHTTP.request("GET", "/v1/status", socket: socket).body))
+            return try status.member("bytes_in").int() + status.member("bytes_out").int()
+        }
+        let before = try bytesSoFar()
+        let answer = try UnixSocketHTTP.request("POST", "/v1/sync?wait=true", socket: socket)
+        guard answer.status == 200 else { throw SupportError("idle sync failed: \(String(decoding: answer.body, as: UTF8.self))") }
+        let requests = try JSONReader(try JSONParser.parse(answer.body)).member("requests").int()
+        return (Int(requests), Int(try bytesSoFar() - before))
+    }
+
+    /// VmHWM of a running process: its peak resident set so far.
+    static func peakRSSMegabytes(pid: pid_t) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
+}

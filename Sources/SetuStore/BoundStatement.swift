@@ -1,0 +1,81 @@
+import GRDB
+import GRDBSQLite
+import SetuCore
+
+/// One run of a cached statement with its values bound straight through the
+/// SQLite C API, for the two upserts every stored state costs.
+///
+/// Why not `statement.execute(arguments:)`: building `StatementArguments`
+/// goes through a generic, key-path-based initialiser that, measured in a
+/// bootstrap, cost more than the SQL itself. Everything else keeps using
+/// GRDB's API. The statement is reset before binding and after stepping, so
+/// GRDB finds it as it left it.
+struct BoundStatement {
+    private let statement: SQLiteStatement
+    private let db: Database
+    private var index: Int32 = 0
+
+    init(_ statement: Statement, in db: Database) {
+        self.statement = statement.sqliteStatement
+        self.db = db
+        sqlite3_reset(self.statement)
+        sqlite3_clear_bindings(self.statement)
+    }
+
+    /// SQLite copies the bytes before the call returns (SQLITE_TRANSIENT).
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    mutating func bind(_ text: String) {
+        index += 1
+        // An empty text still needs a non-null pointer, or SQLite binds NULL.
+        guard !text.isEmpty else {
+            sqlite3_bind_text(statement, index, "", 0, Self.transient)
+            return
+        }
+        var text = text
+        text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                _ = sqlite3_bind_text(statement, index, chars.baseAddress, Int32(chars.count), Self.transient)
+            }
+        }
+    }
+
+    mutating func bind(_ number: Int64) {
+        index += 1
+        sqlite3_bind_int64(statement, index, number)
+    }
+
+    mutating func bind(blob bytes: [UInt8]) {
+        index += 1
+        bytes.withUnsafeBytes { raw in _ = sqlite3_bind_blob(statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(raw.count), Self.transient) }
+    }
+
+    mutating func bindNull() {
+        index += 1
+        sqlite3_bind_null(statement, index)
+    }
+
+    mutating func bind(_ text: String?) {
+        if let text { bind(text) } else { bindNull() }
+    }
+
+    /// A resolved field value, in the column type the plain tables declare.
+    mutating func bind(_ value: FieldValue) {
+        switch value {
+        case .null: bindNull()
+        case .bool(let b): bind(Int64(b ? 1 : 0))
+        case .int(let n): bind(n)
+        case .text(let t): bind(t)
+        }
+    }
+
+    /// Steps the statement to completion; a failure carries SQLite's message.
+    func run() throws {
+        defer { sqlite3_reset(statement) }
+        var code = sqlite3_step(statement)
+        while code == SQLITE_ROW { code = sqlite3_step(statement) }
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: String(cString: sqlite3_sql(statement)))
+        }
+    }
+}
