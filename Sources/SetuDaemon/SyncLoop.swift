@@ -64,9 +64,11 @@ public actor SyncLoop: Service {
 
     public func currentStatus() -> DaemonStatus {
         var s = status
-        s.pendingLocalChanges = (try? replica.pendingPushCount(to: SyncEngine.hub)) ?? 0
-        s.openConflicts = (try? replica.conflicts().count) ?? 0
-        s.setAside = (try? replica.rejections().count) ?? 0
+        if let summary = try? replica.summary(for: SyncEngine.hub) {
+            s.pendingLocalChanges = summary.pendingPush
+            s.openConflicts = summary.openConflicts
+            s.setAside = summary.setAside
+        }
         s.replicaBytes = replica.sizeInBytes()
         return s
     }

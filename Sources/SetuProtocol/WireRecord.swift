@@ -44,26 +44,35 @@ public struct WireRecord: Hashable, Sendable {
     }
 
     /// Reads a record; errors name the place (`path` prefixes them).
+    ///
+    /// Matches the JSON directly instead of through `JSONReader`: a bootstrap
+    /// decodes millions of dots, and building a path string for every one
+    /// (needed only when something is wrong) cost more than the rest of the
+    /// decoding. Paths are built in the error branches, the same as
+    /// `JSONReader` would give.
     public init(json: JSONValue, path: String) throws(WireError) {
         let r = JSONReader(json, path)
         collection = try r.member("collection").string()
         id = try r.member("id").string()
+        let vectorPath = path.isEmpty ? "vector" : "\(path).vector"
         var vector = VersionVector()
-        for entry in try r.member("vector").array() {
-            let dot = try entry.dot()
-            guard vector[dot.node] == nil else { throw entry.error("node \(dot.node) appears twice in the vector") }
+        for (i, entry) in try Self.items(try r.member("vector").value, vectorPath).enumerated() {
+            let dot = try Self.dot(entry, count: 3, "\(vectorPath)[\(i)]")
+            guard vector[dot.node] == nil else { throw WireError("\(vectorPath)[\(i)]", "node \(dot.node) appears twice in the vector") }
             vector.advance(to: dot)
         }
+        let fieldsReader = try r.member("fields")
         var fields: [String: [Sibling]] = [:]
-        for (name, list) in try r.member("fields").members() {
+        for (name, list) in try Self.members(fieldsReader.value, fieldsReader.path) {
+            func here() -> String { "\(fieldsReader.path).\(name)" }
             var siblings: [Sibling] = []
-            for item in try list.array() {
-                let parts = try item.array(count: 4)
-                let dot = try JSONReader(.array(Array(parts.prefix(3).map(\.value))), item.path).dot()
-                guard !siblings.contains(where: { $0.dot == dot }) else { throw item.error("the same dot appears twice") }
-                siblings.append(Sibling(dot: dot, value: try parts[3].fieldValue()))
+            for (j, item) in try Self.items(list, here()).enumerated() {
+                let dot = try Self.dot(item, count: 4, "\(here())[\(j)]")
+                guard !siblings.contains(where: { $0.dot == dot }) else { throw WireError("\(here())[\(j)]", "the same dot appears twice") }
+                guard case .array(let parts) = item else { throw WireError("\(here())[\(j)]", "expected an array") }
+                siblings.append(Sibling(dot: dot, value: try JSONReader(parts[3], "\(here())[\(j)][3]").fieldValue()))
             }
-            guard !siblings.isEmpty else { throw list.error("a field needs at least one value") }
+            guard !siblings.isEmpty else { throw WireError(here(), "a field needs at least one value") }
             fields[name] = siblings
         }
         var counters: [String: PNCounter] = [:]
@@ -78,6 +87,38 @@ public struct WireRecord: Hashable, Sendable {
             counters[name] = PNCounter(totals)
         }
         state = RecordState(vector: vector, fields: fields, counters: counters)
+    }
+
+    private static func items(_ value: JSONValue, _ path: @autoclosure () -> String) throws(WireError) -> [JSONValue] {
+        guard case .array(let items) = value else { throw WireError(path(), "expected an array, got \(value.typeName)") }
+        return items
+    }
+
+    private static func members(_ value: JSONValue, _ path: @autoclosure () -> String) throws(WireError) -> [(key: String, value: JSONValue)] {
+        guard case .object(let members) = value else { throw WireError(path(), "expected an object, got \(value.typeName)") }
+        return members
+    }
+
+    /// `[node, physical ms, logical, …]` with exactly `count` items: the
+    /// dot of a vector entry (3) or of a sibling (4, the value last).
+    private static func dot(_ value: JSONValue, count: Int, _ path: @autoclosure () -> String) throws(WireError) -> Dot {
+        let parts = try items(value, path())
+        guard parts.count == count else { throw WireError(path(), "expected an array of \(count) items, got \(parts.count)") }
+        guard case .int(let ms) = parts[1], ms >= 0, ms < (1 << 48) else {
+            throw JSONReader(parts[1], "\(path())[1]").error(Self.problem(parts[1], "physical time out of range"))
+        }
+        guard case .int(let logical) = parts[2], logical >= 0, UInt64(logical) <= HLCTimestamp.maxLogical else {
+            throw JSONReader(parts[2], "\(path())[2]").error(Self.problem(parts[2], "logical counter out of range"))
+        }
+        guard case .string(let name) = parts[0] else { throw WireError("\(path())[0]", "expected a string, got \(parts[0].typeName)") }
+        guard let node = NodeID(rawValue: name) else { throw WireError("\(path())[0]", "invalid node id") }
+        return Dot(node: node, time: HLCTimestamp(physicalMillis: UInt64(ms), logical: UInt64(logical)))
+    }
+
+    /// The message `JSONReader.unsigned()` and its range check would give.
+    private static func problem(_ value: JSONValue, _ outOfRange: String) -> String {
+        guard case .int(let n) = value else { return "expected an integer, got \(value.typeName)" }
+        return n < 0 ? "expected a non-negative integer" : outOfRange
     }
 
     static func dot(_ dot: Dot) -> [JSONValue] {

@@ -74,9 +74,26 @@ extension Replica {
     /// A state relayed from a third peer is pushed but not counted here; an
     /// office syncs with the hub alone.
     public func pendingPushCount(to peer: NodeID) throws -> Int {
-        let from = try pushCursor(to: peer)
-        return try read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_records WHERE known_to IS NULL AND seq > ?", arguments: [from]) ?? 0
-        } + (try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT DISTINCT collection, id FROM setu_dirty)") ?? 0 })
+        try summary(for: peer).pendingPush
     }
+
+    /// The counts status shows, read in one snapshot with indexed queries
+    /// only: status is polled while a bootstrap writes, and must stay fast.
+    public func summary(for peer: NodeID) throws -> ReplicaSummary {
+        try read { db in
+            let pushed = try Int64.fetchOne(db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
+            let unsent = try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_records WHERE known_to IS NULL AND seq > ?", arguments: [pushed]) ?? 0
+            let dirty = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT DISTINCT collection, id FROM setu_dirty)") ?? 0
+            let conflicts = try Int.fetchOne(db, sql: "SELECT coalesce(sum(conflicts), 0) FROM setu_records WHERE conflicts > 0") ?? 0
+            let setAside = try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_rejects") ?? 0
+            return ReplicaSummary(pendingPush: unsent + dirty, openConflicts: conflicts, setAside: setAside)
+        }
+    }
+}
+
+/// What `Replica.summary(for:)` counts.
+public struct ReplicaSummary: Sendable, Equatable {
+    public var pendingPush: Int
+    public var openConflicts: Int
+    public var setAside: Int
 }
