@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One stored value of a record field.
 ///
 /// Deliberately small: everything Setu stores is text, an integer, a boolean or
@@ -25,9 +29,21 @@ public enum FieldValue: Hashable, Sendable {
     /// Byte-for-byte equality. `==` on text follows Swift's String, which
     /// treats canonically equivalent text (NFC and NFD) as equal; checking that
     /// a value is stored in canonical form needs the bytes compared.
+    /// Byte equality by memcmp over the contiguous UTF-8 (native strings
+    /// always have it); the generic `elementsEqual` walked byte by byte and
+    /// showed up in every profile of applying remote states.
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                x.count == y.count && (x.baseAddress == y.baseAddress || x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+            }
+        }
+    }
+
     public func isIdentical(to other: FieldValue) -> Bool {
         switch (self, other) {
-        case (.text(let a), .text(let b)): a.utf8.elementsEqual(b.utf8)
+        case (.text(let a), .text(let b)): FieldValue.sameBytes(a, b)
         default: self == other
         }
     }

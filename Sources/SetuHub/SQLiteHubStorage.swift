@@ -112,7 +112,7 @@ public final class SQLiteHubStorage: HubStorage {
     public func feed(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
         try await pool.read { db in
             let (sql, arguments) = Self.scoped(
-                "SELECT seq, collection, id, office, state, origin FROM hub_records WHERE %SCOPE% AND seq > ? ORDER BY seq LIMIT ?",
+                "SELECT seq, collection, id, office, state, origin FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE% AND seq > ? ORDER BY seq LIMIT ?",
                 offices: offices, extra: [cursor, limit])
             return try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY seq LIMIT ?", arguments: arguments + [limit]).map { row in
                 let blob: Data = row["state"]
@@ -125,13 +125,16 @@ public final class SQLiteHubStorage: HubStorage {
 
     public func head(offices: [String]) async throws -> Int64 {
         try await pool.read { db in
-            let (sql, arguments) = Self.scoped("SELECT max(seq) AS seq FROM hub_records WHERE %SCOPE%", offices: offices, extra: [])
+            let (sql, arguments) = Self.scoped("SELECT max(seq) AS seq FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE%", offices: offices, extra: [])
             return try Int64.fetchOne(db, sql: "SELECT max(seq) FROM (\(sql))", arguments: arguments) ?? 0
         }
     }
 
     /// One sub-select per office (an index range each) and one for national
     /// records, joined with UNION ALL: never a scan of the whole feed.
+    /// `INDEXED BY`: with the cursor bound as a parameter, SQLite otherwise
+    /// answered the national range by walking every row after the cursor
+    /// (0.25 s a page on a 1M-record hub, measured).
     static func scoped(_ template: String, offices: [String], extra: [DatabaseValueConvertible]) -> (String, StatementArguments) {
         var parts: [String] = []
         var arguments: [DatabaseValueConvertible] = []
