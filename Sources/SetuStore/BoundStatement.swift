@@ -14,6 +14,8 @@ struct BoundStatement {
     private let statement: SQLiteStatement
     private let db: Database
     private var index: Int32 = 0
+    /// The first binding SQLite refused (too big, out of range); `run` throws it.
+    private var failedBinding: Int32 = SQLITE_OK
 
     init(_ statement: Statement, in db: Database) {
         self.statement = statement.sqliteStatement
@@ -29,30 +31,30 @@ struct BoundStatement {
         index += 1
         // An empty text still needs a non-null pointer, or SQLite binds NULL.
         guard !text.isEmpty else {
-            sqlite3_bind_text(statement, index, "", 0, Self.transient)
+            note(sqlite3_bind_text(statement, index, "", 0, Self.transient))
             return
         }
         var text = text
         text.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
-                _ = sqlite3_bind_text(statement, index, chars.baseAddress, Int32(chars.count), Self.transient)
+                note(sqlite3_bind_text(statement, index, chars.baseAddress, Int32(chars.count), Self.transient))
             }
         }
     }
 
     mutating func bind(_ number: Int64) {
         index += 1
-        sqlite3_bind_int64(statement, index, number)
+        note(sqlite3_bind_int64(statement, index, number))
     }
 
     mutating func bind(blob bytes: [UInt8]) {
         index += 1
-        bytes.withUnsafeBytes { raw in _ = sqlite3_bind_blob(statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(raw.count), Self.transient) }
+        bytes.withUnsafeBytes { raw in note(sqlite3_bind_blob(statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(raw.count), Self.transient)) }
     }
 
     mutating func bindNull() {
         index += 1
-        sqlite3_bind_null(statement, index)
+        note(sqlite3_bind_null(statement, index))
     }
 
     mutating func bind(_ text: String?) {
@@ -69,8 +71,17 @@ struct BoundStatement {
         }
     }
 
+    private mutating func note(_ code: Int32) {
+        if code != SQLITE_OK && failedBinding == SQLITE_OK { failedBinding = code }
+    }
+
     /// Steps the statement to completion; a failure carries SQLite's message.
     func run() throws {
+        guard failedBinding == SQLITE_OK else {
+            sqlite3_reset(statement)
+            throw DatabaseError(resultCode: ResultCode(rawValue: failedBinding), message: String(cString: sqlite3_errstr(failedBinding)),
+                                sql: String(cString: sqlite3_sql(statement)))
+        }
         defer { sqlite3_reset(statement) }
         var code = sqlite3_step(statement)
         while code == SQLITE_ROW { code = sqlite3_step(statement) }
