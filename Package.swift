@@ -38,9 +38,11 @@ let package = Package(
         // The SQLite replica on the office PC.
         .target(
             name: "SetuStore",
-            dependencies: ["SetuCore", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["SetuCore", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
+        // sqlite3_db_config, which Swift cannot call (a C variadic), for the store.
+        .systemLibrary(name: "CSQLiteConfig", providers: [.apt(["libsqlite3-dev"])]),
         // The sync protocol's wire format (JSON), shared by hub and daemon.
         .target(name: "SetuProtocol", dependencies: ["SetuCore"]),
         // The hub: sync service, HTTP routes, storage on SQLite or PostgreSQL.

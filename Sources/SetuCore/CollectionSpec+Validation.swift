@@ -121,6 +121,44 @@ extension CollectionSpec {
         }
     }
 
+    /// Whether `value` is already exactly what `normalise` makes of it, found
+    /// without building the canonical form: every state another replica
+    /// sends is checked this way, so it is on the path of every sync. It must
+    /// agree with `normalise`; a property test holds the two together.
+    public func isCanonical(_ value: FieldValue, for spec: FieldSpec) -> Bool {
+        switch (spec.type, value) {
+        case (_, .null):
+            return !spec.isCounter
+        case (.text(let maxBytes), .text(let text)):
+            return Self.isStorableText(text, maxBytes: maxBytes) && NFC.isNormalised(text)
+                && (spec.name != "office" || FieldFormats.isOfficeCode(text))
+        case (.integer(let range), .int(let number)):
+            return range.contains(number)
+        case (.counter, .int), (.boolean, .bool):
+            return true
+        case (.timestamp, .text(let text)):
+            return FieldFormats.timestamp(text) == text
+        case (.choice(let words), .text(let text)):
+            return words.contains(text)
+        case (.phone, .text(let text)):
+            return FieldFormats.isCanonicalPhone(text)
+        case (.email, .text(let text)):
+            return text.utf8.count <= 254 && FieldFormats.isCanonicalEmail(text)
+        default:
+            return false
+        }
+    }
+
+    /// At most `maxBytes` of UTF-8 and no NUL, in one pass over the bytes.
+    private static func isStorableText(_ text: String, maxBytes: Int) -> Bool {
+        var count = 0
+        for b in text.utf8 {
+            if b == 0 { return false }
+            count += 1
+        }
+        return count <= maxBytes
+    }
+
     /// Decodes text that arrived as raw bytes (a SQLite column, a wire body),
     /// refusing invalid UTF-8 instead of silently substituting U+FFFD.
     public func text(fromUTF8 bytes: some Collection<UInt8>, field: String) throws(ValidationError) -> FieldValue {

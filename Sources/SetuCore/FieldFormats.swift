@@ -41,12 +41,55 @@ enum FieldFormats {
         RFC3339.parse(raw.trimmingASCIIWhitespace()).map { RFC3339.format(millis: $0) }
     }
 
-    /// An office code such as `upazila:rupsha` or `district:khulna`.
-    static func isOfficeCode(_ text: String) -> Bool {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, text.utf8.count <= 64 else { return false }
-        return text.utf8.allSatisfy { b in
-            (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x3A
+    /// Whether `text` is already what `phone` returns: `+`, then 8–15 ASCII
+    /// digits, the first not 0.
+    static func isCanonicalPhone(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard (9...16).contains(bytes.count), bytes.first == 0x2B else { return false }
+        let digits = bytes.dropFirst()
+        return digits.first != 0x30 && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// Whether `text` is already what `email` returns: printable ASCII, one
+    /// `@` after something, a lowercase domain with an inner dot.
+    static func isCanonicalEmail(_ text: String) -> Bool {
+        var at: Int?
+        var domainDots = 0
+        var index = 0
+        var last: UInt8 = 0
+        for b in text.utf8 {
+            guard b > 0x20 && b < 0x7F else { return false }
+            if b == 0x40 {
+                guard at == nil, index > 0 else { return false }
+                at = index
+            } else if let at {
+                if b >= 0x41 && b <= 0x5A { return false }
+                if b == 0x2E {
+                    if index == at + 1 { return false }
+                    domainDots += 1
+                }
+            }
+            last = b
+            index += 1
         }
+        return at != nil && domainDots > 0 && last != 0x2E
+    }
+
+    /// An office code such as `upazila:rupsha` or `district:khulna`: two
+    /// non-empty parts joined by one colon, lowercase ASCII, digits, `-`, `_`.
+    static func isOfficeCode(_ text: String) -> Bool {
+        var colon: Int?
+        var count = 0
+        for b in text.utf8 {
+            if b == 0x3A {
+                guard colon == nil, count > 0 else { return false }
+                colon = count
+            } else if !((b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F) {
+                return false
+            }
+            count += 1
+        }
+        guard let colon, count <= 64 else { return false }
+        return colon < count - 1
     }
 }

@@ -14,6 +14,11 @@ public enum NFC {
         return String(decoding: nfc, as: UTF8.self)
     }
 
+    /// Whether `normalise(text)` would return `text` unchanged.
+    public static func isNormalised(_ text: String) -> Bool {
+        isQuicklyNFC(text) || text._nfcCodeUnits.elementsEqual(text.utf8)
+    }
+
     /// True only when `text` is certainly NFC: every scalar is below U+0300,
     /// in Bengali (apart from the composing or excluded signs), or in General
     /// Punctuation (ZWJ, ZWNJ, dashes), with combining classes in order.

@@ -12,10 +12,8 @@ extension RecordState {
                 continue
             }
             guard let declared = spec.field(field.name), !declared.isCounter else { return "unknown field \(field.name)" }
-            for sibling in field.siblings {
-                guard let canonical = try? spec.normalise(sibling.value, for: declared), canonical.isIdentical(to: sibling.value) else {
-                    return "field \(field.name) holds a value that is not valid \(declared.type.sqliteType.lowercased()) in canonical form"
-                }
+            for sibling in field.siblings where !spec.isCanonical(sibling.value, for: declared) {
+                return "field \(field.name) holds a value that is not valid \(declared.type.sqliteType.lowercased()) in canonical form"
             }
         }
         for name in counters.keys where spec.field(name)?.isCounter != true {

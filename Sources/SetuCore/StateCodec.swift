@@ -16,20 +16,27 @@ public enum StateCodec {
     public static let formatVersion: UInt8 = 1
 
     public static func encode(_ state: RecordState) -> [UInt8] {
-        var nodes = Set(state.vector.entries.keys)
-        for field in state.fields { for s in field.siblings { nodes.insert(s.dot.node) } }
-        for counter in state.counters.values { nodes.formUnion(counter.totals.keys) }
-        let table = nodes.sorted()
-        let index = Dictionary(uniqueKeysWithValues: table.enumerated().map { ($1, UInt64($0)) })
+        // A record names a handful of nodes: a sorted array searched linearly
+        // costs less than hashing each node id into a set and a dictionary.
+        let vector = state.vector.sortedEntries
+        var table = vector.map(\.node)
+        let vectorNodes = table.count
+        for field in state.fields {
+            for s in field.siblings where !table.contains(s.dot.node) { table.append(s.dot.node) }
+        }
+        for counter in state.counters.values {
+            for node in counter.totals.keys where !table.contains(node) { table.append(node) }
+        }
+        if table.count > vectorNodes { table.sort() }
+        func index(_ node: NodeID) -> UInt64 { UInt64(table.firstIndex(of: node)!) }
 
         var out: [UInt8] = [formatVersion]
-        out.reserveCapacity(256)
+        out.reserveCapacity(512)
         out.appendVarint(UInt64(table.count))
         for node in table { out.appendString(node.rawValue) }
-        let vector = state.vector.sortedEntries
         out.appendVarint(UInt64(vector.count))
         for entry in vector {
-            out.appendVarint(index[entry.node]!)
+            out.appendVarint(index(entry.node))
             out.appendVarint(entry.time.rawValue)
         }
         out.appendVarint(UInt64(state.fields.count))
@@ -37,7 +44,7 @@ public enum StateCodec {
             out.appendString(field.name)
             out.appendVarint(UInt64(field.siblings.count))
             for s in field.siblings {
-                out.appendVarint(index[s.dot.node]!)
+                out.appendVarint(index(s.dot.node))
                 out.appendVarint(s.dot.time.rawValue)
                 out.appendValue(s.value)
             }
@@ -49,7 +56,7 @@ public enum StateCodec {
             let totals = state.counters[name]!.sortedTotals
             out.appendVarint(UInt64(totals.count))
             for entry in totals {
-                out.appendVarint(index[entry.node]!)
+                out.appendVarint(index(entry.node))
                 out.appendVarint(entry.totals.increments)
                 out.appendVarint(entry.totals.decrements)
             }

@@ -3,7 +3,8 @@ import GRDBSQLite
 import SetuCore
 
 /// One run of a cached statement with its values bound straight through the
-/// SQLite C API, for the two upserts every stored state costs.
+/// SQLite C API, for the statements every stored state costs: reading the
+/// record's state, writing it, and writing its plain-table row.
 ///
 /// Why not `statement.execute(arguments:)`: building `StatementArguments`
 /// goes through a generic, key-path-based initialiser that, measured in a
@@ -75,18 +76,43 @@ struct BoundStatement {
         if code != SQLITE_OK && failedBinding == SQLITE_OK { failedBinding = code }
     }
 
-    /// Steps the statement to completion; a failure carries SQLite's message.
-    func run() throws {
+    /// Runs a query and returns the first row's first column as bytes, or nil
+    /// when there is no row (a NULL column reads as no bytes).
+    func firstBlob() throws -> [UInt8]? {
+        try refuseFailedBinding()
+        defer { sqlite3_reset(statement) }
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_ROW else {
+            guard code == SQLITE_DONE else { throw error(code) }
+            return nil
+        }
+        let count = Int(sqlite3_column_bytes(statement, 0))
+        guard count > 0, let bytes = sqlite3_column_blob(statement, 0) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
+    /// Steps the statement to completion and returns how many rows it
+    /// changed; a failure carries SQLite's message.
+    @discardableResult
+    func run() throws -> Int {
+        try refuseFailedBinding()
+        defer { sqlite3_reset(statement) }
+        var code = sqlite3_step(statement)
+        while code == SQLITE_ROW { code = sqlite3_step(statement) }
+        guard code == SQLITE_DONE else { throw error(code) }
+        return Int(sqlite3_changes(db.sqliteConnection))
+    }
+
+    private func refuseFailedBinding() throws {
         guard failedBinding == SQLITE_OK else {
             sqlite3_reset(statement)
             throw DatabaseError(resultCode: ResultCode(rawValue: failedBinding), message: String(cString: sqlite3_errstr(failedBinding)),
                                 sql: String(cString: sqlite3_sql(statement)))
         }
-        defer { sqlite3_reset(statement) }
-        var code = sqlite3_step(statement)
-        while code == SQLITE_ROW { code = sqlite3_step(statement) }
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: String(cString: sqlite3_sql(statement)))
-        }
+    }
+
+    private func error(_ code: Int32) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                      sql: String(cString: sqlite3_sql(statement)))
     }
 }

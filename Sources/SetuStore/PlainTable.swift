@@ -10,13 +10,15 @@ struct PlainTable: Sendable {
     let spec: CollectionSpec
     /// Built once: these strings are the keys of GRDB's statement cache and
     /// would otherwise be rebuilt for every row written.
-    let upsertSQL: String
+    let updateSQL: String
+    let insertSQL: String
     let deleteSQL: String
     let selectRawSQL: String
 
     private init(_ spec: CollectionSpec) {
         self.spec = spec
-        upsertSQL = ""
+        updateSQL = ""
+        insertSQL = ""
         deleteSQL = ""
         selectRawSQL = ""
     }
@@ -34,7 +36,8 @@ struct PlainTable: Sendable {
     private init(building spec: CollectionSpec) {
         let bare = PlainTable(spec)
         self.spec = spec
-        upsertSQL = bare.makeUpsertSQL
+        updateSQL = bare.makeUpdateSQL
+        insertSQL = bare.makeInsertSQL
         deleteSQL = bare.makeDeleteSQL
         selectRawSQL = bare.makeSelectRawSQL
     }
@@ -55,7 +58,10 @@ struct PlainTable: Sendable {
             if field.isCounter { line += " DEFAULT 0" }
             switch field.type {
             case .choice(let words):
-                line += " CHECK (\"\(field.name)\" IN (\(words.map { "'\($0)'" }.joined(separator: ", "))))"
+                // Comparisons, not `IN (…)`: SQLite builds a temporary b-tree
+                // for an IN list of three or more each time a statement runs,
+                // which made every engine write to these tables pay for one.
+                line += " CHECK (\(words.map { "\"\(field.name)\" = '\($0)'" }.joined(separator: " OR ")))"
             case .boolean:
                 line += " CHECK (\"\(field.name)\" IN (0, 1))"
             default: break
@@ -65,11 +71,12 @@ struct PlainTable: Sendable {
         return "CREATE TABLE \"\(name)\" (\n  \(lines.joined(separator: ",\n  "))\n) STRICT"
     }
 
-    /// Triggers that note which rows another client changed, in `setu_dirty`,
-    /// unless the engine itself is writing (`setu_capture.paused`). Only the id
-    /// is noted: the engine diffs the row against the record's state when it
-    /// stamps, so several updates between two stamps are one write, and a
-    /// counter moves by exactly the difference, never counted twice.
+    /// Triggers that note which rows another client changed, in `setu_dirty`.
+    /// The engine's own connections run with triggers off (see `Replica`), so
+    /// what they note is always an outside write. Only the id is noted: the
+    /// engine diffs the row against the record's state when it stamps, so
+    /// several updates between two stamps are one write, and a counter moves
+    /// by exactly the difference, never counted twice.
     ///
     /// `INSERT … SELECT … WHERE NOT EXISTS` rather than `INSERT OR IGNORE`:
     /// an outer `UPDATE OR FAIL` would override a trigger's conflict clause.
@@ -78,20 +85,31 @@ struct PlainTable: Sendable {
             "INSERT INTO setu_dirty (collection, id) SELECT '\(name)', \(ref).id "
                 + "WHERE NOT EXISTS (SELECT 1 FROM setu_dirty WHERE collection = '\(name)' AND id = \(ref).id);"
         }
-        let when = "WHEN (SELECT paused FROM setu_capture) = 0"
         return [
-            "CREATE TRIGGER setu_capture_\(name)_insert AFTER INSERT ON \"\(name)\" \(when) BEGIN \(note("NEW")) END",
-            "CREATE TRIGGER setu_capture_\(name)_update AFTER UPDATE ON \"\(name)\" \(when) BEGIN \(note("OLD")) \(note("NEW")) END",
-            "CREATE TRIGGER setu_capture_\(name)_delete AFTER DELETE ON \"\(name)\" \(when) BEGIN \(note("OLD")) END",
+            "CREATE TRIGGER setu_capture_\(name)_insert AFTER INSERT ON \"\(name)\" BEGIN \(note("NEW")) END",
+            "CREATE TRIGGER setu_capture_\(name)_update AFTER UPDATE ON \"\(name)\" BEGIN \(note("OLD")) \(note("NEW")) END",
+            "CREATE TRIGGER setu_capture_\(name)_delete AFTER DELETE ON \"\(name)\" BEGIN \(note("OLD")) END",
         ]
     }
 
-    /// Writes a resolved row (the engine's projection of a state).
-    private var makeUpsertSQL: String {
-        let quoted = columns.map { "\"\($0)\"" }
-        let updates = columns.dropFirst().map { "\"\($0)\" = excluded.\"\($0)\"" }
-        return "INSERT INTO \"\(name)\" (\(quoted.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", "))) "
-            + "ON CONFLICT(\"id\") DO UPDATE SET \(updates.joined(separator: ", "))"
+    /// Names of the triggers `triggerSQL` creates, to drop them in a migration.
+    var triggerNames: [String] {
+        ["insert", "update", "delete"].map { "setu_capture_\(name)_\($0)" }
+    }
+
+    /// Shows a resolved row (the engine's projection of a state): the declared
+    /// fields in order, then the id.
+    private var makeUpdateSQL: String {
+        let sets = spec.fields.map { "\"\($0.name)\" = ?" }
+        return "UPDATE \"\(name)\" SET \(sets.joined(separator: ", ")) WHERE \"id\" = ?"
+    }
+
+    /// Adds a resolved row, or does nothing when the id has one; the values
+    /// bind as for `updateSQL`.
+    private var makeInsertSQL: String {
+        let names = spec.fields.map { "\"\($0.name)\"" } + ["\"id\""]
+        return "INSERT INTO \"\(name)\" (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", "))) "
+            + "ON CONFLICT DO NOTHING"
     }
 
     private var makeDeleteSQL: String { "DELETE FROM \"\(name)\" WHERE \"id\" = ?" }

@@ -47,7 +47,7 @@ extension WriteTransaction {
         // The peer already holds the merged state when its own state had seen
         // everything ours had: then there is nothing to push back.
         let peerHasIt = local.map { record.state.subsumes($0) } ?? true
-        try store(spec, record.id, merged, knownTo: peerHasIt ? peer : nil)
+        try store(spec, record.id, merged, isNew: local == nil, knownTo: peerHasIt ? peer : nil)
         report.changed += 1
         return nil
     }

@@ -9,6 +9,7 @@ public struct ReplicaError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notFound = Code(name: "not_found")
         public static let damaged = Code(name: "damaged")
         public static let notACounter = Code(name: "not_a_counter")
+        public static let unsupportedSQLite = Code(name: "unsupported_sqlite")
         public var description: String { name }
     }
 

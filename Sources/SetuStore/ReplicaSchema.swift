@@ -35,7 +35,7 @@ enum ReplicaSchema {
             // Rows other SQLite clients changed, waiting to be stamped.
             try db.execute(sql: "CREATE TABLE setu_dirty (collection TEXT NOT NULL, id TEXT NOT NULL) STRICT")
             try db.execute(sql: "CREATE INDEX setu_dirty_key ON setu_dirty (collection, id)")
-            // The capture switch: 1 only inside the engine's own write
+            // The capture switch (retired in v3): 1 only inside the engine's own write
             // transactions. No other connection can write then (SQLite has one
             // writer), and the rollback of a failed transaction resets it.
             try db.execute(sql: "CREATE TABLE setu_capture (one INTEGER PRIMARY KEY CHECK (one = 1), paused INTEGER NOT NULL) STRICT")
@@ -72,6 +72,26 @@ enum ReplicaSchema {
             // bootstrap, never enter it.
             try db.execute(sql: "DROP INDEX setu_records_office")
             try db.execute(sql: "CREATE INDEX setu_records_unsent ON setu_records (seq) WHERE known_to IS NULL")
+        }
+        migrator.registerMigration("v3-capture-without-switch") { db in
+            // v1's triggers asked `setu_capture.paused` on every row, and the
+            // engine set it around each of its transactions. The engine's
+            // connections now run with triggers off instead (see `Replica`).
+            // v1's CHECK (… IN (…)) on choice fields made SQLite build a
+            // temporary b-tree for every statement writing the table; the
+            // tables are rebuilt with comparisons. Rows, and the outside
+            // writes already noted in `setu_dirty`, are kept.
+            for spec in Collections.all {
+                let table = PlainTable(spec: spec)
+                let columns = table.columns.map { "\"\($0)\"" }.joined(separator: ", ")
+                for name in table.triggerNames { try db.execute(sql: "DROP TRIGGER IF EXISTS \(name)") }
+                try db.execute(sql: "ALTER TABLE \"\(table.name)\" RENAME TO \"setu_v2_\(table.name)\"")
+                try db.execute(sql: table.createSQL)
+                try db.execute(sql: "INSERT INTO \"\(table.name)\" (\(columns)) SELECT \(columns) FROM \"setu_v2_\(table.name)\"")
+                try db.execute(sql: "DROP TABLE \"setu_v2_\(table.name)\"")
+                for trigger in table.triggerSQL { try db.execute(sql: trigger) }
+            }
+            try db.execute(sql: "DROP TABLE setu_capture")
         }
         return migrator
     }

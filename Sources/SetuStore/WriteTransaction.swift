@@ -5,8 +5,9 @@ import SetuCore
 /// One engine write transaction: the clock, the next feed position, and the
 /// helpers that keep `setu_records` and the plain tables in step.
 ///
-/// Created only inside `Replica.write`, with the capture switch paused, so
-/// the engine's own plain-table writes are never mistaken for outside ones.
+/// Created only inside `Replica.write`, on a connection whose triggers are
+/// off, so the engine's own plain-table writes are never mistaken for
+/// outside ones.
 struct WriteTransaction {
     let db: Database
     let node: NodeID
@@ -27,23 +28,23 @@ struct WriteTransaction {
         clockAtStart = HLCTimestamp(rawValue: UInt64(bitPattern: last))
         clock = HybridClock(last: clockAtStart, maxSkewMillis: replica.options.maxSkewMillis)
         nextSeq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM setu_records") ?? 0) + 1
-        try db.execute(sql: "UPDATE setu_capture SET paused = 1")
     }
 
-    /// Persists the clock and resumes capture; the caller commits.
+    /// Persists the clock; the caller commits.
     mutating func finish() throws {
         if clock.last != clockAtStart {
             try db.execute(sql: "INSERT INTO setu_meta (key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            arguments: [Int64(bitPattern: clock.last.rawValue)])
         }
-        try db.execute(sql: "UPDATE setu_capture SET paused = 0")
     }
 
     // MARK: States
 
     func loadState(_ collection: String, _ id: String) throws -> RecordState? {
-        let stmt = try db.cachedStatement(sql: "SELECT state FROM setu_records WHERE collection = ? AND id = ?")
-        guard let blob = try Data.fetchOne(stmt, arguments: [collection, id]) else { return nil }
+        var select = BoundStatement(try db.cachedStatement(sql: "SELECT state FROM setu_records WHERE collection = ? AND id = ?"), in: db)
+        select.bind(collection)
+        select.bind(id)
+        guard let blob = try select.firstBlob() else { return nil }
         do {
             return try StateCodec.decode(blob)
         } catch {
@@ -52,41 +53,65 @@ struct WriteTransaction {
     }
 
     /// Stores a changed state under the next feed position and shows its
-    /// resolved values in the plain table.
-    mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, knownTo peer: NodeID? = nil) throws {
+    /// resolved values in the plain table. `isNew` says the record had no
+    /// stored state before, so its rows are tried as inserts first.
+    mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, isNew: Bool, knownTo peer: NodeID? = nil) throws {
         let seq = nextSeq
         nextSeq += 1
         let office: String
         if case .text(let o) = state.resolvedValue(of: spec.field("office")!) { office = o } else { office = "" }
-        let conflicts = state.openConflictCount(in: spec)
-        var upsert = BoundStatement(try db.cachedStatement(sql: """
-            INSERT INTO setu_records (collection, id, office, state, seq, known_to, conflicts) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(collection, id) DO UPDATE SET office = excluded.office, state = excluded.state,
-              seq = excluded.seq, known_to = excluded.known_to, conflicts = excluded.conflicts
-            """), in: db)
-        upsert.bind(spec.name)
-        upsert.bind(id)
-        upsert.bind(office)
-        upsert.bind(blob: StateCodec.encode(state))
-        upsert.bind(seq)
-        upsert.bind(peer?.rawValue)
-        upsert.bind(Int64(conflicts))
-        try upsert.run()
-        try project(spec, id, state)
+        let blob = StateCodec.encode(state)
+        let conflicts = Int64(state.openConflictCount(in: spec))
+        try write(update: Self.updateRecordSQL, insert: Self.insertRecordSQL, insertFirst: isNew) { statement in
+            statement.bind(office)
+            statement.bind(blob: blob)
+            statement.bind(seq)
+            statement.bind(peer?.rawValue)
+            statement.bind(conflicts)
+            statement.bind(spec.name)
+            statement.bind(id)
+        }
+        try project(spec, id, state, isNew: isNew)
     }
+
+    private static let updateRecordSQL =
+        "UPDATE setu_records SET office = ?, state = ?, seq = ?, known_to = ?, conflicts = ? WHERE collection = ? AND id = ?"
+    private static let insertRecordSQL =
+        "INSERT INTO setu_records (office, state, seq, known_to, conflicts, collection, id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 
     /// Makes the plain-table row show `state`: its resolved values, or no row
     /// when it is deleted.
-    func project(_ spec: CollectionSpec, _ id: String, _ state: RecordState?) throws {
+    func project(_ spec: CollectionSpec, _ id: String, _ state: RecordState?, isNew: Bool = false) throws {
         let table = PlainTable(spec: spec)
         guard let state, !state.isEmpty, !state.isDeleted else {
             try db.cachedStatement(sql: table.deleteSQL).execute(arguments: [id])
             return
         }
-        var upsert = BoundStatement(try db.cachedStatement(sql: table.upsertSQL), in: db)
-        upsert.bind(id)
-        for field in spec.fields { upsert.bind(state.resolvedValue(of: field)) }
-        try upsert.run()
+        let values = spec.fields.map { state.resolvedValue(of: $0) }
+        try write(update: table.updateSQL, insert: table.insertSQL, insertFirst: isNew) { statement in
+            for value in values { statement.bind(value) }
+            statement.bind(id)
+        }
+    }
+
+    /// Writes one row: runs `update`, and `insert` with the same values when
+    /// no row matched, or the other way round when the row is most likely
+    /// new (the insert does nothing on a conflict). Both statements bind the
+    /// same values in the same order, the key last.
+    ///
+    /// Two plain statements rather than one `INSERT … ON CONFLICT DO UPDATE`:
+    /// SQLite runs an upsert inside a statement journal (its DO UPDATE may
+    /// abort halfway), and allocating and freeing that journal for every row
+    /// cost more than the row's SQL. A failure still undoes the whole
+    /// transaction, as `Replica.write` rolls back on any error.
+    private func write(update: String, insert: String, insertFirst: Bool, bind: (inout BoundStatement) -> Void) throws {
+        let (first, second) = insertFirst ? (insert, update) : (update, insert)
+        var statement = BoundStatement(try db.cachedStatement(sql: first), in: db)
+        bind(&statement)
+        guard try statement.run() == 0 else { return }
+        statement = BoundStatement(try db.cachedStatement(sql: second), in: db)
+        bind(&statement)
+        try statement.run()
     }
 
     // MARK: Local writes
@@ -99,7 +124,7 @@ struct WriteTransaction {
         var state = existing ?? RecordState()
         let dot = Dot(node: node, time: clock.tick(nowMillis: nowMillis))
         state.write(values, counterDeltas: counterDeltas, deleting: deleting, dot: dot)
-        try store(spec, id, state)
+        try store(spec, id, state, isNew: existing == nil)
         return WriteReceipt(collection: spec.name, id: id, dot: dot, fields: values,
                             counterDeltas: counterDeltas.filter { $0.value != 0 }, deleted: deleting, vectorAfter: state.vector)
     }
