@@ -17,7 +17,7 @@ public final class HubProcess: @unchecked Sendable {
     public init(postgresURL: String? = nil, sqlitePath: String? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("setu-hubproc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        port = Int.random(in: 30_000...60_000)
+        port = LoopbackPort.free()
         configPath = dir.appendingPathComponent("hub.toml").path
         let storage = postgresURL.map { "postgres_url = \"\($0)\"" } ?? "sqlite_path = \"\(sqlitePath ?? dir.appendingPathComponent("hub.sqlite").path)\""
         try """
