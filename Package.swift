@@ -167,6 +167,7 @@ let package = Package(
             name: "SetuHubTests",
             dependencies: [
                 "SetuCore", "SetuProtocol", "SetuHub", "SetuStore", "SetuConfig", "SetuTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

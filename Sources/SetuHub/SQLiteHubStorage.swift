@@ -13,10 +13,15 @@ public final class SQLiteHubStorage: HubStorage {
         config.busyMode = .timeout(10)
         config.label = "setu-hub"
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         pool = try DatabasePool(path: path, configuration: config)
+        // An acknowledged push survives power loss: the WAL is fsynced at
+        // every commit. Set after opening, as GRDB sets its pool's writer to
+        // synchronous=NORMAL when it switches it to WAL mode.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
     }
 
     public func migrate() async throws {

@@ -25,10 +25,7 @@ public final class Replica: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(options.busyTimeoutSeconds)
         config.label = "setu-replica"
-        // synchronous=FULL in WAL mode fsyncs the WAL at every commit: an
-        // acknowledged write survives power loss, not only a process crash.
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // 16 MiB of page cache (SQLite's default is 2 MiB): two tables and
             // four indexes grow together during a bootstrap; measured ~25%
             // faster local writes at 100k records, well inside the daemon's
@@ -37,8 +34,21 @@ public final class Replica: Sendable {
             try Replica.disableCaptureTriggers(db)
         }
         pool = try DatabasePool(path: path, configuration: config)
+        try Replica.syncEveryCommit(pool)
         try ReplicaSchema.migrate(pool, path: path)
         try claimNode()
+    }
+
+    /// synchronous=FULL in WAL mode fsyncs the WAL at every commit: an
+    /// acknowledged write survives power loss, not only a process crash.
+    ///
+    /// Set on the writer after the pool is open, not in `prepareDatabase`:
+    /// GRDB's pool switches its writer to WAL mode after preparing it and
+    /// sets synchronous=NORMAL there, which silently undid an earlier FULL.
+    private static func syncEveryCommit(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
     }
 
     /// Turns the plain tables' capture triggers off on this connection only.
