@@ -42,7 +42,7 @@ struct DaemonBenchmark {
 
     func bootstrap(_ count: Int) async throws -> Run {
         let dir = MachineInfo.scratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { MachineInfo.removeScratch(dir) }
         let hubPath = "\(dir)/hub.sqlite"
         let seeding = try await timed { try await Self.seed(hubPath, count: count) }
         print(String(format: "(hub seeded with %d records in %.1f s)", count, seeding))

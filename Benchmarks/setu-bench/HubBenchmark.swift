@@ -16,7 +16,7 @@ struct HubBenchmark {
 
     func run() async throws {
         let dir = MachineInfo.scratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { MachineInfo.removeScratch(dir) }
         let sqlite = try SQLiteHubStorage(path: "\(dir)/hub.sqlite")
         try await sqlite.migrate()
         try await measure(sqlite, name: "SQLite")

@@ -21,6 +21,16 @@ enum MachineInfo {
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
+
+    /// Removes a scratch directory, unless SETU_BENCH_KEEP is set: then its
+    /// files stay for inspection (`sqlite3 … 'SELECT … FROM dbstat'`).
+    static func removeScratch(_ path: String) {
+        if ProcessInfo.processInfo.environment["SETU_BENCH_KEEP"] != nil {
+            print("kept the benchmark's files in \(path)")
+        } else {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
 }
 
 /// Wall time of `body` in seconds.

@@ -7,6 +7,15 @@ public struct CollectionSpec: Hashable, Sendable {
     /// Derived once: asked for on every record merged and projected.
     public let counterFields: [FieldSpec]
     public let valueFields: [FieldSpec]
+    /// Field names in byte order, the order a `RecordState` keeps its fields
+    /// in, and each one's position in `fields`: a state is matched against
+    /// its declaration in one walk, without hashing a name (see `FieldCursor`).
+    let namesInStateOrder: [String]
+    let positionsInStateOrder: [Int]
+    /// Where `office` sits in `fields` (every replicated collection has one).
+    public let officePosition: Int?
+    /// Where the counters sit in `fields`.
+    let counterPositions: [Int]
     private let index: [String: Int]
 
     public init(name: String, fields: [FieldSpec]) {
@@ -16,6 +25,11 @@ public struct CollectionSpec: Hashable, Sendable {
         self.index = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
         self.counterFields = fields.filter { $0.isCounter }
         self.valueFields = fields.filter { !$0.isCounter }
+        let order = fields.indices.sorted { RecordState.precedes(fields[$0].name, fields[$1].name) }
+        self.namesInStateOrder = order.map { fields[$0].name }
+        self.positionsInStateOrder = order
+        self.officePosition = fields.firstIndex { $0.name == "office" }
+        self.counterPositions = fields.indices.filter { fields[$0].isCounter }
     }
 
     /// Specs are declared once, in `Collections`; the name identifies one.
@@ -24,5 +38,38 @@ public struct CollectionSpec: Hashable, Sendable {
 
     public func field(_ name: String) -> FieldSpec? {
         index[name].map { fields[$0] }
+    }
+
+    /// The name of the first required field `row` (values in `fields` order)
+    /// leaves null.
+    public func missingRequiredField(in row: [FieldValue]) -> String? {
+        for position in fields.indices where fields[position].isRequired && row[position] == .null {
+            return fields[position].name
+        }
+        return nil
+    }
+}
+
+/// Finds the declared position of each of a state's fields, in the state's
+/// (byte) order. Both lists are sorted the same way, so each search starts
+/// where the last match ended and compares names only for equality.
+struct FieldCursor {
+    private let spec: CollectionSpec
+    private var next = 0
+
+    init(_ spec: CollectionSpec) { self.spec = spec }
+
+    /// The position in `spec.fields` of `name`, which must not sort before
+    /// the names already asked for; nil when it is not declared.
+    mutating func position(of name: String) -> Int? {
+        var k = next
+        while k < spec.namesInStateOrder.count {
+            if spec.namesInStateOrder[k] == name {
+                next = k + 1
+                return spec.positionsInStateOrder[k]
+            }
+            k += 1
+        }
+        return nil
     }
 }

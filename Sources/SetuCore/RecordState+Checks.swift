@@ -4,6 +4,7 @@ extension RecordState {
     /// inside the vector. Returns the reason it is unusable, or nil. Replicas
     /// and the hub run the same checks on every state they receive.
     public func problem(in spec: CollectionSpec) -> String? {
+        var cursor = FieldCursor(spec)
         for field in fields {
             if field.name == RecordState.deletedField {
                 if field.siblings.contains(where: { if case .bool = $0.value { false } else { true } }) {
@@ -11,16 +12,23 @@ extension RecordState {
                 }
                 continue
             }
-            guard let declared = spec.field(field.name), !declared.isCounter else { return "unknown field \(field.name)" }
-            for sibling in field.siblings where !spec.isCanonical(sibling.value, for: declared) {
-                return "field \(field.name) holds a value that is not valid \(declared.type.sqliteType.lowercased()) in canonical form"
+            guard let position = cursor.position(of: field.name), !spec.fields[position].isCounter else {
+                return "unknown field \(field.name)"
+            }
+            for sibling in field.siblings where !spec.isCanonical(sibling.value, for: spec.fields[position]) {
+                return "field \(field.name) holds a value that is not valid \(spec.fields[position].type.sqliteType.lowercased()) in canonical form"
             }
         }
         for name in counters.keys where spec.field(name)?.isCounter != true {
             return "unknown counter \(name)"
         }
-        for field in fields where field.siblings.contains(where: { !vector.contains($0.dot) }) {
-            return "a value's dot lies outside the record's version vector"
+        // One write gives many fields the same dot: look each dot up once.
+        var lastChecked: Dot?
+        for field in fields {
+            for sibling in field.siblings where sibling.dot != lastChecked {
+                guard vector.contains(sibling.dot) else { return "a value's dot lies outside the record's version vector" }
+                lastChecked = sibling.dot
+            }
         }
         return nil
     }
@@ -28,7 +36,6 @@ extension RecordState {
     /// Whether a live state resolves every required field (a state that does
     /// not cannot be shown in the plain table).
     public func missingRequiredField(in spec: CollectionSpec) -> String? {
-        guard !isEmpty, !isDeleted else { return nil }
-        return spec.fields.first { $0.isRequired && resolvedValue(of: $0) == .null }?.name
+        resolvedRow(in: spec).flatMap(spec.missingRequiredField(in:))
     }
 }

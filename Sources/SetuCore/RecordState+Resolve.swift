@@ -12,9 +12,25 @@ extension RecordState {
     /// Field name → shown value for every declared field, or nil when the
     /// record is deleted (or was never written).
     public func resolved(in collection: CollectionSpec) -> [String: FieldValue]? {
+        guard let row = resolvedRow(in: collection) else { return nil }
+        return Dictionary(uniqueKeysWithValues: zip(collection.fields.map(\.name), row))
+    }
+
+    /// Every declared field's shown value, in `fields` (column) order, or
+    /// nil when the record is deleted (or was never written): the plain
+    /// table's row. One walk over the state, not a search per field.
+    public func resolvedRow(in collection: CollectionSpec) -> [FieldValue]? {
         guard !isEmpty, !isDeleted else { return nil }
-        var row: [String: FieldValue] = [:]
-        for spec in collection.fields { row[spec.name] = resolvedValue(of: spec) }
+        var row = [FieldValue](repeating: .null, count: collection.fields.count)
+        var cursor = FieldCursor(collection)
+        for field in fields {
+            guard let position = cursor.position(of: field.name) else { continue }
+            let policy = collection.fields[position].policy
+            row[position] = RecordState.winner(among: field.siblings, policy: policy)?.value ?? .null
+        }
+        for position in collection.counterPositions {
+            row[position] = .int(counters[collection.fields[position].name]?.value ?? 0)
+        }
         return row
     }
 

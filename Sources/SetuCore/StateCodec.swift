@@ -31,7 +31,7 @@ public enum StateCodec {
         func index(_ node: NodeID) -> UInt64 { UInt64(table.firstIndex(of: node)!) }
 
         var out: [UInt8] = [formatVersion]
-        out.reserveCapacity(512)
+        out.reserveCapacity(1_024)
         out.appendVarint(UInt64(table.count))
         for node in table { out.appendString(node.rawValue) }
         out.appendVarint(UInt64(vector.count))
@@ -131,7 +131,10 @@ extension [UInt8] {
 
     mutating func appendString(_ text: String) {
         appendVarint(UInt64(text.utf8.count))
-        append(contentsOf: text.utf8)
+        // A native string's bytes in one copy, not one by one.
+        if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
+            append(contentsOf: text.utf8)
+        }
     }
 
     mutating func appendValue(_ value: FieldValue) {

@@ -26,7 +26,7 @@ struct PlainTable: Sendable {
     init(spec: CollectionSpec) {
         // By name: comparing whole specs on every row written cost more than
         // the row's SQL. Specs come from `Collections`, one per name.
-        if let known = PlainTable.all[spec.name] {
+        if let known = PlainTable.all.first(where: { $0.spec.name == spec.name }) {
             self = known
         } else {
             self = PlainTable(building: spec)
@@ -42,8 +42,8 @@ struct PlainTable: Sendable {
         selectRawSQL = bare.makeSelectRawSQL
     }
 
-    private static let all: [String: PlainTable] = Dictionary(
-        uniqueKeysWithValues: Collections.all.map { ($0.name, PlainTable(building: $0)) })
+    /// A list, not a dictionary: three short names compare faster than one hashes.
+    private static let all: [PlainTable] = Collections.all.map { PlainTable(building: $0) }
 
     var name: String { spec.name }
 

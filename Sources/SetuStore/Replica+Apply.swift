@@ -43,11 +43,12 @@ extension WriteTransaction {
             return nil
         }
         let merged = local.map { $0.merged(with: record.state) } ?? record.state
-        if let field = merged.missingRequiredField(in: spec) { return "required field \(field) has no value" }
+        let row = merged.resolvedRow(in: spec)
+        if let row, let field = spec.missingRequiredField(in: row) { return "required field \(field) has no value" }
         // The peer already holds the merged state when its own state had seen
         // everything ours had: then there is nothing to push back.
         let peerHasIt = local.map { record.state.subsumes($0) } ?? true
-        try store(spec, record.id, merged, isNew: local == nil, knownTo: peerHasIt ? peer : nil)
+        try store(spec, record.id, merged, row: row, isNew: local == nil, knownTo: peerHasIt ? peer : nil)
         report.changed += 1
         return nil
     }

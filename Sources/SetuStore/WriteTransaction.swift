@@ -56,10 +56,19 @@ struct WriteTransaction {
     /// resolved values in the plain table. `isNew` says the record had no
     /// stored state before, so its rows are tried as inserts first.
     mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, isNew: Bool, knownTo peer: NodeID? = nil) throws {
+        try store(spec, id, state, row: state.resolvedRow(in: spec), isNew: isNew, knownTo: peer)
+    }
+
+    /// `store`, for a caller that already resolved the state's `row`
+    /// (`RecordState.resolvedRow`), so it is resolved once per write.
+    mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, row: [FieldValue]?,
+                        isNew: Bool, knownTo peer: NodeID? = nil) throws {
         let seq = nextSeq
         nextSeq += 1
-        let office: String
-        if case .text(let o) = state.resolvedValue(of: spec.field("office")!) { office = o } else { office = "" }
+        // A deleted record keeps the office its last values named.
+        var office = ""
+        if let position = spec.officePosition,
+           case .text(let o) = row?[position] ?? state.resolvedValue(of: spec.fields[position]) { office = o }
         let blob = StateCodec.encode(state)
         let conflicts = Int64(state.openConflictCount(in: spec))
         try write(update: Self.updateRecordSQL, insert: Self.insertRecordSQL, insertFirst: isNew) { statement in
@@ -71,7 +80,7 @@ struct WriteTransaction {
             statement.bind(spec.name)
             statement.bind(id)
         }
-        try project(spec, id, state, isNew: isNew)
+        try project(spec, id, row: row, isNew: isNew)
     }
 
     private static let updateRecordSQL =
@@ -81,15 +90,20 @@ struct WriteTransaction {
 
     /// Makes the plain-table row show `state`: its resolved values, or no row
     /// when it is deleted.
-    func project(_ spec: CollectionSpec, _ id: String, _ state: RecordState?, isNew: Bool = false) throws {
+    func project(_ spec: CollectionSpec, _ id: String, _ state: RecordState?) throws {
+        try project(spec, id, row: state?.resolvedRow(in: spec))
+    }
+
+    /// Shows `row` (values in declaration order) in the plain table, or
+    /// removes the record's row when `row` is nil (deleted).
+    private func project(_ spec: CollectionSpec, _ id: String, row: [FieldValue]?, isNew: Bool = false) throws {
         let table = PlainTable(spec: spec)
-        guard let state, !state.isEmpty, !state.isDeleted else {
+        guard let row else {
             try db.cachedStatement(sql: table.deleteSQL).execute(arguments: [id])
             return
         }
-        let values = spec.fields.map { state.resolvedValue(of: $0) }
         try write(update: table.updateSQL, insert: table.insertSQL, insertFirst: isNew) { statement in
-            for value in values { statement.bind(value) }
+            for value in row { statement.bind(value) }
             statement.bind(id)
         }
     }
