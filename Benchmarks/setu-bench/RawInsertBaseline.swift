@@ -4,7 +4,8 @@ import SetuStore
 
 /// Issue 2's baseline: the resolved rows of remote states inserted into a
 /// plain STRICT table of the same columns, one cached statement, one
-/// transaction per page, in a WAL file of its own.
+/// transaction per page, in a WAL file of its own with SQLite's default
+/// checkpoints (inside the commit that crosses 1,000 WAL pages).
 ///
 /// `durable` sets synchronous=FULL as the replica does (the WAL is fsynced
 /// at every commit), so apply and baseline pay for the same guarantee;
@@ -28,15 +29,19 @@ struct RawInsertBaseline {
         insertSQL = "INSERT INTO services VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
     }
 
-    /// Inserts one page's rows in one transaction; returns the seconds it
-    /// took (building the rows from the states is not timed).
-    func insert(_ records: [RemoteRecord]) throws -> Double {
-        let rows = records.map(row)
+    /// Inserts each page's rows in one transaction, then checkpoints the WAL
+    /// into the file, as the replica's timed chunks end; returns the seconds
+    /// that took (building the rows from the states is not timed).
+    func insert(_ pages: [[RemoteRecord]]) throws -> Double {
+        let rows = pages.map { $0.map(row) }
         return try measure {
-            try pool.write { db in
-                let statement = try db.cachedStatement(sql: insertSQL)
-                for arguments in rows { try statement.execute(arguments: arguments) }
+            for page in rows {
+                try pool.write { db in
+                    let statement = try db.cachedStatement(sql: insertSQL)
+                    for arguments in page { try statement.execute(arguments: arguments) }
+                }
             }
+            try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         }
     }
 

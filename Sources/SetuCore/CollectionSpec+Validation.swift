@@ -149,14 +149,11 @@ extension CollectionSpec {
         }
     }
 
-    /// At most `maxBytes` of UTF-8 and no NUL, in one pass over the bytes.
+    /// At most `maxBytes` of UTF-8 and no NUL.
     private static func isStorableText(_ text: String, maxBytes: Int) -> Bool {
-        var count = 0
-        for b in text.utf8 {
-            if b == 0 { return false }
-            count += 1
-        }
-        return count <= maxBytes
+        let bytes = text.utf8
+        guard bytes.count <= maxBytes else { return false }
+        return !(bytes.withContiguousStorageIfAvailable { $0.contains(0) } ?? bytes.contains(0))
     }
 
     /// Decodes text that arrived as raw bytes (a SQLite column, a wire body),

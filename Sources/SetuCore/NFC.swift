@@ -23,12 +23,34 @@ public enum NFC {
     /// in Bengali (apart from the composing or excluded signs), or in General
     /// Punctuation (ZWJ, ZWNJ, dashes), with combining classes in order.
     static func isQuicklyNFC(_ text: String) -> Bool {
-        let ascii = text.utf8.withContiguousStorageIfAvailable { bytes in !bytes.contains { $0 >= 0x80 } }
-        if ascii == true { return true }
+        if let answer = text.utf8.withContiguousStorageIfAvailable(isQuicklyNFC(utf8:)) { return answer }
+        var native = text
+        native.makeContiguousUTF8()
+        return native.utf8.withContiguousStorageIfAvailable(isQuicklyNFC(utf8:))!
+    }
+
+    /// `isQuicklyNFC` over a String's bytes (valid UTF-8 by construction),
+    /// decoding scalars by hand: received states check every text value this
+    /// way, and the scalar iterator cost more than the check.
+    private static func isQuicklyNFC(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var previous: UInt32 = 0
         var previousClass: UInt8 = 0
-        for scalar in text.unicodeScalars {
-            let v = scalar.value
+        var i = 0
+        while i < bytes.count {
+            let lead = bytes[i]
+            let v: UInt32
+            if lead < 0x80 {
+                v = UInt32(lead)
+                i += 1
+            } else if lead < 0xE0 {
+                v = UInt32(lead & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                i += 2
+            } else if lead < 0xF0 {
+                v = UInt32(lead & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                i += 3
+            } else {
+                return false  // beyond the BMP: left to the full check
+            }
             if v < 0x300 { previous = v; previousClass = 0; continue }
             let bengali = (0x980...0x9FF).contains(v)
             guard bengali || (0x2000...0x206F).contains(v) else { return false }
@@ -36,7 +58,7 @@ public enum NFC {
             // U+09DF are composition exclusions (NFC decomposes them).
             if (v == 0x9BE || v == 0x9D7) && previous == 0x9C7 { return false }
             if v == 0x9DC || v == 0x9DD || v == 0x9DF { return false }
-            let combiningClass = bengali ? (v == 0x9BC ? 7 : v == 0x9CD ? 9 : 0) : UInt8(0)
+            let combiningClass: UInt8 = bengali ? (v == 0x9BC ? 7 : v == 0x9CD ? 9 : 0) : 0
             if combiningClass != 0 && previousClass > combiningClass { return false }
             previous = v
             previousClass = combiningClass

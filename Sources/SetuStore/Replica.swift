@@ -14,6 +14,7 @@ public final class Replica: Sendable {
     public let node: NodeID
     public let options: ReplicaOptions
     let pool: DatabasePool
+    let checkpointer: BackgroundCheckpointer
 
     /// Opens (creating if needed) the replica at `path` for `node`.
     ///
@@ -36,7 +37,14 @@ public final class Replica: Sendable {
         pool = try DatabasePool(path: path, configuration: config)
         try Replica.syncEveryCommit(pool)
         try ReplicaSchema.migrate(pool, path: path)
+        checkpointer = try BackgroundCheckpointer(path: path, busyTimeoutSeconds: options.busyTimeoutSeconds)
+        try pool.writeWithoutTransaction { db in checkpointer.attach(to: db) }
         try claimNode()
+    }
+
+    deinit {
+        // The writer's WAL hook points at the checkpointer, which goes next.
+        try? pool.writeWithoutTransaction { db in BackgroundCheckpointer.detach(from: db) }
     }
 
     /// synchronous=FULL in WAL mode fsyncs the WAL at every commit: an

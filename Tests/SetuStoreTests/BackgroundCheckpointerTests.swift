@@ -1,0 +1,64 @@
+import Foundation
+import SetuCore
+@testable import SetuStore
+import Testing
+
+/// The replica's WAL is copied back into the database file off the writer.
+@Suite struct BackgroundCheckpointerTests {
+    let dir = TemporaryDirectory()
+    var path: String { dir.file("r.sqlite") }
+
+    func size(_ file: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+    }
+
+    /// `count` services with `textBytes` of Bengali text each, `perBatch` to a transaction.
+    func write(_ replica: Replica, count: Int, textBytes: Int, perBatch: Int, from first: Int = 0) throws {
+        let text = String(repeating: "নথি ", count: textBytes / 10)
+        for start in stride(from: first, to: first + count, by: perBatch) {
+            try replica.batch { batch in
+                for i in start..<min(start + perBatch, first + count) {
+                    var values = Fixtures.service(serial: Int64(i % 9_999 + 1))
+                    values["documents"] = .text(text)
+                    try batch.put("services", id: "s\(i)", values)
+                }
+            }
+        }
+    }
+
+    @Test func aWALPastTheThresholdReachesTheFileWithoutAnExplicitCheckpoint() throws {
+        let replica = try Replica(path: path, node: "office-a")
+        let before = size(path)
+        // ~2,000 WAL pages: past the 1,000 that ask for a checkpoint.
+        try write(replica, count: 400, textBytes: 6_000, perBatch: 100)
+        replica.checkpointer.waitUntilIdle()
+        #expect(size(path) > before + 4_000_000, "the database file did not grow: nothing was checkpointed")
+        #expect(try replica.integrityCheck() == "ok")
+    }
+
+    @Test func aWriterThatNeverPausesKeepsTheWALBounded() throws {
+        let replica = try Replica(path: path, node: "office-a")
+        // ~35 MB through the WAL in 40 back-to-back transactions.
+        try write(replica, count: 2_000, textBytes: 8_000, perBatch: 50)
+        let limit = Int(BackgroundCheckpointer.inlineLimit) * 4_096
+        #expect(size(path + "-wal") < limit + 2_000_000, "WAL grew to \(size(path + "-wal")) bytes")
+        try replica.checkpoint()
+        #expect(size(path + "-wal") == 0)
+        #expect(try replica.recordCount() == 2_000)
+        #expect(try replica.integrityCheck() == "ok")
+    }
+
+    @Test func aReopenedReplicaCheckpointsAgainAndLosesNothing() throws {
+        do {
+            let replica = try Replica(path: path, node: "office-a")
+            try write(replica, count: 200, textBytes: 6_000, perBatch: 100)
+        }
+        let replica = try Replica(path: path, node: "office-a")
+        let before = size(path)
+        try write(replica, count: 400, textBytes: 6_000, perBatch: 100, from: 200)
+        replica.checkpointer.waitUntilIdle()
+        #expect(size(path) > before + 4_000_000, "the reopened replica did not checkpoint")
+        #expect(try replica.recordCount() == 600)
+        #expect(try replica.integrityCheck() == "ok")
+    }
+}
