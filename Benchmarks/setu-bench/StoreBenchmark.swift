@@ -25,6 +25,7 @@ struct StoreBenchmark {
             try replica.checkpoint()
         }
         print("local writes (put, \(batchSize) per transaction): \(rate(records, writeSeconds))")
+        print("peak RSS after the local writes: \(MachineInfo.peakRSSMegabytes()) MB")
 
         // Each chunk also goes into the raw baselines right after the replica
         // applied it: both then meet the same disk (a virtual disk's fsync
@@ -57,7 +58,8 @@ struct StoreBenchmark {
         }
         print("apply remote states (concurrent updates of existing records): \(rate(records, updateSeconds))")
 
-        print("peak RSS after the replica phases: \(MachineInfo.peakRSSMegabytes()) MB")
+        print("peak RSS after the replica phases (with one \(chunkPages * batchSize)-record input chunk in memory): "
+            + "\(MachineInfo.peakRSSMegabytes()) MB")
 
         try replica.checkpoint()
         let total = try replica.recordCount()
