@@ -124,8 +124,11 @@ extension Replica {
             for record in records {
                 try spec.checkID(record.id)
                 let validated = try spec.validate(record.values, mode: .whole)
-                if let current = try batch.tx.loadState(spec.name, record.id)?.resolved(in: spec),
-                   validated.values.allSatisfy({ field, value in current[field].map { $0.isIdentical(to: value) } ?? false }) {
+                // Unchanged means every value and every counter already as given.
+                let state = try batch.tx.loadState(spec.name, record.id)
+                if let current = state?.resolved(in: spec),
+                   validated.values.allSatisfy({ field, value in current[field].map { $0.isIdentical(to: value) } ?? false }),
+                   ReplicaBatch.deltas(to: validated.counters, from: state).isEmpty {
                     continue
                 }
                 try batch.put(spec.name, id: record.id, record.values)

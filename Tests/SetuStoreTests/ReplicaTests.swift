@@ -130,4 +130,13 @@ import Testing
         #expect(throws: ValidationError.self) { try replica.importRecords("services", broken + [(id: "s9", values: Fixtures.service(serial: 9))]) }
         #expect(try replica.record("services", id: "s9") == nil, "a bad record aborts the whole import")
     }
+
+    /// A file whose only change is a counter (stock counted again) is a change.
+    @Test func reimportingWithOnlyTheStockChangedSetsTheStock() throws {
+        let replica = try Replica(path: dir.file("r.sqlite"), node: "office-a")
+        #expect(try replica.importRecords("products", [(id: "p1", values: Fixtures.product(stock: 5))]) == (1, 0))
+        #expect(try replica.importRecords("products", [(id: "p1", values: Fixtures.product(stock: 5))]) == (0, 1))
+        #expect(try replica.importRecords("products", [(id: "p1", values: Fixtures.product(stock: 8))]) == (1, 0))
+        #expect(try replica.record("products", id: "p1")?.values?["stock"] == .int(8))
+    }
 }
