@@ -81,7 +81,7 @@ let package = Package(
         // Importers of published documents (the citizen charter).
         .target(name: "SetuImport", dependencies: ["SetuCore"]),
         // Strict TOML config reading for the executables (libraries never read files).
-        .target(name: "SetuConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "SetuConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "setu-hub",
             dependencies: [
@@ -158,6 +158,10 @@ let package = Package(
             name: "SetuSyncTests",
             dependencies: ["SetuSync", "SetuStore", "SetuTransport", "SetuCore", "SetuTestSupport",
                            .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SetuConfigTests",
+            dependencies: ["SetuConfig", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "SetuTransportTests",

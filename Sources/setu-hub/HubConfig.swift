@@ -62,12 +62,7 @@ struct HubConfig {
         limits.maxSkewMillis = UInt64(try l.int("max_clock_skew_seconds", range: 1...86_400 * 7) ?? 3_600) * 1_000
         try l.checkNoUnknownKeys()
 
-        let log = try file.section("log")
-        let levelText = try log.string("level") ?? "info"
-        guard let level = Logger.Level(rawValue: levelText) else {
-            throw log.error("level", "unknown level \(levelText)", fix: "use trace, debug, info, notice, warning, error or critical")
-        }
-        try log.checkNoUnknownKeys()
+        let level = try file.logLevel()
         try file.checkNoUnknownSections()
         return HubConfig(listen: listen, tlsCertificate: cert, tlsKey: key, storage: storage, limits: limits, logLevel: level)
     }

@@ -65,12 +65,7 @@ enum SetudConfig {
         let socket = try control.string("socket") ?? "/run/setu/setud.sock"
         try control.checkNoUnknownKeys()
 
-        let log = try file.section("log")
-        let levelText = try log.string("level") ?? "info"
-        guard let level = Logger.Level(rawValue: levelText) else {
-            throw log.error("level", "unknown level \(levelText)", fix: "use trace, debug, info, notice, warning, error or critical")
-        }
-        try log.checkNoUnknownKeys()
+        let level = try file.logLevel()
         try file.checkNoUnknownSections()
         return (DaemonSettings(node: id, replicaPath: replica, hub: options, token: token, syncIntervalSeconds: Double(interval),
                                pageRecords: pageRecords, pageBytes: pageBytes, backoff: Backoff(baseSeconds: Double(base), maxSeconds: Double(max)),
