@@ -97,7 +97,7 @@ struct HubBenchmark {
             var state = RecordState()
             let values = try! Collections.services.validate(StoreBenchmark.service(i).merging(["office": .text(node.offices[0])]) { $1 }, mode: .whole).values
             state.write(values, dot: Dot(node: node.id, time: HLCTimestamp(physicalMillis: now, logical: UInt64(i % 60_000))))
-            return WireRecord(collection: "services", id: "r\(i)", state: state)
+            return ReplicatedRecord(collection: "services", id: "r\(i)", state: state)
         })
     }
 }

@@ -32,7 +32,7 @@ struct RawInsertBaseline {
     /// Inserts each page's rows in one transaction, then checkpoints the WAL
     /// into the file, as the replica's timed chunks end; returns the seconds
     /// that took (building the rows from the states is not timed).
-    func insert(_ pages: [[RemoteRecord]]) throws -> Double {
+    func insert(_ pages: [[ReplicatedRecord]]) throws -> Double {
         let rows = pages.map { $0.map(row) }
         return try measure {
             for page in rows {
@@ -45,7 +45,7 @@ struct RawInsertBaseline {
         }
     }
 
-    private func row(_ record: RemoteRecord) -> StatementArguments {
+    private func row(_ record: ReplicatedRecord) -> StatementArguments {
         let values = record.state.resolved(in: spec)!
         var row: [DatabaseValueConvertible?] = [record.id]
         for field in spec.fields {

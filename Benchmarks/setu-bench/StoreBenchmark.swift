@@ -98,22 +98,22 @@ struct StoreBenchmark {
     }
 
     /// States as the hub would send them: written by other offices.
-    static func remoteStates(_ range: Range<Int>) -> [RemoteRecord] {
+    static func remoteStates(_ range: Range<Int>) -> [ReplicatedRecord] {
         range.map { i in
             var state = RecordState()
             let values = try! Collections.services.validate(service(i), mode: .whole).values
             state.write(values, dot: Dot(node: NodeID(rawValue: "office-\(i % 50)")!, time: HLCTimestamp(physicalMillis: 1_700_000_000_000 + UInt64(i))))
-            return RemoteRecord(collection: "services", id: "remote-\(i)", state: state)
+            return ReplicatedRecord(collection: "services", id: "remote-\(i)", state: state)
         }
     }
 
     /// Updates to the locally written records, concurrent with the local writes.
-    static func remoteUpdates(_ range: Range<Int>) -> [RemoteRecord] {
+    static func remoteUpdates(_ range: Range<Int>) -> [ReplicatedRecord] {
         range.map { i in
             var state = RecordState()
             let values = try! Collections.services.validate(service(i + 1), mode: .whole).values
             state.write(values, dot: Dot(node: "office-x", time: HLCTimestamp(physicalMillis: 1_700_000_000_000 + UInt64(i))))
-            return RemoteRecord(collection: "services", id: "local-\(i)", state: state)
+            return ReplicatedRecord(collection: "services", id: "local-\(i)", state: state)
         }
     }
 }

@@ -52,7 +52,7 @@ public struct SyncService: Sendable {
     }
 
     /// Checks that need no stored state.
-    private func check(_ records: [WireRecord], from node: HubNode) throws {
+    private func check(_ records: [ReplicatedRecord], from node: HubNode) throws {
         var problems: [ErrorBody.RecordProblem] = []
         var status = 422
         var seen = Set<RecordKey>()
@@ -89,7 +89,7 @@ public struct SyncService: Sendable {
     /// Checks against stored state, then merges: pure, run by the backend
     /// inside its transaction.
     static func decide(
-        _ records: [WireRecord], keys: [RecordKey], stored: [RecordKey: HubStoredState], from node: HubNode, outcome: Outcome
+        _ records: [ReplicatedRecord], keys: [RecordKey], stored: [RecordKey: HubStoredState], from node: HubNode, outcome: Outcome
     ) throws -> [HubWrite] {
         var problems: [ErrorBody.RecordProblem] = []
         for (record, key) in zip(records, keys) {
@@ -143,13 +143,13 @@ public struct SyncService: Sendable {
         let scope = node.offices
         guard try await storage.head(offices: scope) > after else { return nil }
         let rows = try await storage.feed(offices: scope, after: after, limit: count)
-        var records: [WireRecord] = []
+        var records: [ReplicatedRecord] = []
         var size = 0
         var last = after
         var stoppedEarly = false
         for row in rows {
             if row.origin == node.id { last = row.seq; continue }
-            let record = WireRecord(collection: row.key.collection, id: row.key.id, state: row.state)
+            let record = ReplicatedRecord(collection: row.key.collection, id: row.key.id, state: row.state)
             let length = JSONWriter.write(record.json).count
             if !records.isEmpty, size + length > bytes { stoppedEarly = true; break }
             records.append(record)

@@ -3,9 +3,9 @@ import SetuCore
 /// `POST /v1/push` body: a batch of whole record states.
 public struct PushRequest: Hashable, Sendable {
     public static let maxRecords = 1_000
-    public let records: [WireRecord]
+    public let records: [ReplicatedRecord]
 
-    public init(records: [WireRecord]) { self.records = records }
+    public init(records: [ReplicatedRecord]) { self.records = records }
 
     public var json: JSONValue { .object([("records", .array(records.map(\.json)))]) }
 
@@ -14,9 +14,9 @@ public struct PushRequest: Hashable, Sendable {
         guard items.count <= PushRequest.maxRecords else {
             throw WireError("records", "\(items.count) records in one batch; the limit is \(PushRequest.maxRecords), send smaller batches")
         }
-        var records: [WireRecord] = []
+        var records: [ReplicatedRecord] = []
         records.reserveCapacity(items.count)
-        for item in items { records.append(try WireRecord(json: item.value, path: item.path)) }
+        for item in items { records.append(try ReplicatedRecord(json: item.value, path: item.path)) }
         self.records = records
     }
 }
@@ -44,13 +44,13 @@ public struct PushResponse: Hashable, Sendable {
 
 /// `GET /v1/pull` answer: a page of the hub's feed for this node.
 public struct PullResponse: Hashable, Sendable {
-    public let records: [WireRecord]
+    public let records: [ReplicatedRecord]
     /// Opaque: send it back as `cursor` to continue.
     public let cursor: String
     /// Whether more changes wait beyond this page.
     public let more: Bool
 
-    public init(records: [WireRecord], cursor: String, more: Bool) {
+    public init(records: [ReplicatedRecord], cursor: String, more: Bool) {
         self.records = records
         self.cursor = cursor
         self.more = more
@@ -62,8 +62,8 @@ public struct PullResponse: Hashable, Sendable {
 
     public init(json: JSONValue) throws(WireError) {
         let r = JSONReader(json)
-        records = try r.member("records").array().map { (item: JSONReader) throws(WireError) -> WireRecord in
-            try WireRecord(json: item.value, path: item.path)
+        records = try r.member("records").array().map { (item: JSONReader) throws(WireError) -> ReplicatedRecord in
+            try ReplicatedRecord(json: item.value, path: item.path)
         }
         cursor = try r.member("cursor").string()
         guard case .bool(let more) = try r.member("more").value else { throw WireError("more", "expected a boolean") }

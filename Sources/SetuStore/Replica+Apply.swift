@@ -10,7 +10,7 @@ extension Replica {
     /// `peer` so it is not pushed back. A bad state is set aside with its
     /// reason; the rest of the page still applies.
     @discardableResult
-    public func apply(_ records: [RemoteRecord], from peer: NodeID, cursor: String? = nil) throws -> ApplyReport {
+    public func apply(_ records: [ReplicatedRecord], from peer: NodeID, cursor: String? = nil) throws -> ApplyReport {
         try write { tx in
             var report = ApplyReport()
             for record in records {
@@ -32,7 +32,7 @@ extension Replica {
 
 extension WriteTransaction {
     /// Applies one remote state; returns why it was refused, or nil.
-    mutating func applyOne(_ record: RemoteRecord, from peer: NodeID, report: inout ApplyReport) throws -> String? {
+    mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, report: inout ApplyReport) throws -> String? {
         guard let spec = Collections.named(record.collection) else { return "unknown collection" }
         guard RecordID.isValid(record.id) else { return "invalid record id" }
         if let problem = record.state.problem(in: spec) { return problem }

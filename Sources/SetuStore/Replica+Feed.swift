@@ -7,7 +7,7 @@ import SetuCore
 public struct FeedEntry: Hashable, Sendable {
     public let seq: Int64
     public let office: String
-    public let record: RemoteRecord
+    public let record: ReplicatedRecord
 }
 
 /// A page of the feed. `lastSeq` is how far the page read, which can pass
@@ -34,7 +34,7 @@ extension Replica {
                 let id: String = row["id"]
                 let blob: Data = row["state"]
                 let state = try StateCodec.decode(blob)
-                entries.append(FeedEntry(seq: last, office: row["office"], record: RemoteRecord(collection: collection, id: id, state: state)))
+                entries.append(FeedEntry(seq: last, office: row["office"], record: ReplicatedRecord(collection: collection, id: id, state: state)))
             }
             return FeedPage(entries: entries, lastSeq: last)
         }

@@ -57,8 +57,7 @@ public struct SyncEngine: Sendable {
             }
             guard let page = exchange.value else { return }
             if page.more { fetching = fetch(after: page.cursor) }
-            let records = page.records.map { RemoteRecord(collection: $0.collection, id: $0.id, state: $0.state) }
-            let applied = try await Self.offThePool { [replica] in try replica.apply(records, from: Self.hub, cursor: page.cursor) }
+            let applied = try await Self.offThePool { [replica] in try replica.apply(page.records, from: Self.hub, cursor: page.cursor) }
             report.pulledRecords += page.records.count
             if !page.records.isEmpty { report.pages += 1 }
             report.setAside += applied.rejected
@@ -88,7 +87,7 @@ public struct SyncEngine: Sendable {
             guard page.lastSeq > from else { return }
             let records = page.entries
                 .filter { !setAsideKeys.contains("\($0.record.collection)/\($0.record.id)") }
-                .map { WireRecord(collection: $0.record.collection, id: $0.record.id, state: $0.record.state) }
+                .map(\.record)
             if !records.isEmpty {
                 do {
                     report.requests += 1

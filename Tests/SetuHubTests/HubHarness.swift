@@ -136,7 +136,7 @@ enum Records {
     /// Everything `replica` changed, as a push body.
     static func pushBody(_ replica: Replica, for peer: NodeID? = nil) throws -> PushRequest {
         PushRequest(records: try replica.feed(after: 0, limit: 1_000, for: peer).entries.map {
-            WireRecord(collection: $0.record.collection, id: $0.record.id, state: $0.record.state)
+            ReplicatedRecord(collection: $0.record.collection, id: $0.record.id, state: $0.record.state)
         })
     }
 }

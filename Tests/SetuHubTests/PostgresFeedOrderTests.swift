@@ -26,7 +26,7 @@ import Testing
                 "office": .text("upazila:o\(pusher)"), "section": .text("citizen"), "serial": .int(Int64(i + 1)), "name": .text("সেবা \(n)-\(i)"),
             ], mode: .whole).values
             state.write(values, dot: Dot(node: node, time: HLCTimestamp(physicalMillis: now, logical: UInt64(n))))
-            return WireRecord(collection: "services", id: "p\(pusher)-b\(n)-r\(i)", state: state)
+            return ReplicatedRecord(collection: "services", id: "p\(pusher)-b\(n)-r\(i)", state: state)
         })
     }
 
@@ -140,7 +140,7 @@ import Testing
                 let values = try! Collections.services.validate(
                     ["office": .text("upazila:o\(pusher)"), "section": .text("citizen"), "serial": .int(1), "name": .text(id)], mode: .whole).values
                 state.write(values, dot: Dot(node: NodeID(rawValue: "pusher-\(pusher)")!, time: HLCTimestamp(physicalMillis: hub.clock.now)))
-                return PushRequest(records: [WireRecord(collection: "services", id: id, state: state)])
+                return PushRequest(records: [ReplicatedRecord(collection: "services", id: id, state: state)])
             }
             async let held: PushResponse = hub.service.push(batch(0, "slow-1"), from: slow, logger: logger)
             try await Task.sleep(for: .milliseconds(150))

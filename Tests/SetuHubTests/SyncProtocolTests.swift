@@ -27,13 +27,13 @@ import Testing
 
                 // Pages of 7: the cursor walks the whole feed.
                 var cursor = ""
-                var pulled: [RemoteRecord] = []
+                var pulled: [ReplicatedRecord] = []
                 while true {
                     let page = try await client.send(.get, "/v1/pull?cursor=\(cursor)&limit=7", token: tokenB)
                     if page.status == .noContent { break }
                     let body = try PullResponse(json: page.json)
-                    pulled += body.records.map { RemoteRecord(collection: $0.collection, id: $0.id, state: $0.state) }
-                    try b.apply(body.records.map { RemoteRecord(collection: $0.collection, id: $0.id, state: $0.state) }, from: "hub", cursor: body.cursor)
+                    pulled += body.records.map { ReplicatedRecord(collection: $0.collection, id: $0.id, state: $0.state) }
+                    try b.apply(body.records.map { ReplicatedRecord(collection: $0.collection, id: $0.id, state: $0.state) }, from: "hub", cursor: body.cursor)
                     cursor = body.cursor
                     if !body.more { break }
                 }
@@ -92,7 +92,7 @@ import Testing
                     let page = try await client.send(.get, "/v1/pull?limit=1000", token: token)
                     guard page.status == .ok else { return }
                     let body = try PullResponse(json: page.json)
-                    try replica.apply(body.records.map { RemoteRecord(collection: $0.collection, id: $0.id, state: $0.state) }, from: "hub")
+                    try replica.apply(body.records.map { ReplicatedRecord(collection: $0.collection, id: $0.id, state: $0.state) }, from: "hub")
                 }
                 try await sync(a, tokenA)
                 try await sync(b, tokenB)
@@ -145,7 +145,7 @@ import Testing
             var forged = RecordState()
             let values = try Collections.services.validate(Records.service(), mode: .whole).values
             forged.write(values, dot: Dot(node: "office-b", time: HLCTimestamp(physicalMillis: hub.clock.now)))
-            let body = PushRequest(records: [WireRecord(collection: "services", id: "s1", state: forged)])
+            let body = PushRequest(records: [ReplicatedRecord(collection: "services", id: "s1", state: forged)])
             try await Application(router: hub.router).test(.router) { client in
                 let response = try await client.send(.post, "/v1/push", token: token, json: body.json)
                 #expect(response.status == .forbidden)
@@ -162,7 +162,7 @@ import Testing
             var state = RecordState()
             let values = try Collections.services.validate(Records.service(), mode: .whole).values
             state.write(values, dot: Dot(node: "office-a", time: HLCTimestamp(physicalMillis: hub.clock.now + 30 * 86_400_000)))
-            let body = PushRequest(records: [WireRecord(collection: "services", id: "s1", state: state)])
+            let body = PushRequest(records: [ReplicatedRecord(collection: "services", id: "s1", state: state)])
             try await Application(router: hub.router).test(.router) { client in
                 let response = try await client.send(.post, "/v1/push", token: token, json: body.json)
                 #expect(response.status == .forbidden)

@@ -77,9 +77,9 @@ import Testing
         nonNFC.write(["office": .text("upazila:rupsha"), "section": .text("citizen"), "serial": .int(1), "name": .text("ক\u{9C7}\u{9BE}")],
                      dot: Dot(node: "office-a", time: HLCTimestamp(physicalMillis: 1_000)))
         let report = try hub.apply([
-            RemoteRecord(collection: "services", id: "a", state: forged),
-            RemoteRecord(collection: "services", id: "b", state: nonNFC),
-            RemoteRecord(collection: "gadgets", id: "c", state: nonNFC),
+            ReplicatedRecord(collection: "services", id: "a", state: forged),
+            ReplicatedRecord(collection: "services", id: "b", state: nonNFC),
+            ReplicatedRecord(collection: "gadgets", id: "c", state: nonNFC),
         ], from: "office-a")
         #expect(report.rejected.map(\.reason) == ["unknown field colour", "field name holds a value that is not valid text in canonical form", "unknown collection"])
         #expect(try hub.recordCount() == 0)

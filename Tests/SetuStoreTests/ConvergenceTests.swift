@@ -43,7 +43,7 @@ final class World {
     let replicas: [Replica]
     /// A second SQLite connection per replica file: the "office software".
     let outside: [DatabaseQueue]
-    var inbox: [(to: Int, records: [RemoteRecord])] = []
+    var inbox: [(to: Int, records: [ReplicatedRecord])] = []
     var receipts: [WriteReceipt] = []
     static let serviceIDs = ["s0", "s1", "s2"]
     static let productIDs = ["p0", "p1"]

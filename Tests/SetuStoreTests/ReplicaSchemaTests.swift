@@ -55,7 +55,7 @@ import Testing
         try sqlite3(path, "UPDATE services SET serial = 2 WHERE id = 's1';")
         #expect(try replica.stampOutsideWrites().first?.fields["serial"] == .int(2))
         try replica.put("services", id: "s2", Fixtures.service())
-        try replica.apply([RemoteRecord(collection: "services", id: "s3", state: Self.remoteState())], from: "hub")
+        try replica.apply([ReplicatedRecord(collection: "services", id: "s3", state: Self.remoteState())], from: "hub")
         #expect(try sqlite3(path, "SELECT count(*) FROM setu_dirty;").output.hasPrefix("0"))
         #expect(try replica.stampOutsideWrites().isEmpty)
         #expect(try replica.recordCount() == 3)

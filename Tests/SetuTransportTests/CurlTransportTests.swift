@@ -91,7 +91,7 @@ import Testing
             ["office": .text("upazila:rupsha"), "section": .text("citizen"), "serial": .int(1), "name": .text("জন্ম নিবন্ধন")], mode: .whole).values
         state.write(values, dot: Dot(node: "office-a", time: HLCTimestamp(physicalMillis: UInt64(Date().timeIntervalSince1970 * 1000))))
         let client = HubClient(transport: transport, token: token)
-        let push = try await client.push(PushRequest(records: [WireRecord(collection: "services", id: "s1", state: state)]))
+        let push = try await client.push(PushRequest(records: [ReplicatedRecord(collection: "services", id: "s1", state: state)]))
         #expect(push.value == PushResponse(changed: 1, unchanged: 0))
         #expect(push.bytesSent > 0)
 

@@ -1,18 +1,3 @@
-import SetuCore
-
-/// A whole record state as it travels between replicas.
-public struct RemoteRecord: Hashable, Sendable {
-    public let collection: String
-    public let id: String
-    public let state: RecordState
-
-    public init(collection: String, id: String, state: RecordState) {
-        self.collection = collection
-        self.id = id
-        self.state = state
-    }
-}
-
 /// The outcome of applying a page of remote states.
 public struct ApplyReport: Hashable, Sendable {
     /// States that changed this replica.

@@ -1,6 +1,6 @@
 import SetuCore
 
-/// A whole record state on the wire, as JSON:
+/// A record on the wire, as JSON:
 ///
 ///     {"collection": "services", "id": "s1",
 ///      "vector":   [["office-a", 1800000000000, 3]],
@@ -11,17 +11,7 @@ import SetuCore
 /// A dot is `[node, physical ms, logical]`; counters are `[node, increments,
 /// decrements]`. Siblings and vector entries are written sorted, so equal
 /// states have equal JSON.
-public struct WireRecord: Hashable, Sendable {
-    public let collection: String
-    public let id: String
-    public let state: RecordState
-
-    public init(collection: String, id: String, state: RecordState) {
-        self.collection = collection
-        self.id = id
-        self.state = state
-    }
-
+extension ReplicatedRecord {
     public var json: JSONValue {
         var fields: [(key: String, value: JSONValue)] = []
         for field in state.fields {
@@ -52,8 +42,8 @@ public struct WireRecord: Hashable, Sendable {
     /// `JSONReader` would give.
     public init(json: JSONValue, path: String) throws(WireError) {
         let r = JSONReader(json, path)
-        collection = try r.member("collection").string()
-        id = try r.member("id").string()
+        let collection = try r.member("collection").string()
+        let id = try r.member("id").string()
         let vectorPath = path.isEmpty ? "vector" : "\(path).vector"
         var vector = VersionVector()
         for (i, entry) in try Self.items(try r.member("vector").value, vectorPath).enumerated() {
@@ -86,7 +76,7 @@ public struct WireRecord: Hashable, Sendable {
             }
             counters[name] = PNCounter(totals)
         }
-        state = RecordState(vector: vector, fields: fields, counters: counters)
+        self.init(collection: collection, id: id, state: RecordState(vector: vector, fields: fields, counters: counters))
     }
 
     private static func items(_ value: JSONValue, _ path: @autoclosure () -> String) throws(WireError) -> [JSONValue] {
