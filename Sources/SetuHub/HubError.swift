@@ -1,3 +1,4 @@
+import SetuCore
 import SetuProtocol
 
 /// A refusal the hub sends as a 4xx/5xx with a JSON `ErrorBody`.
@@ -5,7 +6,7 @@ public struct HubError: Error, Sendable, CustomStringConvertible {
     public let statusCode: Int
     public let body: ErrorBody
 
-    public init(_ status: Int, _ code: String, _ message: String, records: [ErrorBody.RecordProblem] = []) {
+    public init(_ status: Int, _ code: String, _ message: String, records: [Rejection] = []) {
         self.statusCode = status
         self.body = ErrorBody(code: code, message: message, records: records)
     }

@@ -53,7 +53,7 @@ public struct SyncService: Sendable {
 
     /// Checks that need no stored state.
     private func check(_ records: [ReplicatedRecord], from node: HubNode) throws {
-        var problems: [ErrorBody.RecordProblem] = []
+        var problems: [Rejection] = []
         var status = 422
         var seen = Set<RecordKey>()
         let limit = now() &+ limits.maxSkewMillis
@@ -91,7 +91,7 @@ public struct SyncService: Sendable {
     static func decide(
         _ records: [ReplicatedRecord], keys: [RecordKey], stored: [RecordKey: HubStoredState], from node: HubNode, outcome: Outcome
     ) throws -> [HubWrite] {
-        var problems: [ErrorBody.RecordProblem] = []
+        var problems: [Rejection] = []
         for (record, key) in zip(records, keys) {
             if let current = stored[key], !node.canWrite(current.office) {
                 problems.append(.init(collection: key.collection, id: key.id, reason: "the record belongs to \(current.office), outside this node's offices"))
@@ -126,7 +126,7 @@ public struct SyncService: Sendable {
     }
 
     /// "2 of 500 records refused (first: services/s1: unknown field colour); …"
-    static func refusal(_ problems: [ErrorBody.RecordProblem], of total: Int) -> String {
+    static func refusal(_ problems: [Rejection], of total: Int) -> String {
         let first = problems[0]
         return "\(problems.count) of \(total) records refused (first: \(first.collection)/\(first.id): \(first.reason)); "
             + "nothing of this batch was applied; set the listed records aside and resend the rest"

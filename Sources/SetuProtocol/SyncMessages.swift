@@ -74,23 +74,11 @@ public struct PullResponse: Hashable, Sendable {
 /// The body of every 4xx/5xx answer: a code to branch on, a message for a
 /// person, and the records at fault when there are some.
 public struct ErrorBody: Hashable, Sendable, CustomStringConvertible {
-    public struct RecordProblem: Hashable, Sendable {
-        public let collection: String
-        public let id: String
-        public let reason: String
-
-        public init(collection: String, id: String, reason: String) {
-            self.collection = collection
-            self.id = id
-            self.reason = reason
-        }
-    }
-
     public let code: String
     public let message: String
-    public let records: [RecordProblem]
+    public let records: [Rejection]
 
-    public init(code: String, message: String, records: [RecordProblem] = []) {
+    public init(code: String, message: String, records: [Rejection] = []) {
         self.code = code
         self.message = message
         self.records = records
@@ -112,8 +100,8 @@ public struct ErrorBody: Hashable, Sendable, CustomStringConvertible {
         let e = try JSONReader(json).member("error")
         code = try e.member("code").string()
         message = try e.member("message").string()
-        records = try (e.optionalMember("records")?.array() ?? []).map { (r: JSONReader) throws(WireError) -> RecordProblem in
-            RecordProblem(collection: try r.member("collection").string(), id: try r.member("id").string(), reason: try r.member("reason").string())
+        records = try (e.optionalMember("records")?.array() ?? []).map { (r: JSONReader) throws(WireError) -> Rejection in
+            Rejection(collection: try r.member("collection").string(), id: try r.member("id").string(), reason: try r.member("reason").string())
         }
     }
 }

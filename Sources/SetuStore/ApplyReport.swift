@@ -1,3 +1,5 @@
+import SetuCore
+
 /// The outcome of applying a page of remote states.
 public struct ApplyReport: Hashable, Sendable {
     /// States that changed this replica.
@@ -10,19 +12,4 @@ public struct ApplyReport: Hashable, Sendable {
     public var clampedAheadMillis: UInt64?
 
     public init() {}
-}
-
-/// A record set aside instead of applied; the rest of its page still flows.
-public struct Rejection: Hashable, Sendable, CustomStringConvertible {
-    public let collection: String
-    public let id: String
-    public let reason: String
-
-    public init(collection: String, id: String, reason: String) {
-        self.collection = collection
-        self.id = id
-        self.reason = reason
-    }
-
-    public var description: String { "\(collection)/\(id): \(reason)" }
 }

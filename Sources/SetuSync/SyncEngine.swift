@@ -102,7 +102,7 @@ public struct SyncEngine: Sendable {
                     for problem in refusal.body.records {
                         setAsideKeys.insert("\(problem.collection)/\(problem.id)")
                         try replica.setAside(problem.collection, id: problem.id, source: Self.hub.rawValue, reason: problem.reason)
-                        report.setAside.append(Rejection(collection: problem.collection, id: problem.id, reason: problem.reason))
+                        report.setAside.append(problem)
                     }
                     logger.warning("hub refused records; set aside", metadata: ["setu.count": "\(refusal.body.records.count)", "setu.code": "\(refusal.body.code)"])
                     continue

@@ -1,4 +1,4 @@
-import SetuStore
+import SetuCore
 
 /// What one sync did, for status and logs.
 public struct SyncReport: Sendable, Hashable {
