@@ -29,6 +29,13 @@ public enum FieldValue: Hashable, Sendable {
     /// Byte-for-byte equality. `==` on text follows Swift's String, which
     /// treats canonically equivalent text (NFC and NFD) as equal; checking that
     /// a value is stored in canonical form needs the bytes compared.
+    public func isIdentical(to other: FieldValue) -> Bool {
+        switch (self, other) {
+        case (.text(let a), .text(let b)): FieldValue.sameBytes(a, b)
+        default: self == other
+        }
+    }
+
     /// Byte equality by memcmp over the contiguous UTF-8 (native strings
     /// always have it); the generic `elementsEqual` walked byte by byte and
     /// showed up in every profile of applying remote states.
@@ -38,13 +45,6 @@ public enum FieldValue: Hashable, Sendable {
             b.withUTF8 { y in
                 x.count == y.count && (x.baseAddress == y.baseAddress || x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
             }
-        }
-    }
-
-    public func isIdentical(to other: FieldValue) -> Bool {
-        switch (self, other) {
-        case (.text(let a), .text(let b)): FieldValue.sameBytes(a, b)
-        default: self == other
         }
     }
 }
