@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "SetuHub",
             dependencies: [
-                "SetuCore", "SetuProtocol",
+                "SetuCore", "SetuProtocol", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -61,6 +61,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // zlib, for strict gzip request bodies at the hub (the trailer checked).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libcurl, the C library (libcurl4-openssl-dev).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // HTTP to the hub over libcurl, and the typed hub client.

@@ -9,6 +9,12 @@ public struct HLCTimestamp: Hashable, Comparable, Sendable, CustomStringConverti
     public static let logicalBits: UInt64 = 16
     public static let maxLogical: UInt64 = (1 << logicalBits) - 1
     public static let zero = HLCTimestamp(rawValue: 0)
+    /// 2025-01-01T00:00:00Z. Setu was written in 2026, so a write stamped
+    /// earlier comes from a clock that was reset (a PC with a dead BIOS
+    /// battery boots in 1970 or 2000) or from a forged time: such a dot is
+    /// refused wherever it arrives, and a local write is never stamped before
+    /// it, whatever the wall clock says.
+    public static let earliestMillis: UInt64 = 1_735_689_600_000
 
     public let rawValue: UInt64
 

@@ -14,21 +14,72 @@ public struct PNCounter: Hashable, Sendable {
         }
     }
 
+    /// The largest sum of increments, and of decrements, over all nodes:
+    /// 10^15, within the integers every JSON reader holds exactly (2^53).
+    /// A counter inside it has a value in ±10^15, so no sum can overflow;
+    /// a state outside it is refused wherever it arrives.
+    public static let maxTotal: UInt64 = 1_000_000_000_000_000
+
     public private(set) var totals: [NodeID: Totals]
 
     public init(_ totals: [NodeID: Totals] = [:]) { self.totals = totals }
 
-    /// The counter's value: all increments less all decrements.
-    public var value: Int64 {
-        var sum: Int64 = 0
-        for t in totals.values { sum = sum &+ Int64(truncatingIfNeeded: t.increments) &- Int64(truncatingIfNeeded: t.decrements) }
-        return sum
+    /// Whether all increments, and all decrements, each add up to at most
+    /// `maxTotal` (checked without overflowing, whatever the entries hold).
+    public var isWithinBounds: Bool {
+        var increments: UInt64 = 0
+        var decrements: UInt64 = 0
+        for t in totals.values {
+            guard t.increments <= Self.maxTotal, t.decrements <= Self.maxTotal else { return false }
+            increments += t.increments
+            decrements += t.decrements
+            guard increments <= Self.maxTotal, decrements <= Self.maxTotal else { return false }
+        }
+        return true
     }
 
+    /// The counter's value: all increments less all decrements. Exact for a
+    /// counter within bounds; outside them (never stored) it saturates
+    /// instead of wrapping.
+    public var value: Int64 {
+        var increments: UInt64 = 0
+        var decrements: UInt64 = 0
+        for t in totals.values {
+            increments = increments.addingReportingOverflow(t.increments).overflow ? .max : increments + t.increments
+            decrements = decrements.addingReportingOverflow(t.decrements).overflow ? .max : decrements + t.decrements
+        }
+        return increments >= decrements ? Int64(clamping: increments - decrements) : -Int64(clamping: decrements - increments)
+    }
+
+    /// Moves this node's totals by `delta`. The caller checks
+    /// `isWithinBounds` afterwards (a local write past the bound is refused);
+    /// the totals saturate rather than wrap meanwhile.
     public mutating func adjust(by delta: Int64, at node: NodeID) {
         var t = totals[node] ?? Totals()
-        if delta >= 0 { t.increments &+= UInt64(delta) } else { t.decrements &+= delta.magnitude }
+        if delta >= 0 {
+            t.increments = t.increments.addingReportingOverflow(UInt64(delta)).overflow ? .max : t.increments + UInt64(delta)
+        } else {
+            t.decrements = t.decrements.addingReportingOverflow(delta.magnitude).overflow ? .max : t.decrements + delta.magnitude
+        }
         totals[node] = t
+    }
+
+    /// The change that takes a counter from `current` to `target`, saturated
+    /// at the ends of Int64 (the bound check then refuses it).
+    public static func delta(from current: Int64, to target: Int64) -> Int64 {
+        let (difference, overflow) = target.subtractingReportingOverflow(current)
+        return overflow ? (target > current ? .max : .min) : difference
+    }
+
+    /// The entries of nodes other than `node` that are ahead of `known`
+    /// (what the hub holds): a node learns other nodes' counts only from the
+    /// hub, so such an entry is forged.
+    public func entriesAhead(of known: PNCounter?, except node: NodeID) -> [NodeID] {
+        totals.compactMap { author, t in
+            guard author != node else { return nil }
+            let k = known?.totals[author] ?? Totals()
+            return t.increments > k.increments || t.decrements > k.decrements ? author : nil
+        }.sorted()
     }
 
     public func merged(with other: PNCounter) -> PNCounter {

@@ -19,8 +19,11 @@ extension RecordState {
                 return "field \(field.name) holds a value that is not valid \(spec.fields[position].type.sqliteType.lowercased()) in canonical form"
             }
         }
-        for name in counters.keys where spec.field(name)?.isCounter != true {
-            return "unknown counter \(name)"
+        for (name, counter) in counters {
+            guard spec.field(name)?.isCounter == true else { return "unknown counter \(name)" }
+            guard counter.isWithinBounds else {
+                return "counter \(name) is outside its bounds (increments and decrements each add up to at most \(PNCounter.maxTotal))"
+            }
         }
         // One write gives many fields the same dot: look each dot up once.
         var lastChecked: Dot?

@@ -1,4 +1,5 @@
 import CompressNIO
+import Foundation
 import Hummingbird
 import NIOCore
 import SetuProtocol
@@ -7,8 +8,10 @@ import SetuProtocol
 enum HTTPBody {
     /// Reads a JSON body of at most `limit` bytes, gunzipping it when the
     /// client says so (also bounded by `limit`, so a small gzip bomb cannot
-    /// expand into gigabytes).
+    /// expand into gigabytes). The body must be declared `application/json`
+    /// (UTF-8, the only charset JSON has).
     static func json(_ request: inout Request, limit: Int) async throws -> JSONValue {
+        try checkContentType(request.headers[.contentType])
         var buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
@@ -20,17 +23,33 @@ enum HTTPBody {
                 throw HubError(415, "unsupported_encoding", "Content-Encoding \(encoding) is not supported; use gzip or none")
             }
             do {
-                buffer = try buffer.decompress(with: .gzip(), maxSize: limit)
-            } catch let error as CompressNIOError where error == .bufferOverflow {
+                buffer = ByteBuffer(bytes: try GzipBody.decode(Array(buffer.readableBytesView), maxSize: limit))
+            } catch .tooLarge {
                 throw HubError(413, "body_too_large", "gzip body expands past \(limit) bytes; send smaller batches")
+            } catch .truncated {
+                throw HubError(400, "bad_gzip", "the gzip body ends before its stream does (cut short, or without its CRC and length trailer); resend it whole")
+            } catch .trailingBytes {
+                throw HubError(400, "bad_gzip", "bytes follow the end of the gzip stream; send one gzip member")
             } catch {
-                throw HubError(400, "bad_gzip", "the body is not valid gzip")
+                throw HubError(400, "bad_gzip", "the body is not valid gzip (corrupt data, or its CRC or length does not match)")
             }
         }
         do {
             return try JSONParser.parse(buffer.readableBytesView)
         } catch {
             throw HubError(400, "bad_json", error.description)
+        }
+    }
+
+    /// `application/json`, optionally with `charset=utf-8`; anything else is 415.
+    static func checkContentType(_ header: String?) throws {
+        let parts = (header ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let parameters = parts.dropFirst()
+        guard parts.first == "application/json",
+              parameters.allSatisfy({ $0 == "charset=utf-8" || $0 == "charset=\"utf-8\"" })
+        else {
+            throw HubError(415, "unsupported_media_type",
+                           "Content-Type \(header.map { "'\($0)'" } ?? "missing"); send Content-Type: application/json (UTF-8)")
         }
     }
 
@@ -57,6 +76,7 @@ extension HubError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = HTTPBody.response(body.json, status: status, request: request)
         if statusCode == 401 { response.headers[.wwwAuthenticate] = "Bearer realm=\"setu-hub\"" }
+        if let allow { response.headers[.allow] = allow }
         return response
     }
 }

@@ -5,10 +5,13 @@ import SetuProtocol
 public struct HubError: Error, Sendable, CustomStringConvertible {
     public let statusCode: Int
     public let body: ErrorBody
+    /// The `Allow` header of a 405.
+    public let allow: String?
 
-    public init(_ status: Int, _ code: String, _ message: String, records: [Rejection] = []) {
+    public init(_ status: Int, _ code: String, _ message: String, records: [Rejection] = [], allow: String? = nil) {
         self.statusCode = status
         self.body = ErrorBody(code: code, message: message, records: records)
+        self.allow = allow
     }
 
     public var description: String { "HTTP \(statusCode) \(body)" }

@@ -5,6 +5,12 @@ import SetuProtocol
 /// The hub's HTTP API, versioned under `/v1` and described by
 /// `docs/openapi.yaml` (a test checks the two agree).
 public enum HubRouter {
+    /// Every path the hub serves and its methods: a request for one of these
+    /// paths with another method is 405 with `Allow`, not 404.
+    static let methods: [String: [HTTPRequest.Method]] = [
+        "/v1/health": [.get], "/v1/push": [.post], "/v1/pull": [.get], "/metrics": [.get],
+    ]
+
     public static func make(service: SyncService, metrics: HubMetrics) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ObservabilityMiddleware(metrics: metrics))
@@ -17,6 +23,7 @@ public enum HubRouter {
             let json = try await HTTPBody.json(&request, limit: service.limits.maxBodyBytes)
             let push: PushRequest
             do {
+                try service.checkBatchSize(try PushRequest.recordCount(in: json))
                 push = try PushRequest(json: json)
             } catch let error as WireError {
                 throw HubError(400, "bad_request", error.description)
@@ -64,7 +71,15 @@ struct ObservabilityMiddleware<Context: RequestContext>: RouterMiddleware {
             record(error.statusCode)
             throw error
         } catch let error as HTTPResponseError {
+            if error.status == .notFound, let allowed = HubRouter.methods[request.uri.path] {
+                let allow = allowed.map(\.rawValue).joined(separator: ", ")
+                record(405)
+                throw HubError(405, "method_not_allowed", "\(request.method.rawValue) is not served on \(request.uri.path); use \(allow)", allow: allow)
+            }
             record(error.status.code)
+            if error.status == .notFound {
+                throw HubError(404, "not_found", "no such path; the API is under /v1 (see docs/openapi.yaml)")
+            }
             throw HubError(error.status.code, "http_error", "\(error.status.reasonPhrase)")
         } catch {
             record(500)

@@ -34,9 +34,7 @@ public struct SyncService: Sendable {
     /// invalid or past the clock bound refuses the whole batch, naming every
     /// record at fault, so the office can set those aside and resend the rest.
     public func push(_ request: PushRequest, from node: HubNode, logger: Logger) async throws -> PushResponse {
-        guard request.records.count <= limits.maxPushRecords else {
-            throw HubError(413, "batch_too_large", "\(request.records.count) records in one batch; the limit is \(limits.maxPushRecords)")
-        }
+        try checkBatchSize(request.records.count)
         try check(request.records, from: node)
         let records = request.records
         let keys = records.map { RecordKey(collection: $0.collection, id: $0.id) }
@@ -49,6 +47,13 @@ public struct SyncService: Sendable {
         metrics.conflicts.increment(by: outcome.conflicts)
         logger.debug("push merged", metadata: ["setu.node": "\(node.id)", "setu.changed": "\(result.changed)", "setu.unchanged": "\(result.unchanged)"])
         return result
+    }
+
+    /// A batch over `max_push_records` is 413, whatever else is wrong with it.
+    public func checkBatchSize(_ count: Int) throws {
+        guard count <= limits.maxPushRecords else {
+            throw HubError(413, "batch_too_large", "\(count) records in one batch; the limit is \(limits.maxPushRecords); send smaller batches (setud.toml sync.page_records)")
+        }
     }
 
     /// Checks that need no stored state.
@@ -99,9 +104,18 @@ public struct SyncService: Sendable {
             }
             // Offices receive other nodes' writes only from the hub, so a dot
             // of another node the hub has not seen for this record is forged.
-            let known = stored[key]?.state.vector ?? VersionVector()
-            for (author, time) in record.state.vector.entries where author != node.id && !known.contains(Dot(node: author, time: time)) {
+            let known = stored[key]?.state
+            let vector = known?.vector ?? VersionVector()
+            if let author = record.state.vector.sortedEntries.first(where: { $0.node != node.id && !vector.contains(Dot(node: $0.node, time: $0.time)) })?.node {
                 problems.append(.init(collection: key.collection, id: key.id, reason: "carries a write by \(author) the hub has never seen (forged authorship)"))
+                continue
+            }
+            // The same holds for counter entries: a node's count of sales or
+            // restocks reaches others only through the hub.
+            for name in record.state.counters.keys.sorted() {
+                guard let author = record.state.counters[name]!.entriesAhead(of: known?.counters[name], except: node.id).first else { continue }
+                problems.append(.init(collection: key.collection, id: key.id,
+                                      reason: "carries a \(name) count by \(author) ahead of what the hub holds (forged counter)"))
                 break
             }
         }

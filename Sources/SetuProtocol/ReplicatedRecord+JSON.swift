@@ -97,6 +97,9 @@ extension ReplicatedRecord {
         guard case .int(let ms) = parts[1], ms >= 0, ms < (1 << 48) else {
             throw JSONReader(parts[1], "\(path())[1]").error(Self.problem(parts[1], "physical time out of range"))
         }
+        guard UInt64(ms) >= HLCTimestamp.earliestMillis else {
+            throw WireError("\(path())[1]", "write time \(ms) ms lies before 2025-01-01 (\(HLCTimestamp.earliestMillis) ms); the writing node's clock was reset: fix its clock")
+        }
         guard case .int(let logical) = parts[2], logical >= 0, UInt64(logical) <= HLCTimestamp.maxLogical else {
             throw JSONReader(parts[2], "\(path())[2]").error(Self.problem(parts[2], "logical counter out of range"))
         }

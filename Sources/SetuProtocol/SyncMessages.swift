@@ -2,18 +2,21 @@ import SetuCore
 
 /// `POST /v1/push` body: a batch of whole record states.
 public struct PushRequest: Hashable, Sendable {
-    public static let maxRecords = 1_000
     public let records: [ReplicatedRecord]
 
     public init(records: [ReplicatedRecord]) { self.records = records }
 
     public var json: JSONValue { .object([("records", .array(records.map(\.json)))]) }
 
+    /// How many records a push body holds, read before decoding any of them,
+    /// so the hub can refuse a batch over its limit (`max_push_records`)
+    /// without decoding it.
+    public static func recordCount(in json: JSONValue) throws(WireError) -> Int {
+        try JSONReader(json).member("records").array().count
+    }
+
     public init(json: JSONValue) throws(WireError) {
         let items = try JSONReader(json).member("records").array()
-        guard items.count <= PushRequest.maxRecords else {
-            throw WireError("records", "\(items.count) records in one batch; the limit is \(PushRequest.maxRecords), send smaller batches")
-        }
         var records: [ReplicatedRecord] = []
         records.reserveCapacity(items.count)
         for item in items { records.append(try ReplicatedRecord(json: item.value, path: item.path)) }

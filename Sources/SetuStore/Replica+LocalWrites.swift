@@ -106,7 +106,7 @@ public struct ReplicaBatch {
     static func deltas(to targets: [String: Int64], from state: RecordState?) -> [String: Int64] {
         var deltas: [String: Int64] = [:]
         for (name, target) in targets {
-            let delta = target &- (state?.counters[name]?.value ?? 0)
+            let delta = PNCounter.delta(from: state?.counters[name]?.value ?? 0, to: target)
             if delta != 0 { deltas[name] = delta }
         }
         return deltas

@@ -48,7 +48,7 @@ extension WriteTransaction {
         for field in spec.counterFields {
             let target = validated.counters[field.name] ?? 0
             let now = state?.counters[field.name]?.value ?? 0
-            if target != now { deltas[field.name] = target &- now }
+            if target != now { deltas[field.name] = PNCounter.delta(from: now, to: target) }
         }
         guard current == nil || !changed.isEmpty || !deltas.isEmpty else {
             // Nothing changed in substance (say, text re-saved in another
@@ -56,7 +56,13 @@ extension WriteTransaction {
             try project(spec, id, state)
             return nil
         }
-        return try localWrite(spec, id, values: changed, counterDeltas: deltas, onto: state)
+        do {
+            return try localWrite(spec, id, values: changed, counterDeltas: deltas, onto: state)
+        } catch let error as ValidationError {
+            try reject(spec.name, id, source: "sql", reason: error.description)
+            try project(spec, id, state)
+            return nil
+        }
     }
 
     /// Reads a plain row (text columns arrive as bytes) into field values.

@@ -136,8 +136,12 @@ struct WriteTransaction {
         counterDeltas: [String: Int64] = [:], deleting: Bool = false, onto existing: RecordState?
     ) throws -> WriteReceipt {
         var state = existing ?? RecordState()
-        let dot = Dot(node: node, time: clock.tick(nowMillis: nowMillis))
+        let dot = Dot(node: node, time: clock.tick(nowMillis: max(nowMillis, HLCTimestamp.earliestMillis)))
         state.write(values, counterDeltas: counterDeltas, deleting: deleting, dot: dot)
+        for name in counterDeltas.keys.sorted() where state.counters[name]?.isWithinBounds == false {
+            throw ValidationError(.invalidValue, collection: spec.name, field: name,
+                                  "this change takes the counter's increments or decrements past \(PNCounter.maxTotal); nothing was written")
+        }
         try store(spec, id, state, isNew: existing == nil)
         return WriteReceipt(collection: spec.name, id: id, dot: dot, fields: values,
                             counterDeltas: counterDeltas.filter { $0.value != 0 }, deleted: deleting, vectorAfter: state.vector)

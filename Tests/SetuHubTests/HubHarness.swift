@@ -148,6 +148,7 @@ extension TestClientProtocol {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         let bytes = raw ?? json.map(JSONWriter.write)
+        if bytes != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
         return try await execute(uri: uri, method: method, headers: headers, body: bytes.map { ByteBuffer(bytes: $0) })
     }
 }
