@@ -81,7 +81,7 @@ struct HubBenchmark {
         let idle = try await timed {
             for i in 0..<polls {
                 let (_, token) = tokens[i % tokens.count]
-                let node = try await service.authenticate(authorization: "Bearer \(token)")
+                let node = try await service.authenticate(authorization: "Bearer \(token)", logger: logger)
                 guard try await service.pull(for: node, cursor: heads[node.id], limit: nil, maxBytes: nil) == nil else {
                     throw HubStorageError("an idle poll found changes")
                 }

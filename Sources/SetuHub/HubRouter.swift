@@ -19,7 +19,7 @@ public enum HubRouter {
         }
         router.post("/v1/push") { request, context in
             var request = request
-            let node = try await service.authenticate(authorization: request.headers[.authorization])
+            let node = try await service.authenticate(authorization: request.headers[.authorization], logger: context.logger)
             let json = try await HTTPBody.json(&request, limit: service.limits.maxBodyBytes)
             let push: PushRequest
             do {
@@ -33,7 +33,7 @@ public enum HubRouter {
             return HTTPBody.response(result.json, request: request)
         }
         router.get("/v1/pull") { request, context in
-            let node = try await service.authenticate(authorization: request.headers[.authorization])
+            let node = try await service.authenticate(authorization: request.headers[.authorization], logger: context.logger)
             let query = request.uri.queryParameters
             guard let page = try await service.pull(
                 for: node, cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init),

@@ -11,8 +11,9 @@ public protocol HubStorage: Sendable {
 
     func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws
     func nodes() async throws -> [HubNode]
-    /// Marks a node revoked; false if there is no such node.
-    func revokeNode(_ id: NodeID) async throws -> Bool
+    /// Changes what `change` sets (token hash, offices, revoked) of one
+    /// node, at once for every later request; false if there is no such node.
+    func updateNode(_ id: NodeID, _ change: NodeChange) async throws -> Bool
     /// The node and its token hash, to check a presented token.
     func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])?
 
@@ -28,6 +29,19 @@ public protocol HubStorage: Sendable {
 
     /// The latest feed position a node serving `offices` can see.
     func head(offices: [String]) async throws -> Int64
+}
+
+/// What `updateNode` changes; nil leaves a property as it is.
+public struct NodeChange: Sendable {
+    public var tokenHash: [UInt8]?
+    public var offices: [String]?
+    public var revoked: Bool?
+
+    public init(tokenHash: [UInt8]? = nil, offices: [String]? = nil, revoked: Bool? = nil) {
+        self.tokenHash = tokenHash
+        self.offices = offices
+        self.revoked = revoked
+    }
 }
 
 /// A changed state to store. `origin` is the node whose pushed state equals

@@ -92,7 +92,7 @@ public final class PostgresHubStorage: HubStorage {
             """, logger: logger)
         var inserted = false
         for try await _ in rows.decode(String.self) { inserted = true }
-        guard inserted else { throw HubStorageError("node \(node.id) exists already; revoke it and add it under a new id, or keep its token") }
+        guard inserted else { throw HubStorageError("node \(node.id) exists already; give it a new token with setu-hub node rotate-token, or node reactivate if it was revoked") }
     }
 
     public func nodes() async throws -> [HubNode] {
@@ -104,8 +104,15 @@ public final class PostgresHubStorage: HubStorage {
         return nodes
     }
 
-    public func revokeNode(_ id: NodeID) async throws -> Bool {
-        let rows = try await client.query("UPDATE hub_nodes SET revoked = TRUE WHERE id = \(id.rawValue) RETURNING id", logger: logger)
+    public func updateNode(_ id: NodeID, _ change: NodeChange) async throws -> Bool {
+        // One statement: each property keeps its value where the change has none.
+        let rows = try await client.query("""
+            UPDATE hub_nodes SET
+              token_hash = coalesce(\(change.tokenHash.map { ByteBuffer(bytes: $0) })::bytea, token_hash),
+              offices = coalesce(\(change.offices?.joined(separator: ","))::text, offices),
+              revoked = coalesce(\(change.revoked)::boolean, revoked)
+            WHERE id = \(id.rawValue) RETURNING id
+            """, logger: logger)
         var found = false
         for try await _ in rows.decode(String.self) { found = true }
         return found

@@ -55,7 +55,7 @@ public final class SQLiteHubStorage: HubStorage {
     public func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws {
         try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM hub_nodes WHERE id = ?", arguments: [node.id.rawValue]) == nil else {
-                throw HubStorageError("node \(node.id) exists already; revoke it and add it under a new id, or keep its token")
+                throw HubStorageError("node \(node.id) exists already; give it a new token with setu-hub node rotate-token, or node reactivate if it was revoked")
             }
             try db.execute(sql: "INSERT INTO hub_nodes (id, offices, token_hash, created_ms) VALUES (?, ?, ?, ?)",
                            arguments: [node.id.rawValue, node.offices.joined(separator: ","), Data(tokenHash), node.createdAtMillis])
@@ -68,10 +68,19 @@ public final class SQLiteHubStorage: HubStorage {
         }
     }
 
-    public func revokeNode(_ id: NodeID) async throws -> Bool {
+    public func updateNode(_ id: NodeID, _ change: NodeChange) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE hub_nodes SET revoked = 1 WHERE id = ?", arguments: [id.rawValue])
-            return db.changesCount > 0
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM hub_nodes WHERE id = ?", arguments: [id.rawValue]) != nil else { return false }
+            if let hash = change.tokenHash {
+                try db.execute(sql: "UPDATE hub_nodes SET token_hash = ? WHERE id = ?", arguments: [Data(hash), id.rawValue])
+            }
+            if let offices = change.offices {
+                try db.execute(sql: "UPDATE hub_nodes SET offices = ? WHERE id = ?", arguments: [offices.joined(separator: ","), id.rawValue])
+            }
+            if let revoked = change.revoked {
+                try db.execute(sql: "UPDATE hub_nodes SET revoked = ? WHERE id = ?", arguments: [revoked, id.rawValue])
+            }
+            return true
         }
     }
 

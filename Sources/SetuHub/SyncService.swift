@@ -18,13 +18,24 @@ public struct SyncService: Sendable {
     }
 
     /// The node a bearer token belongs to, or 401.
-    public func authenticate(authorization: String?) async throws -> HubNode {
-        guard let header = authorization, header.hasPrefix("Bearer "),
-              let (id, secret) = NodeToken.parse(String(header.dropFirst(7)))
-        else { throw HubError.unauthorized }
-        guard let (node, stored) = try await storage.credentials(of: id), !node.revoked,
-              NodeToken.constantTimeEqual(stored, NodeToken.hash(secret: secret))
-        else { throw HubError.unauthorized }
+    ///
+    /// Every refusal is logged with the node id the token names and why,
+    /// never the secret, so an operator can see an office whose token was
+    /// rotated or mistyped (`setu.node`, `setu.reason`).
+    public func authenticate(authorization: String?, logger: Logger) async throws -> HubNode {
+        func refuse(_ reason: String, node: NodeID? = nil) -> HubError {
+            logger.warning("refused token", metadata: ["setu.node": "\(node.map(\.rawValue) ?? "?")", "setu.reason": "\(reason)"])
+            return HubError.unauthorized
+        }
+        guard let header = authorization else { throw refuse("no Authorization header") }
+        guard header.hasPrefix("Bearer "), let (id, secret) = NodeToken.parse(String(header.dropFirst(7))) else {
+            throw refuse("malformed token (expected Bearer <node id>.<64 hex digits>)")
+        }
+        guard let (node, stored) = try await storage.credentials(of: id) else { throw refuse("no such node", node: id) }
+        guard NodeToken.constantTimeEqual(stored, NodeToken.hash(secret: secret)) else {
+            throw refuse("wrong secret (an old token after rotate-token, or a mistyped one)", node: id)
+        }
+        guard !node.revoked else { throw refuse("node revoked", node: id) }
         return node
     }
 

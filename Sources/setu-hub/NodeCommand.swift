@@ -5,8 +5,34 @@ import SetuHub
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "Register, list and revoke office nodes.",
-        subcommands: [Add.self, List.self, Revoke.self])
+        commandName: "node", abstract: "Register, list, re-key, re-scope, revoke and reactivate office nodes.",
+        subcommands: [Add.self, List.self, RotateToken.self, SetOffices.self, Revoke.self, Reactivate.self])
+
+    /// Checks `--office` values (at least one, each an office code).
+    static func validateOffices(_ offices: [String]) throws {
+        guard !offices.isEmpty else { throw ValidationError("give at least one --office CODE") }
+        for office in offices {
+            do {
+                _ = try Collections.services.normalise(.text(office), for: Collections.services.field("office")!)
+            } catch {
+                throw ValidationError("--office \(office): expected an office code such as upazila:rupsha")
+            }
+        }
+    }
+
+    static func nodeID(_ text: String) throws -> NodeID {
+        guard let id = NodeID(rawValue: text) else { throw ValidationError("node id must be 1–64 letters, digits, '.', '_', '-' or ':'") }
+        return id
+    }
+
+    /// Applies `change` to one node, or exits 1 naming the missing node.
+    static func update(_ id: NodeID, _ change: NodeChange, config: HubConfig) async throws {
+        let found = try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning)) { try await $0.updateNode(id, change) }
+        guard found else {
+            FileHandle.standardError.write(Data("setu-hub: no node \(id); see setu-hub node list\n".utf8))
+            throw ExitCode(1)
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -21,15 +47,8 @@ struct NodeCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func validate() throws {
-            guard NodeID(rawValue: nodeID) != nil else { throw ValidationError("node id must be 1–64 letters, digits, '.', '_', '-' or ':'") }
-            guard !offices.isEmpty else { throw ValidationError("give at least one --office CODE") }
-            for office in offices {
-                do {
-                    _ = try Collections.services.normalise(.text(office), for: Collections.services.field("office")!)
-                } catch {
-                    throw ValidationError("--office \(office): expected an office code such as upazila:rupsha")
-                }
-            }
+            _ = try NodeCommand.nodeID(nodeID)
+            try NodeCommand.validateOffices(offices)
         }
 
         func run() async throws {
@@ -64,13 +83,8 @@ struct NodeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            guard let id = NodeID(rawValue: nodeID) else { throw ValidationError("invalid node id") }
-            let found = try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning)) { try await $0.revokeNode(id) }
-            guard found else {
-                FileHandle.standardError.write(Data("setu-hub: no node \(nodeID); see setu-hub node list\n".utf8))
-                throw ExitCode(1)
-            }
-            print("node \(nodeID) revoked")
+            try await NodeCommand.update(try NodeCommand.nodeID(nodeID), NodeChange(revoked: true), config: config)
+            print("node \(nodeID) revoked; setu-hub node reactivate \(nodeID) gives it a new token")
         }
     }
 }

@@ -180,7 +180,7 @@ import Testing
                 #expect(try await client.send(.get, "/v1/pull", token: nil).status == .unauthorized)
                 let wrong = String(token.dropLast()) + (token.hasSuffix("0") ? "1" : "0")
                 #expect(try await client.send(.get, "/v1/pull", token: wrong).status == .unauthorized)
-                #expect(try await hub.storage.revokeNode("office-a"))
+                #expect(try await hub.storage.updateNode("office-a", NodeChange(revoked: true)))
                 let revoked = try await client.send(.get, "/v1/pull", token: token)
                 #expect(revoked.status == .unauthorized)
                 #expect(revoked.errorCode == "unauthorized")

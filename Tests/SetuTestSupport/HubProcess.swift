@@ -52,6 +52,16 @@ public final class HubProcess: @unchecked Sendable {
         throw SupportError("setu-hub did not start on port \(port) (\(state)); its log:\n\(log)")
     }
 
+    /// Runs `setu-hub ARGS --config <this hub's config>`.
+    public func command(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        try runProgram(executable, arguments + ["--config", configPath])
+    }
+
+    /// What the hub has logged so far.
+    public var log: String {
+        (try? String(contentsOfFile: dir.appendingPathComponent("hub.log").path, encoding: .utf8)) ?? ""
+    }
+
     public func addNode(_ id: String, offices: [String]) throws -> String {
         let result = try runProgram(executable, ["node", "add", id, "--config", configPath] + offices.flatMap { ["--office", $0] })
         guard result.status == 0 else { throw SupportError("setu-hub node add failed: \(result.error)") }
