@@ -19,6 +19,7 @@ struct HubConfig {
     var tlsKey: String?
     var storage: Storage
     var limits: SyncLimits
+    var connections: ConnectionTimeouts
     var logLevel: Logger.Level
 
     static func load(_ path: String) throws -> HubConfig {
@@ -32,6 +33,11 @@ struct HubConfig {
             throw server.error(cert == nil ? "tls_key" : "tls_certificate", "TLS needs both tls_certificate and tls_key",
                                fix: "set both (PEM files), or neither to serve plain HTTP behind a TLS proxy")
         }
+        var connections = ConnectionTimeouts()
+        connections.idle = .seconds(Int64(try server.int("idle_timeout_seconds", range: 1...3_600) ?? 60))
+        connections.header = .seconds(Int64(try server.int("header_timeout_seconds", range: 1...600) ?? 10))
+        connections.body = .seconds(Int64(try server.int("body_timeout_seconds", range: 1...3_600) ?? 300))
+        connections.maxConnections = try server.int("max_connections", range: 16...1_000_000) ?? connections.maxConnections
         try server.checkNoUnknownKeys()
 
         let storageSection = try file.section("storage")
@@ -64,7 +70,7 @@ struct HubConfig {
 
         let level = try file.logLevel()
         try file.checkNoUnknownSections()
-        return HubConfig(listen: listen, tlsCertificate: cert, tlsKey: key, storage: storage, limits: limits, logLevel: level)
+        return HubConfig(listen: listen, tlsCertificate: cert, tlsKey: key, storage: storage, limits: limits, connections: connections, logLevel: level)
     }
 
     static func parseListen(_ text: String, section: ConfigSection) throws -> Listen {

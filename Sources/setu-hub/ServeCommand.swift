@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -34,16 +37,21 @@ struct ServeCommand: AsyncParsableCommand {
         case .tcp(let host, let port): address = .hostname(host, port: port)
         case .unix(let path): address = .unixDomainSocket(path: path)
         }
-        var server: HTTPServerBuilder = .http1()
+        let connections = config.connections.fitting(descriptorLimit: Self.descriptorLimit())
+        if connections.maxConnections < config.connections.maxConnections {
+            logger.notice("max_connections lowered to fit the descriptor limit; raise LimitNOFILE= in setu-hub.service to allow more",
+                          metadata: ["setu.max_connections": "\(connections.maxConnections)", "setu.descriptor_limit": "\(Self.descriptorLimit())"])
+        }
+        var server: HTTPServerBuilder = .http1(configuration: HubServer.channel(connections))
         if let cert = config.tlsCertificate, let key = config.tlsKey {
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(.http1(configuration: HubServer.channel(connections)), tlsConfiguration: tls)
         }
         var app = Application(
             router: router, server: server,
-            configuration: .init(address: address, serverName: "setu-hub"),
+            configuration: HubServer.configuration(address: address, limits: connections, logger: logger),
             services: services,
             onServerRunning: { channel in
                 logger.notice("setu-hub serving", metadata: ["setu.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
@@ -51,6 +59,14 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger)
         app.beforeServerStarts { try await storage.migrate() }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// The soft RLIMIT_NOFILE: systemd gives a unit 1,024 unless
+    /// `LimitNOFILE=` says otherwise.
+    static func descriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < UInt(Int32.max) else { return Int(Int32.max) }
+        return Int(limit.rlim_cur)
     }
 
     static func nowMillis() -> UInt64 {

@@ -14,7 +14,9 @@ public final class HubProcess: @unchecked Sendable {
     public let configPath: String
     let dir: URL
 
-    public init(postgresURL: String? = nil, sqlitePath: String? = nil) throws {
+    /// `server` is added to the `[server]` section; `descriptorLimit` runs
+    /// the hub under `prlimit --nofile`, as systemd's default 1,024 would.
+    public init(postgresURL: String? = nil, sqlitePath: String? = nil, server: String = "", descriptorLimit: Int? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("setu-hubproc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         port = LoopbackPort.free()
@@ -23,6 +25,7 @@ public final class HubProcess: @unchecked Sendable {
         try """
             [server]
             listen = "127.0.0.1:\(port)"
+            \(server)
             [storage]
             \(storage)
             [log]
@@ -32,7 +35,12 @@ public final class HubProcess: @unchecked Sendable {
         // A log file, not the test's own stderr: a child must never hold the
         // test runner's output pipe open.
         let log = dir.appendingPathComponent("hub.log").path
-        process = try ChildProcess(executable.path, ["serve", "--config", configPath], stdout: log, stderr: log)
+        let serve = ["serve", "--config", configPath]
+        if let descriptorLimit {
+            process = try ChildProcess("/usr/bin/prlimit", ["--nofile=\(descriptorLimit):\(descriptorLimit)", executable.path] + serve, stdout: log, stderr: log)
+        } else {
+            process = try ChildProcess(executable.path, serve, stdout: log, stderr: log)
+        }
     }
 
     public func stop() {
@@ -68,8 +76,8 @@ public final class HubProcess: @unchecked Sendable {
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    public func request(_ method: String, _ path: String, token: String?, body: [UInt8]?) async throws -> (Int, [UInt8]) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    public func request(_ method: String, _ path: String, token: String?, body: [UInt8]?, timeout: TimeInterval = 60) async throws -> (Int, [UInt8]) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!, timeoutInterval: timeout)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         request.httpBody = body.map { Data($0) }
