@@ -10,9 +10,13 @@ import FoundationNetworking
 public final class HubProcess: @unchecked Sendable {
     var process: ChildProcess!
     let executable: URL
-    public let port: Int
+    /// The hub's port; it changes if the first one was taken meanwhile.
+    public private(set) var port: Int
     public let configPath: String
     let dir: URL
+    let storage: String
+    let server: String
+    let descriptorLimit: Int?
 
     /// `server` is added to the `[server]` section; `descriptorLimit` runs
     /// the hub under `prlimit --nofile`, as systemd's default 1,024 would.
@@ -21,7 +25,14 @@ public final class HubProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         port = LoopbackPort.free()
         configPath = dir.appendingPathComponent("hub.toml").path
-        let storage = postgresURL.map { "postgres_url = \"\($0)\"" } ?? "sqlite_path = \"\(sqlitePath ?? dir.appendingPathComponent("hub.sqlite").path)\""
+        storage = postgresURL.map { "postgres_url = \"\($0)\"" } ?? "sqlite_path = \"\(sqlitePath ?? dir.appendingPathComponent("hub.sqlite").path)\""
+        self.server = server
+        self.descriptorLimit = descriptorLimit
+        executable = try Self.binary("setu-hub")
+        try start()
+    }
+
+    private func start() throws {
         try """
             [server]
             listen = "127.0.0.1:\(port)"
@@ -31,7 +42,6 @@ public final class HubProcess: @unchecked Sendable {
             [log]
             level = "warning"
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        executable = try Self.binary("setu-hub")
         // A log file, not the test's own stderr: a child must never hold the
         // test runner's output pipe open.
         let log = dir.appendingPathComponent("hub.log").path
@@ -43,6 +53,17 @@ public final class HubProcess: @unchecked Sendable {
         }
     }
 
+    /// A free port can be taken by another test between the check and the
+    /// hub's bind: then the hub exits with "Address already in use", and is
+    /// started again on another port.
+    private func restartIfItsPortWasTaken() throws -> Bool {
+        guard !process.isRunning, log.contains("Address already in use") else { return false }
+        try? FileManager.default.removeItem(atPath: dir.appendingPathComponent("hub.log").path)
+        port = LoopbackPort.free()
+        try start()
+        return true
+    }
+
     public func stop() {
         process.signal(SIGTERM)
         process.wait()
@@ -50,8 +71,10 @@ public final class HubProcess: @unchecked Sendable {
     }
 
     public func waitUntilServing() async throws {
+        var restarts = 0
         for _ in 0..<300 {
-            if let (status, _) = try? await request("GET", "/v1/health", token: nil, body: nil), status == 200 { return }
+            if let (status, _) = try? await request("GET", "/v1/health", token: nil, body: nil, timeout: 5), status == 200 { return }
+            if restarts < 5, try restartIfItsPortWasTaken() { restarts += 1; continue }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
