@@ -26,6 +26,9 @@ public enum HubRouter {
                 try service.checkBatchSize(try PushRequest.recordCount(in: json))
                 push = try PushRequest(json: json)
             } catch let error as WireError {
+                if let record = error.record {
+                    throw HubError(422, "invalid_records", SyncService.refusal([record], of: (try? PushRequest.recordCount(in: json)) ?? 1), records: [record])
+                }
                 throw HubError(400, "bad_request", error.description)
             }
             let logger = context.logger.with(node: node)

@@ -187,8 +187,8 @@ public struct SyncService: Sendable {
 
     static func parseCursor(_ text: String?) throws -> Int64 {
         guard let text, !text.isEmpty else { return 0 }
-        guard let n = Int64(text), n >= 0, String(n) == text else {
-            throw HubError.badRequest("bad_cursor", "cursor must be the value a previous pull returned (a decimal number)")
+        guard text.utf8.count <= 18, let n = Int64(text), n >= 0, String(n) == text else {
+            throw HubError.badRequest("bad_cursor", "cursor must be the value a previous pull returned (a decimal number of at most 18 digits)")
         }
         return n
     }

@@ -181,6 +181,10 @@ public struct JSONParser {
             return .int(n)
         }
         guard let d = Double(text), d.isFinite else { throw fail("invalid number") }
+        // 5.0 and 5e0 are the integer 5 in JSON's data model (and in JSON
+        // Schema, which the API document is checked with); exact only
+        // within ±2^53, beyond which a double no longer holds every integer.
+        if d == d.rounded(), d.magnitude < 9_007_199_254_740_992 { return .int(Int64(d)) }
         return .double(d)
     }
 }

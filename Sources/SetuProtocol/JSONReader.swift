@@ -26,6 +26,15 @@ public struct JSONReader: Sendable {
         return members.first(where: { $0.key == key }).map { JSONReader($0.value, path.isEmpty ? key : "\(path).\(key)") }
     }
 
+    /// Refuses an object holding a member not in `known` (a typo, or a
+    /// field of a newer protocol this hub would silently drop).
+    public func onlyMembers(_ known: Set<String>) throws(WireError) {
+        guard case .object(let members) = value else { throw expected("an object") }
+        if let extra = members.first(where: { !known.contains($0.key) }) {
+            throw error("unknown member \"\(extra.key)\" (expected \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
     public func members() throws(WireError) -> [(String, JSONReader)] {
         guard case .object(let members) = value else { throw expected("an object") }
         return members.map { ($0.key, JSONReader($0.value, path.isEmpty ? $0.key : "\(path).\($0.key)")) }

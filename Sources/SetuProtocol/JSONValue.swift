@@ -63,10 +63,15 @@ public enum JSONValue: Hashable, Sendable {
 public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
     public let path: String
     public let problem: String
+    /// Set when the JSON is well formed but one record's content is not (a
+    /// node twice in a vector, a dot twice in a field): a problem of that
+    /// record, as the sync rules report it (422), not of the request's form.
+    public let record: Rejection?
 
-    public init(_ path: String, _ problem: String) {
+    public init(_ path: String, _ problem: String, record: Rejection? = nil) {
         self.path = path
         self.problem = problem
+        self.record = record
     }
 
     public var description: String { path.isEmpty ? problem : "\(path): \(problem)" }

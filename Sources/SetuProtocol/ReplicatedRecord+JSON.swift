@@ -42,13 +42,14 @@ extension ReplicatedRecord {
     /// `JSONReader` would give.
     public init(json: JSONValue, path: String) throws(WireError) {
         let r = JSONReader(json, path)
+        try r.onlyMembers(Self.members)
         let collection = try r.member("collection").string()
         let id = try r.member("id").string()
         let vectorPath = path.isEmpty ? "vector" : "\(path).vector"
         var vector = VersionVector()
         for (i, entry) in try Self.items(try r.member("vector").value, vectorPath).enumerated() {
             let dot = try Self.dot(entry, count: 3, "\(vectorPath)[\(i)]")
-            guard vector[dot.node] == nil else { throw WireError("\(vectorPath)[\(i)]", "node \(dot.node) appears twice in the vector") }
+            guard vector[dot.node] == nil else { throw Self.contentError("\(vectorPath)[\(i)]", "node \(dot.node) appears twice in the vector", collection, id) }
             vector.advance(to: dot)
         }
         let fieldsReader = try r.member("fields")
@@ -58,7 +59,7 @@ extension ReplicatedRecord {
             var siblings: [Sibling] = []
             for (j, item) in try Self.items(list, here()).enumerated() {
                 let dot = try Self.dot(item, count: 4, "\(here())[\(j)]")
-                guard !siblings.contains(where: { $0.dot == dot }) else { throw WireError("\(here())[\(j)]", "the same dot appears twice") }
+                guard !siblings.contains(where: { $0.dot == dot }) else { throw Self.contentError("\(here())[\(j)]", "the same dot appears twice", collection, id) }
                 guard case .array(let parts) = item else { throw WireError("\(here())[\(j)]", "expected an array") }
                 siblings.append(Sibling(dot: dot, value: try JSONReader(parts[3], "\(here())[\(j)][3]").fieldValue()))
             }
@@ -71,13 +72,19 @@ extension ReplicatedRecord {
             for item in try list.array() {
                 let parts = try item.array(count: 3)
                 let node = try parts[0].node()
-                guard totals[node] == nil else { throw item.error("node \(node) appears twice") }
+                guard totals[node] == nil else { throw Self.contentError(item.path, "node \(node) appears twice", collection, id) }
                 totals[node] = PNCounter.Totals(increments: try parts[1].unsigned(), decrements: try parts[2].unsigned())
             }
             counters[name] = PNCounter(totals)
         }
         self.init(collection: collection, id: id, state: RecordState(vector: vector, fields: fields, counters: counters))
     }
+
+    private static func contentError(_ path: String, _ problem: String, _ collection: String, _ id: String) -> WireError {
+        WireError(path, problem, record: Rejection(collection: collection, id: id, reason: "\(path): \(problem)"))
+    }
+
+    static let members: Set<String> = ["collection", "id", "vector", "fields", "counters"]
 
     private static func items(_ value: JSONValue, _ path: @autoclosure () -> String) throws(WireError) -> [JSONValue] {
         guard case .array(let items) = value else { throw WireError(path(), "expected an array, got \(value.typeName)") }

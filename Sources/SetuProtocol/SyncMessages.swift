@@ -16,6 +16,7 @@ public struct PushRequest: Hashable, Sendable {
     }
 
     public init(json: JSONValue) throws(WireError) {
+        try JSONReader(json).onlyMembers(["records"])
         let items = try JSONReader(json).member("records").array()
         var records: [ReplicatedRecord] = []
         records.reserveCapacity(items.count)
