@@ -25,6 +25,15 @@ struct NodeCommand: AsyncParsableCommand {
         return id
     }
 
+    /// Gives a node a fresh token (with `change`'s other properties) and
+    /// prints it once, with `note` on stderr.
+    static func issueToken(to id: NodeID, revoked: Bool? = nil, config: HubConfig, note: String) async throws {
+        let (token, hash) = NodeToken.generate(for: id)
+        try await update(id, NodeChange(tokenHash: hash, revoked: revoked), config: config)
+        print(token)
+        FileHandle.standardError.write(Data("\(note)\n".utf8))
+    }
+
     /// Applies `change` to one node, or exits 1 naming the missing node.
     static func update(_ id: NodeID, _ change: NodeChange, config: HubConfig) async throws {
         let found = try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning)) { try await $0.updateNode(id, change) }

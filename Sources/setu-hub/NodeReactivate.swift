@@ -15,11 +15,9 @@ extension NodeCommand {
 
         func run() async throws {
             let config = try options.load()
-            let id = try NodeCommand.nodeID(nodeID)
-            let (token, hash) = NodeToken.generate(for: id)
-            try await NodeCommand.update(id, NodeChange(tokenHash: hash, revoked: false), config: config)
-            print(token)
-            FileHandle.standardError.write(Data("node \(nodeID) is active again; put the token above in its setud.toml (hub.token); the revoked token stays refused\n".utf8))
+            try await NodeCommand.issueToken(
+                to: try NodeCommand.nodeID(nodeID), revoked: false, config: config,
+                note: "node \(nodeID) is active again; put the token above in its setud.toml (hub.token); the revoked token stays refused")
         }
     }
 }

@@ -15,11 +15,9 @@ extension NodeCommand {
 
         func run() async throws {
             let config = try options.load()
-            let id = try NodeCommand.nodeID(nodeID)
-            let (token, hash) = NodeToken.generate(for: id)
-            try await NodeCommand.update(id, NodeChange(tokenHash: hash), config: config)
-            print(token)
-            FileHandle.standardError.write(Data("node \(nodeID) has a new token; put it in its setud.toml (hub.token) and reload setud (systemctl reload setud); the old token no longer works\n".utf8))
+            try await NodeCommand.issueToken(
+                to: try NodeCommand.nodeID(nodeID), config: config,
+                note: "node \(nodeID) has a new token; put it in its setud.toml (hub.token) and reload setud (systemctl reload setud); the old token no longer works")
         }
     }
 }
