@@ -45,8 +45,8 @@ public struct PNCounter: Hashable, Sendable {
         var increments: UInt64 = 0
         var decrements: UInt64 = 0
         for t in totals.values {
-            increments = increments.addingReportingOverflow(t.increments).overflow ? .max : increments + t.increments
-            decrements = decrements.addingReportingOverflow(t.decrements).overflow ? .max : decrements + t.decrements
+            increments = Self.saturatingSum(increments, t.increments)
+            decrements = Self.saturatingSum(decrements, t.decrements)
         }
         return increments >= decrements ? Int64(clamping: increments - decrements) : -Int64(clamping: decrements - increments)
     }
@@ -56,12 +56,13 @@ public struct PNCounter: Hashable, Sendable {
     /// the totals saturate rather than wrap meanwhile.
     public mutating func adjust(by delta: Int64, at node: NodeID) {
         var t = totals[node] ?? Totals()
-        if delta >= 0 {
-            t.increments = t.increments.addingReportingOverflow(UInt64(delta)).overflow ? .max : t.increments + UInt64(delta)
-        } else {
-            t.decrements = t.decrements.addingReportingOverflow(delta.magnitude).overflow ? .max : t.decrements + delta.magnitude
-        }
+        if delta >= 0 { t.increments = Self.saturatingSum(t.increments, UInt64(delta)) } else { t.decrements = Self.saturatingSum(t.decrements, delta.magnitude) }
         totals[node] = t
+    }
+
+    private static func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     /// The change that takes a counter from `current` to `target`, saturated

@@ -47,7 +47,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        try? context.pipeline.syncOperations.addHandler(ByteObserver(owner: self), position: .first)
+        do {
+            try context.pipeline.syncOperations.addHandler(ByteObserver(owner: self), position: .first)
+        } catch {
+            // Without the observer no header deadline would ever start:
+            // serve no connection unguarded.
+            context.close(promise: nil)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

@@ -70,17 +70,12 @@ public final class SQLiteHubStorage: HubStorage {
 
     public func updateNode(_ id: NodeID, _ change: NodeChange) async throws -> Bool {
         try await pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM hub_nodes WHERE id = ?", arguments: [id.rawValue]) != nil else { return false }
-            if let hash = change.tokenHash {
-                try db.execute(sql: "UPDATE hub_nodes SET token_hash = ? WHERE id = ?", arguments: [Data(hash), id.rawValue])
-            }
-            if let offices = change.offices {
-                try db.execute(sql: "UPDATE hub_nodes SET offices = ? WHERE id = ?", arguments: [offices.joined(separator: ","), id.rawValue])
-            }
-            if let revoked = change.revoked {
-                try db.execute(sql: "UPDATE hub_nodes SET revoked = ? WHERE id = ?", arguments: [revoked, id.rawValue])
-            }
-            return true
+            // One statement: each property keeps its value where the change has none.
+            try db.execute(sql: """
+                UPDATE hub_nodes SET token_hash = coalesce(?, token_hash), offices = coalesce(?, offices), revoked = coalesce(?, revoked)
+                WHERE id = ?
+                """, arguments: [change.tokenHash.map { Data($0) }, change.offices?.joined(separator: ","), change.revoked, id.rawValue])
+            return db.changesCount > 0
         }
     }
 
