@@ -15,7 +15,8 @@ public enum CharterParser {
     public struct LineError: Error, Hashable, Sendable, CustomStringConvertible {
         public let line: Int
         public let problem: String
-        public var description: String { "line \(line): \(problem)" }
+        /// `line` 0: the file as a whole.
+        public var description: String { line > 0 ? "line \(line): \(problem)" : problem }
     }
 
     public struct Result: Sendable {
@@ -34,9 +35,9 @@ public enum CharterParser {
         var services: [Service] = []
         var skipped: [LineError] = []
         var seen: Set<String> = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in lines(of: text).enumerated() {
             let number = index + 1
-            let line = NFC.normalise(String(rawLine).trimmingCharacters(in: ["\r"]))
+            let line = NFC.normalise(rawLine)
             let trimmed = line.trimmingCharacters(in: [" ", "\t"])
             if !line.contains("\t"), let heading = sections.first(where: { trimmed.contains($0.marker) && trimmed.hasSuffix(":") }) {
                 section = heading.section
@@ -57,7 +58,36 @@ public enum CharterParser {
                 skipped.append(error)
             }
         }
+        guard !services.isEmpty || !skipped.isEmpty else {
+            throw LineError(line: 0, problem: "no service found: expected section headings such as \"২.১) নাগরিক সেবা:\" "
+                + "followed by tab-separated rows of 7 columns (serial, name, method, papers, fee, time limit, officer); "
+                + "is this the charter, saved as text with tabs?")
+        }
         return Result(services: services, skipped: skipped)
+    }
+
+    /// The file's lines, whatever it was saved with: LF, CRLF (Windows) or CR
+    /// alone, with or without a byte-order mark. Split on Unicode scalars:
+    /// Swift counts "\r\n" as one Character, so splitting the String on "\n"
+    /// found no line break at all in a Windows file (0 services, no error).
+    static func lines(of text: String) -> [String] {
+        var scalars = Substring(text).unicodeScalars
+        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        var lines: [String] = []
+        var current = String.UnicodeScalarView()
+        var afterCR = false
+        for scalar in scalars {
+            if afterCR, scalar == "\n" { afterCR = false; continue }
+            afterCR = scalar == "\r"
+            if scalar == "\n" || scalar == "\r" {
+                lines.append(String(current))
+                current = String.UnicodeScalarView()
+            } else {
+                current.append(scalar)
+            }
+        }
+        lines.append(String(current))
+        return lines
     }
 
     static func row(_ cells: [String], line: Int, section: String, office: String) throws -> Service {

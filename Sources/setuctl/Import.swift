@@ -27,7 +27,8 @@ struct Import: AsyncParsableCommand {
             do {
                 parsed = try CharterParser.parse(text, office: office, skipBad: skipBad)
             } catch let error as CharterParser.LineError {
-                throw CLIFailure(code: 5, message: "\(file): \(error); nothing imported (use --skip-bad to import the other rows)")
+                let hint = error.line > 0 ? " (use --skip-bad to import the other rows)" : ""
+                throw CLIFailure(code: 5, message: "\(file): \(error); nothing imported\(hint)")
             }
             for skipped in parsed.skipped { FileHandle.standardError.write(Data("setuctl: \(file): skipped \(skipped)\n".utf8)) }
             let records: [JSONValue] = parsed.services.map { service in

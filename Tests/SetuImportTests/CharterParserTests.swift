@@ -59,3 +59,26 @@ import Testing
         #expect(skipping.skipped.map(\.line) == [target + 1])
     }
 }
+
+/// Charters as offices save them: Windows (CRLF), old Mac (CR), with a BOM.
+@Suite struct CharterLineEndingTests {
+    static let charter = CharterParserTests.charter
+
+    @Test(arguments: [("CRLF", "\r\n", false), ("CR", "\r", false), ("CRLF with a BOM", "\r\n", true), ("LF with a BOM", "\n", true)])
+    func everyLineEndingReadsTheSame22Services(_ name: String, _ ending: String, _ bom: Bool) throws {
+        let lines = Self.charter.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
+        let saved = (bom ? "\u{FEFF}" : "") + lines.joined(separator: ending)
+        let expected = try CharterParser.parse(Self.charter, office: "upazila:rupsha").services
+        let read = try CharterParser.parse(saved, office: "upazila:rupsha").services
+        #expect(read.count == 22, "\(name)")
+        #expect(read == expected, "\(name): the same services, line numbers included")
+    }
+
+    @Test func aFileWithNoServiceIsAnErrorThatSaysWhatWasExpected() {
+        #expect {
+            try CharterParser.parse("a letter, not a charter\nwith no table\n", office: "upazila:rupsha")
+        } throws: { error in
+            "\(error)".contains("no service") && "\(error)".contains("নাগরিক সেবা")
+        }
+    }
+}
