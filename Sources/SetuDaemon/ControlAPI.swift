@@ -52,10 +52,10 @@ public enum ControlAPI {
             let collection = try context.parameters.require("collection")
             let limit = Int(request.uri.queryParameters["limit"].map(String.init) ?? "100") ?? 100
             guard (1...1_000).contains(limit) else { throw ControlError(400, "bad_limit", "limit must be 1…1000") }
-            let records = try replica.list(collection, after: request.uri.queryParameters["after"].map(String.init), limit: limit)
+            let page = try replica.list(collection, after: request.uri.queryParameters["after"].map(String.init), limit: limit)
             return json(.object([
-                ("records", .array(records.map(recordJSON))),
-                ("next", records.count == limit ? .string(records.last!.id) : .null),
+                ("records", .array(page.records.map(recordJSON))),
+                ("next", page.next.map(JSONValue.string) ?? .null),
             ]))
         }
         router.get("/v1/records/:collection/:id") { _, context in

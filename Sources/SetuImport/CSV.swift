@@ -12,6 +12,25 @@ public enum CSV {
         return out
     }
 
+    /// What a spreadsheet would run as a formula (a cell starting with
+    /// `=`, `+`, `-`, `@`, tab or CR; "+8801711…" included) gets a leading
+    /// apostrophe, which spreadsheets show as "this is text" and not as part
+    /// of the value. A cell that starts with an apostrophe gets one more, so
+    /// `fromSpreadsheetSafe` can always undo it.
+    public static func spreadsheetSafe(_ cell: String) -> String {
+        guard let first = cell.unicodeScalars.first, formulaStarts.contains(first) else { return cell }
+        return "'" + cell
+    }
+
+    /// Undoes `spreadsheetSafe`, for a file read back in.
+    public static func fromSpreadsheetSafe(_ cell: String) -> String {
+        let scalars = cell.unicodeScalars
+        guard scalars.first == "'", scalars.count > 1, formulaStarts.contains(scalars[scalars.index(after: scalars.startIndex)]) else { return cell }
+        return String(cell.unicodeScalars.dropFirst())
+    }
+
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r", "'"]
+
     static func quote(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || field.hasPrefix(" ") || field.hasSuffix(" ") else {
             return field

@@ -39,9 +39,10 @@ struct Export: AsyncParsableCommand {
         }
     }
 
+    /// A CSV cell; text is made spreadsheet-safe (numbers stay numbers).
     func cell(_ value: JSONValue?) -> String {
         switch value {
-        case .string(let s)?: s
+        case .string(let s)?: CSV.spreadsheetSafe(s)
         case .int(let i)?: String(i)
         case .bool(let b)?: b ? "true" : "false"
         default: ""
@@ -104,14 +105,15 @@ struct ImportFile: AsyncParsableCommand {
             guard row.fields.count == header.fields.count else {
                 throw CSV.ParseError(line: row.line, problem: "\(row.fields.count) fields, the header has \(header.fields.count)")
             }
-            let fields = try zip(header.fields.dropFirst(), row.fields.dropFirst()).map { name, cell -> (key: String, value: JSONValue) in
+            let fields = try zip(header.fields.dropFirst(), row.fields.dropFirst()).map { name, written -> (key: String, value: JSONValue) in
+                let cell = CSV.fromSpreadsheetSafe(written)
                 do {
                     return (name, cell.isEmpty ? .null : try FieldArgument.json(collection: spec.name, field: name, text: cell))
                 } catch {
                     throw CSV.ParseError(line: row.line, problem: "\(name): \(error)")
                 }
             }
-            return (row.line, row.fields[0], fields)
+            return (row.line, CSV.fromSpreadsheetSafe(row.fields[0]), fields)
         }
     }
 

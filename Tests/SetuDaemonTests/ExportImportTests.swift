@@ -59,4 +59,32 @@ import Testing
         #expect(result.error.contains("line 3"), "\(result.error)")
         #expect(try a.ctl(["get", "products", "p1"]).status == 5, "nothing written")
     }
+
+    /// 2,500 products, 1,500 of them deleted: the export holds all 1,000
+    /// live ones; a phone and a formula stay text in a spreadsheet.
+    @Test func exportAfterManyDeletionsHoldsEveryLiveRecord() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let a = try SetudProcess(node: "office-a", hub: hub, offices: ["district:khulna"])
+        defer { a.stop() }
+        try await a.waitUntilReady()
+        let rows = (0..<2_500).map { i in "p\(i),district:khulna,রহিমা,\(i == 10 ? "=1+1" : "কাঁথা \(i)"),100" }
+        let file = a.dir.appendingPathComponent("many.csv").path
+        try (["id,office,entrepreneur,title,price_paisa"] + rows).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try a.ctl(["import", "file", "products", file]).status == 0)
+        // Deleted as office software would, through SQL; setud stamps them.
+        let sql = try runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), ["-cmd", ".timeout 5000", a.replicaPath,
+            "DELETE FROM products WHERE CAST(substr(id, 2) AS INTEGER) % 5 NOT IN (0, 3); SELECT changes();"])
+        #expect(sql.output == "1500\n", "\(sql.error)")
+        let stamped = await waitUntil(seconds: 60) { (try? a.ctl(["get", "products", "p2499"]).status) == 5 }
+        #expect(stamped, "setud did not stamp the SQL deletes")
+        let out = a.dir.appendingPathComponent("export.csv").path
+        let export = try a.ctl(["export", "products", "--output", out])
+        #expect(export.status == 0, "\(export.error)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let lines = text.split(separator: "\r\n")
+        #expect(lines.count == 1 + 1_000, "header and every live product")
+        #expect(text.contains(",'=1+1,"), "a formula is exported as text")
+    }
 }

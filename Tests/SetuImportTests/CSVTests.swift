@@ -23,4 +23,20 @@ import Testing
         }
         #expect(throws: CSV.ParseError.self) { try CSV.parse("id,name\ns1,\"never closed\n") }
     }
+
+    /// Cells a spreadsheet would run as formulas get a leading apostrophe
+    /// (shown as text, not as part of the value); reading the file back
+    /// takes it off again, so export then import is exact.
+    @Test func formulaLikeCellsCannotRunAndRoundTrip() throws {
+        let risky = ["=HYPERLINK(\"http://x\")", "+8801711000000", "-2+3", "@SUM(A1)", "\tx", "\rx", "'quoted"]
+        for cell in risky {
+            let safe = CSV.spreadsheetSafe(cell)
+            #expect(safe.hasPrefix("'"), "\(cell)")
+            #expect(CSV.fromSpreadsheetSafe(safe) == cell)
+        }
+        for cell in ["জন্ম নিবন্ধন", "a=b", "p-1", ""] {
+            #expect(CSV.spreadsheetSafe(cell) == cell)
+            #expect(CSV.fromSpreadsheetSafe(cell) == cell)
+        }
+    }
 }
