@@ -53,7 +53,7 @@ public struct SyncEngine: Sendable {
             report.bytesIn += exchange.bytesReceived
             report.bytesOut += exchange.bytesSent
             if let date = exchange.hubDate.flatMap(HTTPDate.parse) {
-                report.clockSkewSeconds = Int(date.timeIntervalSince1970) - Int(Double(replica.options.now()) / 1000)
+                report.clockSkewSeconds = Self.skewSeconds(hubDate: date, localMillis: replica.options.now(), since: exchange.receivedAt)
             }
             guard let page = exchange.value else { return }
             if page.more { fetching = fetch(after: page.cursor) }
@@ -62,6 +62,16 @@ public struct SyncEngine: Sendable {
             if !page.records.isEmpty { report.pages += 1 }
             report.setAside += applied.rejected
         }
+    }
+
+    /// The hub's clock less this node's, in whole seconds, from an answer's
+    /// `Date` (whole seconds, truncated: the hub's time then lay in
+    /// [D, D + 1), taken as D + 0.5) and this node's clock at the moment the
+    /// answer arrived (now, less the time the answer has waited since).
+    static func skewSeconds(hubDate: Date, localMillis: UInt64, since received: ContinuousClock.Instant) -> Int {
+        let waited = ContinuousClock.now - received
+        let localAtAnswer = Double(localMillis) / 1000 - Double(waited.components.seconds) - Double(waited.components.attoseconds) / 1e18
+        return Int((hubDate.timeIntervalSince1970 + 0.5 - localAtAnswer).rounded())
     }
 
     /// Runs a page's SQLite writes on a thread of their own. Blocking one of

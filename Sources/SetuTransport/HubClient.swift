@@ -20,6 +20,18 @@ public struct HubClient: Sendable {
         public let bytesReceived: Int
         /// The hub's `Date` header, for clock-skew reporting.
         public let hubDate: String?
+        /// When the answer arrived. A pull page is fetched while the one
+        /// before it is applied, so its answer may wait a while before it is
+        /// looked at: the skew is measured against this, not against then.
+        public let receivedAt: ContinuousClock.Instant
+
+        init(value: Value, bytesSent: Int, bytesReceived: Int, hubDate: String?, receivedAt: ContinuousClock.Instant) {
+            self.value = value
+            self.bytesSent = bytesSent
+            self.bytesReceived = bytesReceived
+            self.hubDate = hubDate
+            self.receivedAt = receivedAt
+        }
     }
 
     public func push(_ request: PushRequest) async throws -> Exchange<PushResponse> {
@@ -31,7 +43,7 @@ public struct HubClient: Sendable {
             body: Array(gzipped.readableBytesView)))
         try Self.check(response)
         return Exchange(value: try Self.decode(response) { try PushResponse(json: $0) }, bytesSent: response.bytesSent,
-                        bytesReceived: response.bytesReceived, hubDate: response.headers["date"])
+                        bytesReceived: response.bytesReceived, hubDate: response.headers["date"], receivedAt: response.receivedAt)
     }
 
     /// A page after `cursor`, or nil when the hub has nothing new (204).
@@ -41,7 +53,7 @@ public struct HubClient: Sendable {
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: [("Authorization", "Bearer \(token)")]))
         try Self.check(response)
         let page: PullResponse? = response.status == 204 ? nil : try Self.decode(response) { try PullResponse(json: $0) }
-        return Exchange(value: page, bytesSent: response.bytesSent, bytesReceived: response.bytesReceived, hubDate: response.headers["date"])
+        return Exchange(value: page, bytesSent: response.bytesSent, bytesReceived: response.bytesReceived, hubDate: response.headers["date"], receivedAt: response.receivedAt)
     }
 
     /// Turns an HTTP error status into a `TransportError` carrying the hub's

@@ -27,8 +27,13 @@ public struct TransportResponse: Sendable {
     public let body: [UInt8]
     public let bytesSent: Int
     public let bytesReceived: Int
+    /// When the answer was complete, taken on the transfer's own thread (a
+    /// task resumed later, on a busy pool, would see a later time).
+    public let receivedAt: ContinuousClock.Instant
 
-    public init(status: Int, headers: [String: String], body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0) {
+    public init(status: Int, headers: [String: String], body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0,
+                receivedAt: ContinuousClock.Instant = .now) {
+        self.receivedAt = receivedAt
         self.status = status
         self.headers = headers
         self.body = body

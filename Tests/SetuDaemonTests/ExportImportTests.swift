@@ -20,23 +20,23 @@ import Testing
         defer { b.stop() }
         try await a.waitUntilReady()
         try await b.waitUntilReady()
-        try a.ctl(["put", "products", "p1", "office=district:khulna", "entrepreneur=সালমা বেগম, খুলনা", "title=নকশী কাঁথা \"বড়\"",
+        try await a.ctl(["put", "products", "p1", "office=district:khulna", "entrepreneur=সালমা বেগম, খুলনা", "title=নকশী কাঁথা \"বড়\"",
                    "price_paisa=৩৫০০০০", "stock=12", "listed=true", "description=দুই লাইন\nবিবরণ"])
-        try a.ctl(["put", "products", "p2", "office=district:khulna", "entrepreneur=হালিম", "title=পাটের ব্যাগ", "price_paisa=45000"])
+        try await a.ctl(["put", "products", "p2", "office=district:khulna", "entrepreneur=হালিম", "title=পাটের ব্যাগ", "price_paisa=45000"])
         let file = a.dir.appendingPathComponent("products.\(format)").path
-        let export = try a.ctl(["export", "products", "--format", format, "--output", file])
+        let export = try await a.ctl(["export", "products", "--format", format, "--output", file])
         #expect(export.status == 0, "\(export.error)")
         if format == "csv" {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
             #expect(bytes.starts(with: [0xEF, 0xBB, 0xBF]), "UTF-8 BOM for spreadsheets")
         }
-        let first = try b.ctl(["import", "file", "products", file])
+        let first = try await b.ctl(["import", "file", "products", file])
         #expect(first.status == 0, "\(first.error)")
         #expect(first.output.contains("2 written, 0 unchanged"))
-        let again = try b.ctl(["import", "file", "products", file])
+        let again = try await b.ctl(["import", "file", "products", file])
         #expect(again.output.contains("0 written, 2 unchanged"))
-        let left = try a.ctl(["get", "products", "p1", "--json"]).output
-        let right = try b.ctl(["get", "products", "p1", "--json"]).output
+        let left = try await a.ctl(["get", "products", "p1", "--json"]).output
+        let right = try await b.ctl(["get", "products", "p1", "--json"]).output
         #expect(left == right)
         #expect(right.contains("নকশী কাঁথা \\\"বড়\\\""))
     }
@@ -54,10 +54,10 @@ import Testing
             p1,district:khulna,রহিমা,কাঁথা,100
             p2,district:khulna,করিম,ব্যাগ,অনেক
             """.write(toFile: file, atomically: true, encoding: .utf8)
-        let result = try a.ctl(["import", "file", "products", file])
+        let result = try await a.ctl(["import", "file", "products", file])
         #expect(result.status == 5)
         #expect(result.error.contains("line 3"), "\(result.error)")
-        #expect(try a.ctl(["get", "products", "p1"]).status == 5, "nothing written")
+        #expect(try await a.ctl(["get", "products", "p1"]).status == 5, "nothing written")
     }
 
     /// 2,500 products, 1,500 of them deleted: the export holds all 1,000
@@ -72,15 +72,15 @@ import Testing
         let rows = (0..<2_500).map { i in "p\(i),district:khulna,রহিমা,\(i == 10 ? "=1+1" : "কাঁথা \(i)"),100" }
         let file = a.dir.appendingPathComponent("many.csv").path
         try (["id,office,entrepreneur,title,price_paisa"] + rows).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try a.ctl(["import", "file", "products", file]).status == 0)
+        #expect(try await a.ctl(["import", "file", "products", file]).status == 0)
         // Deleted as office software would, through SQL; setud stamps them.
-        let sql = try runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), ["-cmd", ".timeout 5000", a.replicaPath,
+        let sql = try await runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), ["-cmd", ".timeout 5000", a.replicaPath,
             "DELETE FROM products WHERE CAST(substr(id, 2) AS INTEGER) % 5 NOT IN (0, 3); SELECT changes();"])
         #expect(sql.output == "1500\n", "\(sql.error)")
-        let stamped = await waitUntil(seconds: 60) { (try? a.ctl(["get", "products", "p2499"]).status) == 5 }
+        let stamped = await waitUntil(seconds: 60) { (try? await a.ctl(["get", "products", "p2499"]).status) == 5 }
         #expect(stamped, "setud did not stamp the SQL deletes")
         let out = a.dir.appendingPathComponent("export.csv").path
-        let export = try a.ctl(["export", "products", "--output", out])
+        let export = try await a.ctl(["export", "products", "--output", out])
         #expect(export.status == 0, "\(export.error)")
         let text = try String(contentsOfFile: out, encoding: .utf8)
         let lines = text.split(separator: "\r\n")

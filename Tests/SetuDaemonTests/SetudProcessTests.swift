@@ -14,21 +14,21 @@ import Glibc
         let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
         defer { setud.stop() }
         try await setud.waitUntilReady()
-        #expect(try setud.ctl(["put", "services", "s1", "office=upazila:rupsha", "section=citizen", "serial=১", "name=জন্ম নিবন্ধন"]).status == 0)
-        let get = try setud.ctl(["get", "services", "s1", "--json"])
+        #expect(try await setud.ctl(["put", "services", "s1", "office=upazila:rupsha", "section=citizen", "serial=১", "name=জন্ম নিবন্ধন"]).status == 0)
+        let get = try await setud.ctl(["get", "services", "s1", "--json"])
         #expect(get.output.contains("\"name\":\"জন্ম নিবন্ধন\""))
         #expect(get.output.contains("\"serial\":1"))
-        #expect(try setud.ctl(["sync", "--wait"]).status == 0)
-        let status = try setud.ctl(["status", "--json"])
+        #expect(try await setud.ctl(["sync", "--wait"]).status == 0)
+        let status = try await setud.ctl(["status", "--json"])
         #expect(status.output.contains("\"state\":\"idle\""))
         #expect(status.output.contains("\"pending_local_changes\":0"))
         // Bad input: a clear error, exit 5, nothing written.
-        let bad = try setud.ctl(["patch", "services", "s1", "section=secret"])
+        let bad = try await setud.ctl(["patch", "services", "s1", "section=secret"])
         #expect(bad.status == 5)
         #expect(bad.error.contains("services.section"))
-        #expect(try setud.ctl(["get", "services", "nope"]).status == 5)
-        #expect(try setud.ctl(["list", "services", "--json"]).output.contains("\"records\":[{\"id\":\"s1\""))
-        #expect(try setud.ctl(["conflicts", "--json"]).output == "[]\n")
+        #expect(try await setud.ctl(["get", "services", "nope"]).status == 5)
+        #expect(try await setud.ctl(["list", "services", "--json"]).output.contains("\"records\":[{\"id\":\"s1\""))
+        #expect(try await setud.ctl(["conflicts", "--json"]).output == "[]\n")
     }
 
     @Test func sqlWritesByOtherClientsAreStampedWithinTwoSeconds() async throws {
@@ -38,12 +38,12 @@ import Glibc
         let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
         defer { setud.stop() }
         try await setud.waitUntilReady()
-        try setud.ctl(["put", "services", "s1", "office=upazila:rupsha", "section=citizen", "serial=1", "name=ক"])
-        try setud.ctl(["sync", "--wait"])
-        try runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [setud.replicaPath, "UPDATE services SET fee = '১০০ টাকা' WHERE id = 's1'"])
-        try await Task.sleep(for: .seconds(2))
-        let status = try setud.ctl(["status", "--json"]).output
-        #expect(status.contains("\"pending_local_changes\":1"), "\(status)")
+        try await setud.ctl(["put", "services", "s1", "office=upazila:rupsha", "section=citizen", "serial=1", "name=ক"])
+        try await setud.ctl(["sync", "--wait"])
+        _ = try await runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [setud.replicaPath, "UPDATE services SET fee = '১০০ টাকা' WHERE id = 's1'"])
+        let stamped = await waitUntil(seconds: 2) { (try? await setud.ctl(["status", "--json"]).output.contains("\"pending_local_changes\":1")) == true }
+        let status = (try? await setud.ctl(["status", "--json"]).output) ?? ""
+        #expect(stamped, "\(status)")
     }
 
     @Test func sigtermMidSyncExitsZeroQuicklyAndLosesNothing() async throws {
@@ -57,10 +57,17 @@ import Glibc
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
             INSERT INTO services (id, office, section, serial, name) SELECT 's' || i, 'upazila:rupsha', 'citizen', i, 'সেবা ' || i FROM n;
             """
-        #expect(try runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [setud.replicaPath, insert]).status == 0)
-        try await Task.sleep(for: .seconds(2)) // stamped, and the 100 pages of push start
+        #expect(try await runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [setud.replicaPath, insert]).status == 0)
+        // Stamped, then a sync asked for: SIGTERM comes while it runs (status says so).
+        // A stamp of the rows may start a sync by itself; either way, one runs.
+        let stamped = await waitUntil(seconds: 30) {
+            guard let status = try? await setud.ctl(["status", "--json"]).output else { return false }
+            return status.contains("\"state\":\"syncing\"") || status.contains("\"pending_local_changes\":2000")
+        }
+        #expect(stamped)
         setud.signal(SIGUSR1)
-        try await Task.sleep(for: .milliseconds(300))
+        let syncing = await waitUntil(seconds: 30) { (try? await setud.ctl(["status", "--json"]).output.contains("\"state\":\"syncing\"")) == true }
+        #expect(syncing, "the sync was running when SIGTERM came")
         let (status, seconds) = setud.terminate()
         #expect(status == 0)
         #expect(seconds < 10)
@@ -69,12 +76,12 @@ import Glibc
         let again = try ChildProcess(try Binaries.find("setud").path, ["--config", setud.configPath])
         defer { again.signal(SIGTERM); again.wait() }
         try await setud.waitUntilReady()
-        #expect(try setud.ctl(["sync", "--wait"]).status == 0)
+        #expect(try await setud.ctl(["sync", "--wait"]).status == 0)
         let reader = try SetudProcess(node: "office-b", hub: hub, offices: ["upazila:rupsha"])
         defer { reader.stop() }
         try await reader.waitUntilReady()
-        #expect(try reader.ctl(["sync", "--wait"]).status == 0)
-        #expect(try reader.ctl(["status", "--json"]).output.contains("\"records_in\":2000"))
+        #expect(try await reader.ctl(["sync", "--wait"]).status == 0)
+        #expect(try await reader.ctl(["status", "--json"]).output.contains("\"records_in\":2000"))
     }
 
     @Test func sighupWithABadConfigKeepsRunningAndSaysWhy() async throws {
@@ -87,9 +94,9 @@ import Glibc
         let good = try String(contentsOfFile: setud.configPath, encoding: .utf8)
         try (good + "\ncolour = \"blue\"\n").write(toFile: setud.configPath, atomically: true, encoding: .utf8)
         setud.signal(SIGHUP)
-        try await Task.sleep(for: .seconds(1))
+        #expect(await waitUntil(seconds: 30) { setud.log.contains("reload failed") })
         #expect(setud.process.isRunning)
-        #expect(try setud.ctl(["status"]).status == 0)
+        #expect(try await setud.ctl(["status"]).status == 0)
         #expect(setud.log.contains("reload failed"))
         #expect(setud.log.contains("log.colour: unknown key"))
     }
@@ -101,8 +108,9 @@ import Glibc
         let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
         defer { setud.stop() }
         try await setud.waitUntilReady()
-        #expect(try runProgram(try Binaries.find("setud"), ["--config", setud.configPath]).status == 75)
-        #expect(try setud.ctl(["status"]).status == 0, "the first keeps its socket")
+        let second = try await runProgram(try Binaries.find("setud"), ["--config", setud.configPath])
+        #expect(second.status == 75)
+        #expect(try await setud.ctl(["status"]).status == 0, "the first keeps its socket")
     }
 
     /// SO_PEERCRED: with the socket opened to everyone (0666), another uid
@@ -121,19 +129,19 @@ import Glibc
         let put = ["put", "services", "s1", "office=upazila:rupsha", "section=citizen", "serial=1", "name=x"]
 
         let stranger = ["--reuid=65534", "--regid=65534", "--clear-groups"]
-        let refused = try setud.ctl(put, as: stranger)
+        let refused = try await setud.ctl(put, as: stranger)
         #expect(refused.status == 5, "\(refused)")
         #expect(refused.error.contains("uid 65534 may read but not change"))
-        #expect(try setud.ctl(["get", "services", "s1"]).status == 5, "nothing was written")
-        #expect(try setud.ctl(["delete", "services", "s1"], as: stranger).status == 5)
-        #expect(try setud.ctl(["sync"], as: stranger).status != 0)
-        #expect(try setud.ctl(["status", "--json"], as: stranger).status == 0, "reading is allowed")
+        #expect(try await setud.ctl(["get", "services", "s1"]).status == 5, "nothing was written")
+        #expect(try await setud.ctl(["delete", "services", "s1"], as: stranger).status == 5)
+        #expect(try await setud.ctl(["sync"], as: stranger).status != 0)
+        #expect(try await setud.ctl(["status", "--json"], as: stranger).status == 0, "reading is allowed")
         #expect(setud.log.contains("refused a change from a peer outside the socket's group"))
 
-        #expect(try setud.ctl(put, as: ["--reuid=65534", "--regid=\(operators)", "--clear-groups"]).status == 0, "primary group")
-        #expect(try setud.ctl(["patch", "services", "s1", "name=y"], as: ["--reuid=65534", "--regid=65534", "--groups=\(operators)"]).status == 0,
+        #expect(try await setud.ctl(put, as: ["--reuid=65534", "--regid=\(operators)", "--clear-groups"]).status == 0, "primary group")
+        #expect(try await setud.ctl(["patch", "services", "s1", "name=y"], as: ["--reuid=65534", "--regid=65534", "--groups=\(operators)"]).status == 0,
                 "supplementary group")
-        #expect(try setud.ctl(["get", "services", "s1", "--json"]).output.contains("\"name\":\"y\""))
+        #expect(try await setud.ctl(["get", "services", "s1", "--json"]).output.contains("\"name\":\"y\""))
     }
 
     @Test func unreachableDaemonAndUsageErrorsHaveTheirExitCodes() throws {

@@ -53,7 +53,7 @@ final class NotifyListener: @unchecked Sendable {
                                      extraEnvironment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "1000000"])
         defer { setud.stop() }
         try await setud.waitUntilReady()
-        try await Task.sleep(for: .seconds(2))
+        #expect(await waitUntil(seconds: 30) { listener.messages.contains("WATCHDOG=1") && listener.messages.contains { $0.hasPrefix("STATUS=") } })
         #expect(listener.messages.contains { $0.hasPrefix("READY=1") })
         #expect(listener.messages.contains { $0.hasPrefix("STATUS=") && $0.contains("pending") }, "\(listener.messages)")
         #expect(listener.messages.contains("WATCHDOG=1"))

@@ -39,7 +39,7 @@ import Testing
         let hub = try HubProcess(server: Self.shortTimeouts)
         defer { hub.stop() }
         try await hub.waitUntilServing()
-        let token = try hub.addNode("office-a", offices: ["upazila:rupsha"])
+        let token = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
         let liar = try RawSocket(port: hub.port)
         liar.send("POST /v1/push HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"records\":[")
         let dropped = await waitUntil(seconds: 15) { liar.poll(); return liar.closedByPeer }

@@ -18,8 +18,8 @@ import Testing
         let hub = try HubProcess()
         defer { hub.stop() }
         try await hub.waitUntilServing()
-        let token = try hub.addNode("office-a", offices: ["upazila:rupsha"])
-        let result = try runProgram(schemathesis, [
+        let token = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
+        let result = try await runProgram(schemathesis, [
             "--config-file", Self.root.appendingPathComponent("Tests/OpenAPI/schemathesis.toml").path,
             "run", Self.root.appendingPathComponent("docs/openapi.yaml").path,
             "--url", "http://127.0.0.1:\(hub.port)", "-H", "Authorization: Bearer \(token)",

@@ -87,8 +87,8 @@ import Testing
             try await hubA.waitUntilServing()
             try await hubB.waitUntilServing()
             var tokens: [String] = []
-            for p in 0..<Self.pushers { tokens.append(try hubA.addNode("pusher-\(p)", offices: ["upazila:o\(p)"])) }
-            let pullerToken = try hubA.addNode("puller", offices: Self.allOffices)
+            for p in 0..<Self.pushers { tokens.append(try await hubA.addNode("pusher-\(p)", offices: ["upazila:o\(p)"])) }
+            let pullerToken = try await hubA.addNode("puller", offices: Self.allOffices)
             let seen = try await withThrowingTaskGroup(of: Set<String>?.self) { group in
                 for p in 0..<Self.pushers {
                     let token = tokens[p]

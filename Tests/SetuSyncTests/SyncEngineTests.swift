@@ -35,6 +35,9 @@ import Testing
         try await hub.waitUntilServing()
         let a = try Office("office-a", hub: hub, offices: ["upazila:rupsha"])
         let b = try Office("office-b", hub: hub, offices: ["upazila:rupsha"])
+        // An Office removes its directory when it goes: keep it to the end,
+        // as ARC may end it at its last use while its engine still syncs.
+        defer { withExtendedLifetime((a, b)) {} }
         for i in 1...40 { try a.replica.put("services", id: "s\(i)", Self.service("upazila:rupsha", Int64(i), "সেবা \(i)")) }
         let first = try await a.engine.syncOnce()
         #expect(first.pushedRecords == 40)
@@ -56,6 +59,9 @@ import Testing
         defer { hub.stop() }
         try await hub.waitUntilServing()
         let a = try Office("office-a", hub: hub, offices: ["upazila:rupsha"])
+        // An Office removes its directory when it goes: keep it to the end,
+        // as ARC may end it at its last use while its engine still syncs.
+        defer { withExtendedLifetime(a) {} }
         try a.replica.put("services", id: "s1", Self.service("upazila:rupsha", 1, "সেবা"))
         _ = try await a.engine.syncOnce()
         for _ in 0..<2 {
@@ -71,6 +77,9 @@ import Testing
         defer { hub.stop() }
         try await hub.waitUntilServing()
         let a = try Office("office-a", hub: hub, offices: ["upazila:rupsha"])
+        // An Office removes its directory when it goes: keep it to the end,
+        // as ARC may end it at its last use while its engine still syncs.
+        defer { withExtendedLifetime(a) {} }
         try a.replica.put("services", id: "mine", Self.service("upazila:rupsha", 1, "আমার"))
         try a.replica.put("services", id: "theirs", Self.service("district:khulna", 2, "অন্যের"))
         let report = try await a.engine.syncOnce()
@@ -86,6 +95,9 @@ import Testing
         try await hub.waitUntilServing()
         let a = try Office("office-a", hub: hub, offices: ["upazila:rupsha"])
         let b = try Office("office-b", hub: hub, offices: ["upazila:rupsha"], pageRecords: 10)
+        // An Office removes its directory when it goes: keep it to the end,
+        // as ARC may end it at its last use while its engine still syncs.
+        defer { withExtendedLifetime((a, b)) {} }
         for i in 1...35 { try a.replica.put("services", id: "s\(i)", Self.service("upazila:rupsha", Int64(i), "সেবা \(i)")) }
         _ = try await a.engine.syncOnce()
         let pages = PageCounter()

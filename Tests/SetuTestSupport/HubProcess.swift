@@ -84,8 +84,8 @@ public final class HubProcess: @unchecked Sendable {
     }
 
     /// Runs `setu-hub ARGS --config <this hub's config>`.
-    public func command(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        try runProgram(executable, arguments + ["--config", configPath])
+    public func command(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+        try await runProgram(executable, arguments + ["--config", configPath])
     }
 
     /// What the hub has logged so far.
@@ -93,6 +93,13 @@ public final class HubProcess: @unchecked Sendable {
         (try? String(contentsOfFile: dir.appendingPathComponent("hub.log").path, encoding: .utf8)) ?? ""
     }
 
+    public func addNode(_ id: String, offices: [String]) async throws -> String {
+        let result = try await runProgram(executable, ["node", "add", id, "--config", configPath] + offices.flatMap { ["--office", $0] })
+        guard result.status == 0 else { throw SupportError("setu-hub node add failed: \(result.error)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The blocking form, for synchronous set-up (an office's initialiser).
     public func addNode(_ id: String, offices: [String]) throws -> String {
         let result = try runProgram(executable, ["node", "add", id, "--config", configPath] + offices.flatMap { ["--office", $0] })
         guard result.status == 0 else { throw SupportError("setu-hub node add failed: \(result.error)") }
@@ -135,6 +142,20 @@ public struct SupportError: Error, CustomStringConvertible {
 /// and standard error. Output goes through temporary files, not pipes: a
 /// pipe's write end can leak into a child another test spawns at the same
 /// moment, and then reading to end-of-file waits for that child to exit.
+///
+/// In async code, the async overload is chosen: it waits on a thread of its
+/// own. Waiting with a blocking `waitpid` on one of the two cooperative
+/// threads starved every other test of the pool (a curl stall seen after
+/// 55 s instead of 2 s with the suite in parallel).
+public func runProgram(_ executable: URL, _ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try runProgram(executable, arguments) }) }
+        thread.name = "setu-test.child"
+        thread.start()
+    }
+}
+
+/// The blocking form, for synchronous tests.
 public func runProgram(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("setu-run-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }

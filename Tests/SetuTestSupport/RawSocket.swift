@@ -60,11 +60,11 @@ public final class RawSocket: @unchecked Sendable {
 }
 
 /// Waits for `condition`, checking every 50 ms, for at most `seconds`.
-public func waitUntil(seconds: Double, _ condition: () throws -> Bool) async rethrows -> Bool {
+public func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        if try condition() { return true }
+        if try await condition() { return true }
         try? await Task.sleep(for: .milliseconds(50))
     }
-    return try condition()
+    return try await condition()
 }

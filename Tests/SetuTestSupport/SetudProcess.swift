@@ -53,7 +53,7 @@ public final class SetudProcess: @unchecked Sendable {
 
     public func waitUntilReady() async throws {
         for _ in 0..<150 {
-            if FileManager.default.fileExists(atPath: socketPath), (try? ctl(["status"]))?.status == 0 { return }
+            if FileManager.default.fileExists(atPath: socketPath), (try? await ctl(["status"]))?.status == 0 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw SupportError("setud did not open its socket; log:\n\(log)")
@@ -64,12 +64,12 @@ public final class SetudProcess: @unchecked Sendable {
     /// Runs setuctl with `--socket` placed after the subcommand words; with
     /// `identity` (setpriv options such as `--reuid=65534`), as another user.
     @discardableResult
-    public func ctl(_ arguments: [String], as identity: [String] = []) throws -> (status: Int32, output: String, error: String) {
+    public func ctl(_ arguments: [String], as identity: [String] = []) async throws -> (status: Int32, output: String, error: String) {
         let words = ["stock", "import", "request"].contains(arguments.first ?? "") ? 2 : 1
         let args = Array(arguments.prefix(words)) + ["--socket", socketPath] + arguments.dropFirst(words)
         let setuctl = try Binaries.find("setuctl")
-        guard !identity.isEmpty else { return try runProgram(setuctl, args) }
-        return try runProgram(URL(fileURLWithPath: "/usr/bin/setpriv"), identity + ["--", setuctl.path] + args)
+        guard !identity.isEmpty else { return try await runProgram(setuctl, args) }
+        return try await runProgram(URL(fileURLWithPath: "/usr/bin/setpriv"), identity + ["--", setuctl.path] + args)
     }
 
     public func signal(_ signal: Int32) { process.signal(signal) }

@@ -81,7 +81,7 @@ import Testing
         let hub = try HubProcess()
         defer { hub.stop() }
         try await hub.waitUntilServing()
-        let token = try hub.addNode("office-a", offices: ["upazila:rupsha"])
+        let token = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
         let transport = Self.transport(port: hub.port)
         let health = try await transport.send(TransportRequest(method: "GET", path: "/v1/health"))
         #expect(health.status == 200)
@@ -95,7 +95,7 @@ import Testing
         #expect(push.value == PushResponse(changed: 1, unchanged: 0))
         #expect(push.bytesSent > 0)
 
-        let reader = HubClient(transport: transport, token: try hub.addNode("office-b", offices: ["upazila:rupsha"]))
+        let reader = HubClient(transport: transport, token: try await hub.addNode("office-b", offices: ["upazila:rupsha"]))
         let page = try await reader.pull(cursor: nil, limit: 100, maxBytes: 1 << 20)
         #expect(page.value?.records.first?.state == state, "Bengali text and clocks survive the round trip")
         let idle = try await reader.pull(cursor: page.value?.cursor, limit: 100, maxBytes: 1 << 20)
