@@ -26,7 +26,10 @@ final class NotifyListener: @unchecked Sendable {
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 let n = recv(fd, &buffer, buffer.count, 0)
-                guard n > 0 else { return }
+                // The reader closes the socket, once it is done with it:
+                // closed by close() meanwhile, its number could be reused by
+                // another test's socket or file, and this recv would read it.
+                guard n > 0 else { Glibc.close(fd); return }
                 let message = String(decoding: buffer[0..<n], as: UTF8.self)
                 lock.withLock { received.append(message) }
             }
@@ -35,9 +38,9 @@ final class NotifyListener: @unchecked Sendable {
 
     var messages: [String] { lock.withLock { received } }
 
+    /// Wakes the reader (recv returns 0), which then closes the socket.
     func close() {
         shutdown(fd, Int32(SHUT_RDWR))
-        Glibc.close(fd)
         unlink(path)
     }
 }

@@ -7,6 +7,7 @@ import Glibc
 /// purpose: sockets held idle, headers sent a byte at a time, bodies shorter
 /// than their Content-Length.
 public final class RawSocket: @unchecked Sendable {
+    /// Closed once, by deinit (a failed init closes nothing twice).
     public let fd: Int32
     private var received: [UInt8] = []
     public private(set) var closedByPeer = false
@@ -25,14 +26,33 @@ public final class RawSocket: @unchecked Sendable {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 || (!wait && errno == EINPROGRESS) else {
-            let message = String(cString: strerror(errno))
-            Glibc.close(fd)
-            throw SupportError("connect to port \(port): \(message)")
+            // deinit runs for a class whose init throws once every property
+            // is set, and closes fd then.
+            throw SupportError("connect to port \(port): \(String(cString: strerror(errno)))")
         }
         if wait { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
     }
 
     deinit { Glibc.close(fd) }
+
+    /// A TCP socket bound to a free loopback port and not listening: a
+    /// connection to that port is refused for as long as the caller holds it
+    /// (and closes `fd`).
+    public static func boundNotListening() throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard fd >= 0, ok else {
+            if fd >= 0 { Glibc.close(fd) }
+            throw SupportError("cannot bind a loopback port: \(String(cString: strerror(errno)))")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
 
     /// Sends what the socket takes now; false once the peer has gone.
     @discardableResult

@@ -64,11 +64,13 @@ import Testing
         #expect(error?.kind == .badResponse, "\(String(describing: error))")
     }
 
+    /// A port held bound but not listening: connections are refused, and no
+    /// other test can take the port meanwhile (a port freed for the test was
+    /// seen taken by another test's server, in a parallel run).
     @Test func nothingListeningIsAConnectFailure() async throws {
-        let server = try MisbehavingServer(.stall)
-        let port = server.port
-        server.stop()
-        #expect(await Self.failure(Self.transport(port: port, configure: Self.patient))?.kind == .connect)
+        let held = try RawSocket.boundNotListening()
+        defer { close(held.fd) }
+        #expect(await Self.failure(Self.transport(port: held.port, configure: Self.patient))?.kind == .connect)
     }
 
     @Test func anUnresolvableNameIsADNSFailure() async throws {

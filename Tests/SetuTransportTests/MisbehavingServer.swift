@@ -43,11 +43,16 @@ final class MisbehavingServer: @unchecked Sendable {
         while true {
             let client = accept(fd, nil, nil)
             guard client >= 0 else { return }
-            lock.withLock { clients.append(client) }
             var buffer = [UInt8](repeating: 0, count: 4096)
             _ = read(client, &buffer, buffer.count)
             switch behaviour {
-            case .stall: continue // read the request, never answer
+            case .stall:
+                // Read the request, never answer; closed at stop. Only such
+                // sockets are remembered: closing one already closed would
+                // close whatever file reused its number meanwhile (another
+                // test's SQLite file, in a parallel run: "disk I/O error").
+                lock.withLock { clients.append(client) }
+                continue
             case .reset:
                 var linger = linger(l_onoff: 1, l_linger: 0)
                 setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
