@@ -188,7 +188,10 @@ public struct SyncFailure: Error, Sendable {
     init(_ error: any Error) {
         if let transport = error as? TransportError {
             let offline: Set<TransportError.Kind> = [.dns, .connect, .timeout, .stalled, .reset, .proxy]
-            self.init(message: transport.description, retryable: transport.isRetryable, offline: offline.contains(transport.kind))
+            // A refusal that waiting does not mend (a proxy's 407) is an
+            // error to show with its fix, not "offline".
+            self.init(message: transport.description, retryable: transport.isRetryable,
+                      offline: offline.contains(transport.kind) && transport.isRetryable)
         } else if let refusal = error as? HubRefusal {
             self.init(message: refusal.description, retryable: refusal.isRetryable)
         } else {

@@ -110,6 +110,9 @@ public final class CurlTransport: HubTransport {
             let code = curl_easy_perform(handle)
             guard code == CURLE_OK else {
                 let detail = String(cString: errors.baseAddress!)
+                var connectCode = 0
+                _ = setu_curl_get_long(handle, CURLINFO_HTTP_CONNECTCODE, &connectCode)
+                if let refusal = TransportError.proxyRefusal(status: connectCode) { throw refusal }
                 throw Self.error(for: code, detail: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, url: url)
             }
         }
@@ -119,11 +122,15 @@ public final class CurlTransport: HubTransport {
         _ = setu_curl_get_off_t(handle, CURLINFO_SIZE_UPLOAD_T, &sent)
         _ = setu_curl_get_off_t(handle, CURLINFO_SIZE_DOWNLOAD_T, &received)
         // Headers count too: on a metered 2G link they are most of an idle sync.
-        var headerBytes = 0, requestHeaderBytes = 0
+        // CURLINFO_REQUEST_SIZE holds the body too when libcurl sent it with
+        // the headers (a small body: 10 kB did), not when it followed them
+        // (2 MB did not); measured against a server counting what it read.
+        // Adding the upload size always had counted small bodies twice.
+        var headerBytes = 0, requestBytes = 0
         _ = setu_curl_get_long(handle, CURLINFO_HEADER_SIZE, &headerBytes)
-        _ = setu_curl_get_long(handle, CURLINFO_REQUEST_SIZE, &requestHeaderBytes)
+        _ = setu_curl_get_long(handle, CURLINFO_REQUEST_SIZE, &requestBytes)
         return TransportResponse(status: status, headers: sink.headers, body: sink.body,
-                                 bytesSent: Int(sent) + requestHeaderBytes, bytesReceived: Int(received) + headerBytes)
+                                 bytesSent: requestBytes >= Int(sent) ? requestBytes : requestBytes + Int(sent), bytesReceived: Int(received) + headerBytes)
     }
 
     /// Maps libcurl's codes to the categories of `TransportError`.
@@ -145,7 +152,9 @@ public final class CurlTransport: HubTransport {
             return TransportError(.tls, "TLS with the hub failed (\(detail)); check hub.ca_file, the client certificate and this PC's clock")
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE:
             return TransportError(.reset, "the connection broke (\(detail)); it will be retried")
-        case CURLE_GOT_NOTHING, CURLE_WEIRD_SERVER_REPLY, CURLE_BAD_CONTENT_ENCODING, CURLE_UNSUPPORTED_PROTOCOL, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+        case CURLE_GOT_NOTHING:
+            return TransportError(.reset, "the hub closed the connection without answering (restarting, or cut by a proxy); it will be retried")
+        case CURLE_WEIRD_SERVER_REPLY, CURLE_BAD_CONTENT_ENCODING, CURLE_UNSUPPORTED_PROTOCOL, CURLE_HTTP2, CURLE_HTTP2_STREAM:
             return TransportError(.badResponse, "the hub's answer was not valid HTTP (\(detail)); is hub.url pointing at a Setu hub?")
         default:
             if detail.lowercased().contains("proxy") { return TransportError(.proxy, "\(detail); check the proxy settings") }

@@ -60,6 +60,8 @@ public struct HubClient: Sendable {
     /// own explanation (and the records it refused, when it names them).
     static func check(_ response: TransportResponse) throws {
         guard response.status >= 400 else { return }
+        // Through a plain-HTTP proxy, its 407 arrives as the answer itself.
+        if response.status == 407, let refusal = TransportError.proxyRefusal(status: 407) { throw refusal }
         if let json = try? JSONParser.parse(response.body), let body = try? ErrorBody(json: json) {
             throw HubRefusal(status: response.status, body: body)
         }

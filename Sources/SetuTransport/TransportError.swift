@@ -39,9 +39,26 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
     }
 
     /// Whether trying again later may succeed (everything but a refusal of
-    /// the request itself).
+    /// the request itself, by the hub or by the office's proxy).
     public var isRetryable: Bool {
-        guard kind == .http, let status else { return true }
+        guard kind == .http || kind == .proxy, let status else { return true }
         return status >= 500 || status == 408 || status == 429
+    }
+
+    /// An office proxy's refusal, from the status it answered (to a CONNECT,
+    /// or to a request it forwards): 407 wants credentials, others refuse
+    /// the hub. Nil for a status that is not the proxy's refusal. Nothing
+    /// changes by waiting, so it is not retryable, and it is not "offline".
+    public static func proxyRefusal(status: Int) -> TransportError? {
+        switch status {
+        case 407:
+            return TransportError(.proxy, "the office proxy wants credentials, or refused the ones given (HTTP 407); "
+                + "set hub.proxy_credentials = \"user:password\" in setud.toml, then systemctl reload setud", status: 407)
+        case 400..<600:
+            return TransportError(.proxy, "the office proxy refused the connection to the hub (HTTP \(status) to CONNECT); "
+                + "ask the office's network administrator to allow hub.url through the proxy", status: status)
+        default:
+            return nil
+        }
     }
 }

@@ -148,4 +148,25 @@ import Glibc
         #expect(try runProgram(try Binaries.find("setuctl"), ["status", "--socket", "/tmp/no-such-setud.sock"]).status == 3)
         #expect(try runProgram(try Binaries.find("setuctl"), ["frobnicate"]).status == 2)
     }
+
+    /// An office proxy that wants credentials: the sync fails, says so with
+    /// the fix, and status shows an error, not "offline, will retry".
+    @Test func aProxyWantingCredentialsIsAVisibleErrorWithTheFix() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let proxy = try MisbehavingServer(.proxyAuthRequired)
+        defer { proxy.stop() }
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"],
+                                     extraEnvironment: ["no_proxy": "", "NO_PROXY": ""],
+                                     hubSettings: "proxy = \"http://127.0.0.1:\(proxy.port)\"")
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        let sync = try await setud.ctl(["sync", "--wait"])
+        #expect(sync.status == 4, "\(sync.output)\(sync.error)")
+        #expect(sync.error.contains("proxy_credentials"), "\(sync.error)")
+        let status = try await setud.ctl(["status", "--json"]).output
+        #expect(status.contains("\"state\":\"error\""), "\(status)")
+        #expect(status.contains("proxy_credentials"), "\(status)")
+    }
 }

@@ -119,4 +119,49 @@ import Testing
         options.insecureTestHost = "hub.example.gov.bd"
         #expect(!options.verifiesTLS)
     }
+
+    /// An office proxy that wants credentials is a proxy problem with the
+    /// fix, and not one that goes away by retrying; for plain HTTP through
+    /// the proxy and for a CONNECT tunnel (HTTPS) alike.
+    @Test(arguments: ["http://hub.example.gov.bd:8080", "https://hub.example.gov.bd:8443"])
+    func aProxyThatWantsCredentialsSaysSoWithTheFix(_ hubURL: String) async throws {
+        let proxy = try MisbehavingServer(.proxyAuthRequired)
+        defer { proxy.stop() }
+        var options = CurlOptions(baseURL: hubURL)
+        options.proxy = "http://127.0.0.1:\(proxy.port)"
+        Self.patient(&options)
+        let client = HubClient(transport: CurlTransport(options: options), token: "office-a." + String(repeating: "0", count: 64))
+        do {
+            _ = try await client.pull(cursor: nil, limit: 10, maxBytes: 4096)
+            Issue.record("a 407 went unnoticed")
+        } catch let error as TransportError {
+            #expect(error.kind == .proxy, "\(error)")
+            #expect(error.status == 407)
+            #expect(error.message.contains("proxy_credentials"), "\(error.message)")
+            #expect(!error.message.contains("Setu hub?"), "not called a wrong hub.url")
+            #expect(!error.isRetryable, "credentials do not come by waiting")
+        }
+    }
+
+    @Test func anEmptyReplyIsAResetNotAMisconfiguration() async throws {
+        let server = try MisbehavingServer(.emptyReply)
+        defer { server.stop() }
+        let error = await Self.failure(Self.transport(port: server.port, configure: Self.patient))
+        #expect(error?.kind == .reset, "\(String(describing: error))")
+        #expect(error?.message.contains("Setu hub?") == false, "\(String(describing: error))")
+        #expect(error?.isRetryable == true)
+    }
+
+    /// What went on the wire, request headers and body, each counted once.
+    @Test(arguments: [0, 10_000, 2_000_000])
+    func bytesSentAreWhatTheServerReceived(_ size: Int) async throws {
+        let server = try MisbehavingServer(.countBytes)
+        defer { server.stop() }
+        let body = [UInt8](repeating: 0x61, count: size)
+        let response = try await Self.transport(port: server.port, configure: Self.patient)
+            .send(TransportRequest(method: "POST", path: "/v1/push", headers: [("Content-Type", "application/json")], body: body))
+        #expect(response.status == 200)
+        #expect(server.bytesReceived > body.count)
+        #expect(response.bytesSent == server.bytesReceived, "sent \(response.bytesSent), received \(server.bytesReceived)")
+    }
 }

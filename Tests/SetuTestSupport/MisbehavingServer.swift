@@ -5,16 +5,29 @@ import Glibc
 
 /// A loopback TCP server that misbehaves on purpose, to test how the client
 /// classifies failures.
-final class MisbehavingServer: @unchecked Sendable {
-    enum Behaviour { case stall, reset, garbage, slowDrip }
+public final class MisbehavingServer: @unchecked Sendable {
+    public enum Behaviour: Sendable {
+        case stall, reset, garbage, slowDrip
+        /// An office proxy that wants credentials: 407 to every request, CONNECT included.
+        case proxyAuthRequired
+        /// Closes the connection without a byte of answer (a hub restarting).
+        case emptyReply
+        /// Reads one whole request (headers and Content-Length body), notes
+        /// how many bytes it was, answers 200.
+        case countBytes
+    }
 
-    let port: Int
+    /// Bytes of the last request, with `.countBytes`.
+    public var bytesReceived: Int { lock.withLock { counted } }
+    private var counted = 0
+
+    public let port: Int
     private let fd: Int32
     private let behaviour: Behaviour
     private var clients: [Int32] = []
     private let lock = NSLock()
 
-    init(_ behaviour: Behaviour) throws {
+    public init(_ behaviour: Behaviour) throws {
         // The client hangs up on purpose; a write after that must not kill the test process.
         signal(SIGPIPE, SIG_IGN)
         self.behaviour = behaviour
@@ -44,8 +57,23 @@ final class MisbehavingServer: @unchecked Sendable {
             let client = accept(fd, nil, nil)
             guard client >= 0 else { return }
             var buffer = [UInt8](repeating: 0, count: 4096)
+            if behaviour == .countBytes {
+                let total = Self.readWholeRequest(client)
+                lock.withLock { counted = total }
+                let ok = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+                _ = send(client, ok, ok.count, Int32(MSG_NOSIGNAL))
+                close(client)
+                continue
+            }
             _ = read(client, &buffer, buffer.count)
             switch behaviour {
+            case .countBytes: break
+            case .proxyAuthRequired:
+                let answer = Array("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"office\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+                _ = send(client, answer, answer.count, Int32(MSG_NOSIGNAL))
+                close(client)
+            case .emptyReply:
+                close(client)
             case .stall:
                 // Read the request, never answer; closed at stop. Only such
                 // sockets are remembered: closing one already closed would
@@ -73,7 +101,26 @@ final class MisbehavingServer: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    /// Reads a request's head, then as many body bytes as its Content-Length says.
+    private static func readWholeRequest(_ client: Int32) -> Int {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var expected: Int?
+        while expected.map({ data.count < $0 }) ?? true {
+            let n = read(client, &buffer, buffer.count)
+            guard n > 0 else { break }
+            data += buffer[..<n]
+            if expected == nil, let end = data.firstRange(of: Array("\r\n\r\n".utf8)) {
+                let head = String(decoding: data[..<end.lowerBound], as: UTF8.self).lowercased()
+                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                expected = end.upperBound + length
+            }
+        }
+        return data.count
+    }
+
+    public func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
         lock.withLock { clients.forEach { close($0) } }
