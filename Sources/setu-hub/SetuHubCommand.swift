@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SetuConfig
+import SetuCore
 
 /// `setu-hub`: the central sync endpoint.
 @main
@@ -11,6 +12,7 @@ struct SetuHubCommand: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success, 1 runtime failure, 64 usage error, 78 configuration error.
             """,
+        version: SetuVersion.current,
         subcommands: [ServeCommand.self, NodeCommand.self]
     )
 }

@@ -50,7 +50,7 @@ struct Sync: AsyncParsableCommand {
             }
         } : nil
         defer { progress?.cancel(); if progress != nil { FileHandle.standardError.write(Data("\r             \r".utf8)) } }
-        let result = try await options.client.call("POST", wait ? "/v1/sync?wait=true" : "/v1/sync", timeoutSeconds: wait ? 3_600 : 30)
+        let result = try await options.client.call("POST", wait ? "/v1/sync?wait=true" : "/v1/sync", timeoutSeconds: wait ? 0 : 30)
         if options.json { return printJSON(result) }
         if wait {
             print("sync ok: \(result["records_in"].map(JSONWriter.string) ?? "0") in, \(result["records_out"].map(JSONWriter.string) ?? "0") out")

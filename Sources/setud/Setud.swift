@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import SetuConfig
+import SetuCore
 import SetuDaemon
 import SetuStore
 import UnixSignals
@@ -14,7 +15,7 @@ import Glibc
 /// `setud --config PATH`: the office daemon, in the foreground (systemd runs it).
 @main
 struct Setud: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = SetuVersion.current
     static let configuration = CommandConfiguration(
         commandName: "setud", abstract: "Keep this office's replica in sync with the hub.",
         discussion: "Exit codes: 0 stopped cleanly, 1 runtime failure, 64 usage, 75 another setud holds the replica, 78 configuration error.",

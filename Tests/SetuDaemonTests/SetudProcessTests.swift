@@ -169,4 +169,64 @@ import Glibc
         #expect(status.contains("\"state\":\"error\""), "\(status)")
         #expect(status.contains("proxy_credentials"), "\(status)")
     }
+
+    /// A socket the caller may not open says so and names the group to join
+    /// (it said "no daemon listening" before).
+    @Test(.enabled(if: getuid() == 0, "switching to another uid needs root"))
+    func aSocketYouMayNotUseNamesItsGroup() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        #expect(chown(setud.socketPath, 0, 4242) == 0 && chmod(setud.socketPath, 0o660) == 0)
+        let denied = try await setud.ctl(["status"], as: ["--reuid=65534", "--regid=65534", "--clear-groups"])
+        #expect(denied.status == 5, "\(denied)")
+        #expect(denied.error.contains("permission denied") && denied.error.contains("4242") && denied.error.contains("usermod"), "\(denied.error)")
+        #expect(!denied.error.contains("no daemon listening"))
+    }
+
+    /// $SETU_SOCKET names the socket; all three executables print one version.
+    @Test func setuSocketAndVersions() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        var environment = ProcessInfo.processInfo.environment
+        environment["SETU_SOCKET"] = setud.socketPath
+        let status = try await runProgram(try Binaries.find("setuctl"), ["status", "--json"], environment: environment)
+        #expect(status.status == 0, "\(status.error)")
+        var versions: [String] = []
+        for name in ["setud", "setuctl", "setu-hub"] {
+            let result = try await runProgram(try Binaries.find(name), ["--version"])
+            #expect(result.status == 0, "\(name): \(result.error)")
+            versions.append(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        #expect(Set(versions).count == 1 && !versions[0].isEmpty, "\(versions)")
+        #expect(status.output.contains("\"version\":\"\(versions[0])\""), "status reports the same version")
+    }
+
+    /// `sync --wait` waits for a sync longer than 30 s (the control client
+    /// gave up at 30 s while setud went on): here a proxy that never answers
+    /// holds the sync for 40 s, until setud's own low-speed limit ends it.
+    @Test func syncWaitWaitsAsLongAsTheSyncRuns() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let stall = try MisbehavingServer(.stall)
+        defer { stall.stop() }
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"],
+                                     extraEnvironment: ["no_proxy": "", "NO_PROXY": ""], totalTimeoutSeconds: 120,
+                                     hubSettings: "proxy = \"http://127.0.0.1:\(stall.port)\"\nlow_speed_seconds = 40")
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        let started = Date()
+        let sync = try await setud.ctl(["sync", "--wait"])
+        #expect(Date().timeIntervalSince(started) >= 35, "setuctl waited for setud's answer")
+        #expect(sync.status == 4, "the sync's own failure, not an unreachable daemon: \(sync.error)")
+        #expect(sync.error.contains("stalled"), "\(sync.error)")
+    }
 }

@@ -147,19 +147,19 @@ public struct SupportError: Error, CustomStringConvertible {
 /// own. Waiting with a blocking `waitpid` on one of the two cooperative
 /// threads starved every other test of the pool (a curl stall seen after
 /// 55 s instead of 2 s with the suite in parallel).
-public func runProgram(_ executable: URL, _ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+public func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, output: String, error: String) {
     try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try runProgram(executable, arguments) }) }
+        let thread = Thread { continuation.resume(with: Result { try runProgram(executable, arguments, environment: environment) }) }
         thread.name = "setu-test.child"
         thread.start()
     }
 }
 
 /// The blocking form, for synchronous tests.
-public func runProgram(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+public func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String, error: String) {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("setu-run-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
-    let status = try ChildProcess(executable.path, arguments, stdout: base + ".out", stderr: base + ".err").wait()
+    let status = try ChildProcess(executable.path, arguments, environment: environment, stdout: base + ".out", stderr: base + ".err").wait()
     let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
     let error = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
     return (status, output, error)

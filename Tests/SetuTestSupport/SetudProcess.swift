@@ -14,7 +14,7 @@ public final class SetudProcess: @unchecked Sendable {
     public let logPath: String
 
     public init(node: String, hub: HubProcess, offices: [String], extraEnvironment: [String: String] = [:],
-                sync: String = "interval_seconds = 3600\npage_records = 500", hubSettings: String = "") throws {
+                sync: String = "interval_seconds = 3600\npage_records = 500", totalTimeoutSeconds: Int = 20, hubSettings: String = "") throws {
         dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("setud-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         configPath = dir.appendingPathComponent("setud.toml").path
@@ -24,13 +24,14 @@ public final class SetudProcess: @unchecked Sendable {
         let token = try hub.addNode(node, offices: offices)
         try token.write(toFile: dir.appendingPathComponent("token").path, atomically: true, encoding: .utf8)
         try Self.config(node: node, replica: replicaPath, hubPort: hub.port, token: dir.appendingPathComponent("token").path,
-                        socket: socketPath, sync: sync, hubSettings: hubSettings).write(toFile: configPath, atomically: true, encoding: .utf8)
+                        socket: socketPath, sync: sync, totalTimeoutSeconds: totalTimeoutSeconds, hubSettings: hubSettings).write(toFile: configPath, atomically: true, encoding: .utf8)
         process = try ChildProcess(try Binaries.find("setud").path, ["--config", configPath],
                                    environment: ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 },
                                    stdout: logPath, stderr: logPath)
     }
 
-    public static func config(node: String, replica: String, hubPort: Int, token: String, socket: String, sync: String, hubSettings: String = "") -> String {
+    public static func config(node: String, replica: String, hubPort: Int, token: String, socket: String, sync: String,
+                              totalTimeoutSeconds: Int = 20, hubSettings: String = "") -> String {
         """
         [node]
         id = "\(node)"
@@ -39,7 +40,7 @@ public final class SetudProcess: @unchecked Sendable {
         url = "http://127.0.0.1:\(hubPort)"
         token_file = "\(token)"
         connect_timeout_seconds = 2
-        total_timeout_seconds = 20
+        total_timeout_seconds = \(totalTimeoutSeconds)
         \(hubSettings)
         [sync]
         \(sync)
