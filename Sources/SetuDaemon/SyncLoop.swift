@@ -78,13 +78,7 @@ public actor SyncLoop: Service {
         status.state = .idle
         status.nextSyncAt = Date()
         triggered = true
-        let watchdog = SystemdNotifier.watchdogInterval()
-        var lastPing = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            if let watchdog, ContinuousClock.now - lastPing >= watchdog / 2 {
-                notifier.watchdog()
-                lastPing = .now
-            }
             // Outside SQL writes are stamped within about a second of commit.
             do { try replica.stampOutsideWrites() } catch { logger.error("stamping outside writes failed", metadata: ["setu.error": "\(error)"]) }
             if triggered || (status.nextSyncAt.map { $0 <= Date() } ?? false) {

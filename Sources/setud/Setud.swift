@@ -45,8 +45,12 @@ struct Setud: AsyncParsableCommand {
             },
             logger: logger)
         let signals = SignalService(loop: loop, configPath: config, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: loop), .init(service: app), .init(service: signals)]
+        if let interval = SystemdNotifier.watchdogInterval() {
+            services.append(.init(service: WatchdogService(notifier: SystemdNotifier(), interval: interval)))
+        }
         var groupConfig = ServiceGroupConfiguration(
-            services: [.init(service: loop), .init(service: app), .init(service: signals)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Below systemd's TimeoutStopSec (10 s in setud.service).
         groupConfig.maximumGracefulShutdownDuration = .seconds(8)

@@ -64,6 +64,31 @@ final class NotifyListener: @unchecked Sendable {
         #expect(listener.messages.contains("STOPPING=1"))
     }
 
+    /// WATCHDOG=1 keeps coming while a sync runs: here one held 10 s by a
+    /// proxy that never answers, with a 1 s watchdog (pings every 0.5 s).
+    @Test func theWatchdogIsFedDuringALongSync() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let stall = try MisbehavingServer(.stall)
+        defer { stall.stop() }
+        let listener = try NotifyListener()
+        defer { listener.close() }
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"],
+                                     extraEnvironment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "1000000", "no_proxy": "", "NO_PROXY": ""],
+                                     hubSettings: "proxy = \"http://127.0.0.1:\(stall.port)\"\nlow_speed_seconds = 10")
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        _ = try await setud.ctl(["sync"])
+        let syncing = await waitUntil(seconds: 10) { (try? await setud.ctl(["status", "--json"]).output.contains("\"state\":\"syncing\"")) == true }
+        #expect(syncing)
+        let before = listener.messages.filter { $0 == "WATCHDOG=1" }.count
+        let fed = await waitUntil(seconds: 5) { listener.messages.filter { $0 == "WATCHDOG=1" }.count >= before + 4 }
+        #expect(fed, "\(listener.messages.filter { $0 == "WATCHDOG=1" }.count - before) pings during the sync")
+        #expect(try await setud.ctl(["status", "--json"]).output.contains("\"state\":\"syncing\""), "still the same sync")
+        #expect(setud.terminate().status == 0)
+    }
+
     static let unitDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("systemd")
 
