@@ -14,6 +14,10 @@ typedef size_t (*setu_curl_write_callback)(char *ptr, size_t size, size_t nmemb,
 static inline CURLcode setu_curl_set_write_function(CURL *h, setu_curl_write_callback f) { return curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, f); }
 static inline CURLcode setu_curl_set_header_function(CURL *h, setu_curl_write_callback f) { return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, f); }
 
+/* Called about once a second even while no byte moves: a non-zero return aborts the transfer. */
+typedef int (*setu_curl_xferinfo_callback)(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
+static inline CURLcode setu_curl_set_xferinfo_function(CURL *h, setu_curl_xferinfo_callback f) { return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, f); }
+
 static inline CURLcode setu_curl_get_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode setu_curl_get_off_t(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode setu_curl_get_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }

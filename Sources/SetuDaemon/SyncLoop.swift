@@ -117,7 +117,11 @@ public actor SyncLoop: Service {
         notifier.status(currentStatus().summary)
         let result: Result<SyncReport, SyncFailure>
         do {
-            let report = try await engine.syncOnce(shouldStop: { Task.isShuttingDownGracefully })
+            // On SIGTERM the sync in flight is cancelled, its request to the
+            // hub aborted: committed pages and cursors make that safe, and a
+            // hub that never answers must not hold setud past its stop limit.
+            let engine = self.engine
+            let report = try await cancelWhenGracefulShutdown { try await engine.syncOnce(shouldStop: { Task.isShuttingDownGracefully }) }
             result = .success(report)
             record(report)
         } catch {

@@ -47,7 +47,10 @@ public struct SyncEngine: Sendable {
         var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(after: try replica.pullCursor(from: Self.hub))
         defer { fetching?.cancel() }
         while let current = fetching, !shouldStop() {
-            let exchange = try await current.value
+            // The fetch is a task of its own (it overlaps the apply), which
+            // does not inherit cancellation: pass a cancel on, so a stopping
+            // setud aborts the request instead of waiting on the hub.
+            let exchange = try await withTaskCancellationHandler { try await current.value } onCancel: { current.cancel() }
             fetching = nil
             report.requests += 1
             report.bytesIn += exchange.bytesReceived

@@ -20,15 +20,33 @@ public final class CurlTransport: HubTransport {
     /// cores, so with 2 cores two stalled transfers made every other one
     /// wait (a stall noticed after 55 s instead of the 10 s low-speed limit,
     /// measured with the suite running in parallel).
+    ///
+    /// Cancelling the calling task aborts the transfer within about a
+    /// second (libcurl's progress callback, which it calls even while no
+    /// byte moves, sees the flag): a SIGTERM while the hub never answers
+    /// must not wait for a timeout.
     public func send(_ request: TransportRequest) async throws -> TransportResponse {
         let options = self.options
-        return try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result { try Self.perform(request, options: options) })
+        let cancelled = CancelFlag()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let thread = Thread {
+                    continuation.resume(with: Result { try Self.perform(request, options: options, cancelled: cancelled) })
+                }
+                thread.name = "setu.curl"
+                thread.start()
             }
-            thread.name = "setu.curl"
-            thread.start()
+        } onCancel: {
+            cancelled.set()
         }
+    }
+
+    /// Set from the cancelling task, read on the transfer's thread.
+    final class CancelFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        func set() { lock.withLock { value = true } }
+        var isSet: Bool { lock.withLock { value } }
     }
 
     /// Collects the answer from curl's callbacks.
@@ -37,7 +55,7 @@ public final class CurlTransport: HubTransport {
         var headers: [String: String] = [:]
     }
 
-    static func perform(_ request: TransportRequest, options: CurlOptions) throws -> TransportResponse {
+    static func perform(_ request: TransportRequest, options: CurlOptions, cancelled: CancelFlag = CancelFlag()) throws -> TransportResponse {
         guard let handle = curl_easy_init() else { throw TransportError(.connect, "libcurl could not create a handle (out of memory?)") }
         defer { curl_easy_cleanup(handle) }
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -106,8 +124,14 @@ public final class CurlTransport: HubTransport {
                 return n
             }, "header function")
             try check(setu_curl_set_pointer(handle, CURLOPT_HEADERDATA, box.toOpaque()), "header data")
+            try check(setu_curl_set_long(handle, CURLOPT_NOPROGRESS, 0), "progress")
+            try check(setu_curl_set_xferinfo_function(handle) { flag, _, _, _, _ in
+                Unmanaged<CancelFlag>.fromOpaque(flag!).takeUnretainedValue().isSet ? 1 : 0
+            }, "progress function")
+            try check(setu_curl_set_pointer(handle, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(cancelled).toOpaque()), "progress data")
 
-            let code = curl_easy_perform(handle)
+            let code = withExtendedLifetime(cancelled) { curl_easy_perform(handle) }
+            if code == CURLE_ABORTED_BY_CALLBACK, cancelled.isSet { throw CancellationError() }
             guard code == CURLE_OK else {
                 let detail = String(cString: errors.baseAddress!)
                 var connectCode = 0

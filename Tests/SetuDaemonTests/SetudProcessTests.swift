@@ -229,4 +229,27 @@ import Glibc
         #expect(sync.status == 4, "the sync's own failure, not an unreachable daemon: \(sync.error)")
         #expect(sync.error.contains("stalled"), "\(sync.error)")
     }
+
+    /// SIGTERM while a request waits on a hub that accepted and never
+    /// answers: exit 0 well within the unit's stop limit (10 s). The curl
+    /// call is aborted; before, shutdown waited for it and ended with
+    /// "Cancellation took longer than allowed", exit 132.
+    @Test func sigtermWhileTheHubNeverAnswersExitsZeroQuickly() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let stall = try MisbehavingServer(.stall)
+        defer { stall.stop() }
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"],
+                                     extraEnvironment: ["no_proxy": "", "NO_PROXY": ""], totalTimeoutSeconds: 300,
+                                     hubSettings: "proxy = \"http://127.0.0.1:\(stall.port)\"\nlow_speed_seconds = 300")
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        _ = try await setud.ctl(["sync"])
+        let syncing = await waitUntil(seconds: 10) { (try? await setud.ctl(["status", "--json"]).output.contains("\"state\":\"syncing\"")) == true }
+        #expect(syncing, "the sync was running when SIGTERM came")
+        let (status, seconds) = setud.terminate()
+        #expect(status == 0, "\(setud.log.suffix(600))")
+        #expect(seconds < 5, "\(seconds) s")
+    }
 }
