@@ -26,6 +26,7 @@ extension WriteTransaction {
     }
 
     private mutating func stampRow(_ spec: CollectionSpec, _ id: String) throws -> WriteReceipt? {
+        var refused: [ValidationError] = []
         let state = try loadState(spec.name, id)
         let current = state?.resolved(in: spec)
         guard let raw = try Row.fetchOne(db.cachedStatement(sql: PlainTable(spec: spec).selectRawSQL), arguments: [id]) else {
@@ -35,13 +36,13 @@ extension WriteTransaction {
         let validated: ValidatedWrite
         do {
             try spec.checkID(id)
-            validated = try spec.validate(try decodeRow(raw, spec), mode: .whole)
-            try ReplicaBatch.checkWorkflow(spec, state: state, values: validated.values)
+            (validated, refused) = try Self.validateByField(try decodeRow(raw, spec), spec: spec, state: state, current: current)
         } catch let error as ValidationError {
             try reject(spec.name, id, source: "sql", reason: error.description)
             try project(spec, id, state)
             return nil
         }
+        for error in refused { try reject(spec.name, id, source: "sql", reason: error.description) }
         var changed = validated.values
         if let current { changed = changed.filter { current[$0.key] != $0.value } }
         var deltas: [String: Int64] = [:]
@@ -62,6 +63,28 @@ extension WriteTransaction {
             try reject(spec.name, id, source: "sql", reason: error.description)
             try project(spec, id, state)
             return nil
+        }
+    }
+
+    /// Validates an outside row field by field: a field that fails (a
+    /// backward status, a bad phone) is set aside alone and keeps the value
+    /// its record shows, and the other fields of the write go through. Only
+    /// a new row, or a failure no single field explains, refuses the row.
+    static func validateByField(
+        _ row: [String: FieldValue], spec: CollectionSpec, state: RecordState?, current: [String: FieldValue]?
+    ) throws -> (ValidatedWrite, refused: [ValidationError]) {
+        var row = row
+        var refused: [ValidationError] = []
+        while true {
+            do {
+                let validated = try spec.validate(row, mode: .whole)
+                try ReplicaBatch.checkWorkflow(spec, state: state, values: validated.values)
+                return (validated, refused)
+            } catch let error as ValidationError {
+                guard let current, let field = error.field, let kept = current[field] ?? .some(.null), row[field] != kept else { throw error }
+                refused.append(error)
+                row[field] = kept
+            }
         }
     }
 
