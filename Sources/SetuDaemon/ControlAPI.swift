@@ -22,13 +22,29 @@ public enum ControlAPI {
             }
             switch await loop.syncAndWait() {
             case .success(let report):
+                // Not "ok" while writes are set aside, by this sync or an
+                // earlier one (a write's own sync often ran before the one
+                // waited for): the client says how many and why, exit 6.
+                let waiting = try replica.rejections()
+                let listed = report.setAside.isEmpty
+                    ? waiting.prefix(20).map { Rejection(collection: $0.collection, id: $0.id, reason: $0.reason) }
+                    : Array(report.setAside.prefix(20))
                 return json(.object([
-                    ("result", .string("ok")), ("records_in", .int(Int64(report.pulledRecords))), ("records_out", .int(Int64(report.pushedRecords))),
-                    ("set_aside", .int(Int64(report.setAside.count))), ("requests", .int(Int64(report.requests))),
+                    ("result", .string(waiting.isEmpty && report.setAside.isEmpty ? "ok" : "set_aside")),
+                    ("records_in", .int(Int64(report.pulledRecords))), ("records_out", .int(Int64(report.pushedRecords))),
+                    ("set_aside", .int(Int64(report.setAside.count))), ("set_aside_total", .int(Int64(waiting.count))),
+                    ("requests", .int(Int64(report.requests))),
+                    ("set_aside_records", .array(listed.map(rejectionJSON))),
                 ]))
             case .failure(let failure):
                 throw ControlError(502, "sync_failed", failure.message)
             }
+        }
+        router.get("/v1/rejects") { _, _ in
+            json(.array(try replica.rejections().map { r in
+                .object([("collection", .string(r.collection)), ("id", .string(r.id)), ("source", .string(r.source)),
+                         ("reason", .string(r.reason)), ("at", .string(RFC3339.format(millis: r.atMillis)))])
+            }))
         }
         router.get("/v1/conflicts") { _, _ in
             json(.array(try replica.conflicts().map(conflictJSON)))
@@ -202,4 +218,9 @@ struct ControlErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw ControlError(500, "internal", "\(error)")
         }
     }
+}
+
+/// A record set aside, as the control API shows it.
+func rejectionJSON(_ rejection: Rejection) -> JSONValue {
+    .object([("collection", .string(rejection.collection)), ("id", .string(rejection.id)), ("reason", .string(rejection.reason))])
 }

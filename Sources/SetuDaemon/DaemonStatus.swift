@@ -4,7 +4,9 @@ import SetuProtocol
 
 /// The daemon's state as `GET /v1/status` shows it.
 public struct DaemonStatus: Sendable {
-    public enum State: String, Sendable { case starting, idle, syncing, offline, error }
+    /// `attention`: syncing works, but something waits for a person (writes
+    /// set aside); never shown as plain `idle`.
+    public enum State: String, Sendable { case starting, idle, syncing, offline, error, attention }
 
     public var node: String
     public var version: String
@@ -24,6 +26,8 @@ public struct DaemonStatus: Sendable {
     public var pendingLocalChanges = 0
     public var openConflicts = 0
     public var setAside = 0
+    /// Age of the oldest change not yet sent to the hub; nil when none waits.
+    public var oldestUnsentSeconds: Int?
     public var replicaBytes = 0
 
     public init(node: String, version: String, startedAt: Date) {
@@ -47,6 +51,7 @@ public struct DaemonStatus: Sendable {
             ("next_sync_at", time(nextSyncAt)), ("consecutive_failures", .int(Int64(consecutiveFailures))),
             ("pending_local_changes", .int(Int64(pendingLocalChanges))), ("open_conflicts", .int(Int64(openConflicts))),
             ("set_aside", .int(Int64(setAside))),
+            ("oldest_unsent_seconds", oldestUnsentSeconds.map { .int(Int64($0)) } ?? .null),
             ("clock_skew_seconds", clockSkewSeconds.map { .int(Int64($0)) } ?? .null),
             ("replica_bytes", .int(Int64(replicaBytes))),
         ])
@@ -60,6 +65,7 @@ public struct DaemonStatus: Sendable {
         case .syncing: parts.append("syncing")
         case .offline: parts.append("offline (\(lastError ?? "hub unreachable"))")
         case .error: parts.append("sync failing: \(lastError ?? "unknown error")")
+        case .attention: parts.append("attention: \(setAside) writes set aside; see setuctl rejects")
         case .idle:
             if let last = lastSyncAt {
                 let minutes = Int(Date().timeIntervalSince(last) / 60)

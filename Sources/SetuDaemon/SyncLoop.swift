@@ -68,7 +68,9 @@ public actor SyncLoop: Service {
             s.pendingLocalChanges = summary.pendingPush
             s.openConflicts = summary.openConflicts
             s.setAside = summary.setAside
+            s.oldestUnsentSeconds = summary.oldestUnsentMillis.map { max(0, Int((Double(replica.options.now()) - Double($0)) / 1000)) }
         }
+        if s.state == .idle, s.setAside > 0 { s.state = .attention }
         s.replicaBytes = replica.sizeInBytes()
         return s
     }

@@ -86,7 +86,14 @@ extension Replica {
             let dirty = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT DISTINCT collection, id FROM setu_dirty)") ?? 0
             let conflicts = try Int.fetchOne(db, sql: "SELECT coalesce(sum(conflicts), 0) FROM setu_records WHERE conflicts > 0") ?? 0
             let setAside = try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_rejects") ?? 0
-            return ReplicaSummary(pendingPush: unsent + dirty, openConflicts: conflicts, setAside: setAside)
+            // The first unsent record in feed order holds the oldest change
+            // still waiting; its own latest dot says when it was written.
+            // One row by the partial index, so status stays cheap.
+            let oldest = try Data.fetchOne(db, sql: "SELECT state FROM setu_records WHERE known_to IS NULL AND seq > ? ORDER BY seq LIMIT 1",
+                                           arguments: [pushed])
+                .flatMap { try? StateCodec.decode($0) }
+                .flatMap { $0.vector[node]?.physicalMillis }
+            return ReplicaSummary(pendingPush: unsent + dirty, openConflicts: conflicts, setAside: setAside, oldestUnsentMillis: oldest)
         }
     }
 }
@@ -96,4 +103,6 @@ public struct ReplicaSummary: Sendable, Equatable {
     public var pendingPush: Int
     public var openConflicts: Int
     public var setAside: Int
+    /// When the oldest change not yet sent was written (this node's clock).
+    public var oldestUnsentMillis: UInt64?
 }

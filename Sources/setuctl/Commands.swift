@@ -35,7 +35,7 @@ struct Status: AsyncParsableCommand {
 }
 
 struct Sync: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start a sync now; with --wait, wait for its result (exit 4 if it fails).")
+    static let configuration = CommandConfiguration(abstract: "Start a sync now; with --wait, wait for its result (exit 4 if it fails, 6 if records were set aside).")
     @OptionGroup var options: SocketOptions
     @Flag(name: .long, help: "Wait for the sync to finish and print its result.") var wait = false
 
@@ -53,7 +53,19 @@ struct Sync: AsyncParsableCommand {
         let result = try await options.client.call("POST", wait ? "/v1/sync?wait=true" : "/v1/sync", timeoutSeconds: wait ? 0 : 30)
         if options.json { return printJSON(result) }
         if wait {
-            print("sync ok: \(result["records_in"].map(JSONWriter.string) ?? "0") in, \(result["records_out"].map(JSONWriter.string) ?? "0") out")
+            let counts = "\(result["records_in"].map(JSONWriter.string) ?? "0") in, \(result["records_out"].map(JSONWriter.string) ?? "0") out"
+            guard case .int(let setAside)? = result["set_aside_total"], setAside > 0 else { return print("sync ok: \(counts)") }
+            let byThisSync = result["set_aside"].map(JSONWriter.string) ?? "0"
+            var reasons: [String] = []
+            if case .array(let records)? = result["set_aside_records"] {
+                for record in records {
+                    if case .string(let c)? = record["collection"], case .string(let id)? = record["id"], case .string(let why)? = record["reason"] {
+                        reasons.append("  \(c)/\(id): \(why)")
+                    }
+                }
+            }
+            throw CLIFailure(code: 6, message: "sync finished with \(setAside) set aside (\(byThisSync) by this sync; \(counts)):\n" + reasons.joined(separator: "\n")
+                + "\nsee setuctl rejects; fix the records (or the node's offices at the hub) and sync again")
         } else {
             print("sync started; see setuctl status")
         }

@@ -252,4 +252,31 @@ import Glibc
         #expect(status == 0, "\(setud.log.suffix(600))")
         #expect(seconds < 5, "\(seconds) s")
     }
+
+    /// A sync in which the hub refused a record is not "sync ok": --wait
+    /// exits 6 and says how many and why; status asks for attention while
+    /// anything is set aside, `setuctl rejects` lists it, and status shows
+    /// the age of the oldest unsent change.
+    @Test func aSyncThatSetRecordsAsideIsNotOK() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        // The node serves Rupsha; a record of Khulna is refused by the hub.
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        #expect(try await setud.ctl(["put", "services", "ok1", "office=upazila:rupsha", "section=citizen", "serial=1", "name=ক"]).status == 0)
+        #expect(try await setud.ctl(["put", "services", "k1", "office=district:khulna", "section=citizen", "serial=1", "name=খ"]).status == 0)
+        let pending = try await setud.ctl(["status", "--json"]).output
+        #expect(pending.contains("\"oldest_unsent_seconds\":"), "\(pending)")
+        let sync = try await setud.ctl(["sync", "--wait"])
+        #expect(sync.status == 6, "\(sync.output)\(sync.error)")
+        #expect(sync.error.contains("1 set aside") && sync.error.contains("k1"), "\(sync.error)")
+        let status = try await setud.ctl(["status", "--json"]).output
+        #expect(status.contains("\"state\":\"attention\""), "\(status)")
+        #expect(status.contains("\"oldest_unsent_seconds\":null"), "everything else went out: \(status)")
+        let rejects = try await setud.ctl(["rejects"])
+        #expect(rejects.status == 0)
+        #expect(rejects.output.contains("services/k1") && rejects.output.contains("outside"), "\(rejects.output)")
+    }
 }
