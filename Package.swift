@@ -83,6 +83,7 @@ let package = Package(
         .target(name: "SetuDaemon", dependencies: [
             "SetuCore", "SetuStore", "SetuProtocol", "SetuTransport", "SetuSync",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -156,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SetuDaemonTests",
-            dependencies: ["SetuDaemon", "SetuTestSupport"]
+            dependencies: ["SetuDaemon", "SetuTestSupport", "SetuTransport", "CCurl"]
         ),
         .testTarget(
             name: "SetuImportTests",

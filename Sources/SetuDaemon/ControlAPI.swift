@@ -115,24 +115,10 @@ public enum ControlAPI {
             if written > 0 { await loop.triggerSync() }
             return json(.object([("written", .int(Int64(written))), ("unchanged", .int(Int64(unchanged)))]))
         }
+        let metrics = DaemonMetrics()
         router.get("/metrics") { _, _ in
-            let s = await loop.currentStatus()
-            let text = """
-                # TYPE setud_records_in_total counter
-                setud_records_in_total \(s.recordsIn)
-                # TYPE setud_records_out_total counter
-                setud_records_out_total \(s.recordsOut)
-                # TYPE setud_pending_local_changes gauge
-                setud_pending_local_changes \(s.pendingLocalChanges)
-                # TYPE setud_open_conflicts gauge
-                setud_open_conflicts \(s.openConflicts)
-                # TYPE setud_consecutive_failures gauge
-                setud_consecutive_failures \(s.consecutiveFailures)
-                # TYPE setud_replica_bytes gauge
-                setud_replica_bytes \(s.replicaBytes)
-
-                """
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: .init(string: text)))
+            let text = metrics.render(await loop.currentStatus())
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: .init(bytes: text)))
         }
         return router
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SetuTestSupport
+import SetuTransport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -278,5 +279,29 @@ import Glibc
         let rejects = try await setud.ctl(["rejects"])
         #expect(rejects.status == 0)
         #expect(rejects.output.contains("services/k1") && rejects.output.contains("outside"), "\(rejects.output)")
+    }
+
+    /// /metrics through swift-prometheus: HELP and TYPE lines, the last
+    /// successful sync's time and the set-aside count.
+    @Test func metricsHaveHelpLinesAndTheLastSuccessfulSync() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        #expect(try await setud.ctl(["sync", "--wait"]).status == 0)
+        var options = CurlOptions(baseURL: "http://setud")
+        options.unixSocketPath = setud.socketPath
+        let response = try await CurlTransport(options: options).send(TransportRequest(method: "GET", path: "/metrics"))
+        let text = String(decoding: response.body, as: UTF8.self)
+        #expect(response.status == 200)
+        #expect(text.contains("# HELP setud_set_aside "), "\(text)")
+        #expect(text.contains("# TYPE setud_records_in_total counter"))
+        #expect(text.contains("setud_set_aside 0"))
+        #expect(text.contains(#"setud_state{state="idle"} 1"#), "\(text)")
+        let line = text.split(separator: "\n").first { $0.hasPrefix("setud_last_successful_sync_timestamp_seconds ") }
+        let value = line.flatMap { Double($0.split(separator: " ").last!) } ?? 0
+        #expect(abs(value - Date().timeIntervalSince1970) < 300, "\(String(describing: line))")
     }
 }
