@@ -64,6 +64,12 @@ public actor SyncLoop: Service {
 
     public func currentStatus() -> DaemonStatus {
         var s = status
+        if let done = inFlight {
+            s.recordsIn += done.pulledRecords
+            s.recordsOut += done.pushedRecords
+            s.bytesIn += done.bytesIn
+            s.bytesOut += done.bytesOut
+        }
         if let summary = try? replica.summary(for: SyncEngine.hub) {
             s.pendingLocalChanges = summary.pendingPush
             s.openConflicts = summary.openConflicts
@@ -123,7 +129,9 @@ public actor SyncLoop: Service {
             // hub aborted: committed pages and cursors make that safe, and a
             // hub that never answers must not hold setud past its stop limit.
             let engine = self.engine
-            let report = try await cancelWhenGracefulShutdown { try await engine.syncOnce(shouldStop: { Task.isShuttingDownGracefully }) }
+            let report = try await cancelWhenGracefulShutdown {
+                try await engine.syncOnce(shouldStop: { Task.isShuttingDownGracefully }, progress: { await self.noteProgress($0) })
+            }
             result = .success(report)
             record(report)
         } catch {
@@ -136,7 +144,14 @@ public actor SyncLoop: Service {
         notifier.status(currentStatus().summary)
     }
 
+    /// What the sync in flight has done so far, shown by status on top of
+    /// the totals until the sync ends (then it joins them, once).
+    private var inFlight: SyncReport?
+
+    private func noteProgress(_ report: SyncReport) { inFlight = report }
+
     private func record(_ report: SyncReport) {
+        inFlight = nil
         if status.consecutiveFailures > 0 {
             logger.notice("hub reachable again", metadata: ["setu.node": "\(settings.node)"])
         }
@@ -157,6 +172,14 @@ public actor SyncLoop: Service {
     }
 
     private func record(_ failure: SyncFailure) {
+        // Pages committed before the failure stay committed: count them.
+        if let done = inFlight {
+            status.recordsIn += done.pulledRecords
+            status.recordsOut += done.pushedRecords
+            status.bytesIn += done.bytesIn
+            status.bytesOut += done.bytesOut
+            inFlight = nil
+        }
         status.consecutiveFailures += 1
         let wasFailing = status.consecutiveFailures > 1
         status.state = failure.offline ? .offline : .error

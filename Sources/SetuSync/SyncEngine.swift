@@ -30,11 +30,15 @@ public struct SyncEngine: Sendable {
     /// Stamps outside writes, pulls until the hub has nothing new, then pushes
     /// until nothing local is unacknowledged. Throws on the first transport
     /// failure; what was committed before it stays committed.
-    public func syncOnce(shouldStop: @Sendable () -> Bool = { false }) async throws -> SyncReport {
+    ///
+    /// `progress` sees the report so far after every page, so status can
+    /// move during a long sync instead of only at its end.
+    public func syncOnce(shouldStop: @Sendable () -> Bool = { false },
+                         progress: @Sendable (SyncReport) async -> Void = { _ in }) async throws -> SyncReport {
         var report = SyncReport()
         try replica.stampOutsideWrites()
-        try await pull(into: &report, shouldStop: shouldStop)
-        try await push(into: &report, shouldStop: shouldStop)
+        try await pull(into: &report, shouldStop: shouldStop, progress: progress)
+        try await push(into: &report, shouldStop: shouldStop, progress: progress)
         return report
     }
 
@@ -43,7 +47,7 @@ public struct SyncEngine: Sendable {
     /// the link and the local disk then work at the same time. Only applied
     /// pages move the committed cursor, so a fetched page that is never
     /// applied (a stop, a failure) is simply asked for again next time.
-    func pull(into report: inout SyncReport, shouldStop: @Sendable () -> Bool) async throws {
+    func pull(into report: inout SyncReport, shouldStop: @Sendable () -> Bool, progress: @Sendable (SyncReport) async -> Void) async throws {
         var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(after: try replica.pullCursor(from: Self.hub))
         defer { fetching?.cancel() }
         while let current = fetching, !shouldStop() {
@@ -63,6 +67,7 @@ public struct SyncEngine: Sendable {
             let applied = try await Self.offThePool { [replica] in try replica.apply(page.records, from: Self.hub, cursor: page.cursor) }
             report.pulledRecords += page.records.count
             if !page.records.isEmpty { report.pages += 1 }
+            await progress(report)
             report.setAside += applied.rejected
         }
     }
@@ -92,7 +97,7 @@ public struct SyncEngine: Sendable {
         Task { [client, pageRecords, pageBytes] in try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes) }
     }
 
-    func push(into report: inout SyncReport, shouldStop: @Sendable () -> Bool) async throws {
+    func push(into report: inout SyncReport, shouldStop: @Sendable () -> Bool, progress: @Sendable (SyncReport) async -> Void) async throws {
         var setAsideKeys = Set<String>()
         while !shouldStop() {
             let from = try replica.pushCursor(to: Self.hub)
@@ -109,6 +114,7 @@ public struct SyncEngine: Sendable {
                     report.bytesOut += exchange.bytesSent
                     report.pushedRecords += records.count
                     report.pages += 1
+                    await progress(report)
                 } catch let refusal as HubRefusal where !refusal.isRetryable && !refusal.body.records.isEmpty {
                     // One bad record must not block the rest: set the named
                     // ones aside with the hub's reason and resend the page.

@@ -304,4 +304,32 @@ import Glibc
         let value = line.flatMap { Double($0.split(separator: " ").last!) } ?? 0
         #expect(abs(value - Date().timeIntervalSince1970) < 300, "\(String(describing: line))")
     }
+
+    /// Status counts move page by page during a sync, not only at its end:
+    /// 2,000 SQL rows pushed in pages of 20 are seen part-way.
+    @Test func statusCountersMovePerPageDuringASync() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"], sync: "interval_seconds = 3600\npage_records = 20")
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        let insert = """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+            INSERT INTO services (id, office, section, serial, name) SELECT 's' || i, 'upazila:rupsha', 'citizen', i, 'সেবা ' || i FROM n;
+            """
+        #expect(try await runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), ["-cmd", ".timeout 5000", setud.replicaPath, insert]).status == 0)
+        setud.signal(SIGUSR1)
+        var seen: [Int64] = []
+        let partWay = await waitUntil(seconds: 60) {
+            guard let text = try? await setud.ctl(["status", "--json"]).output,
+                  let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                  let out = (json["records_out"] as? NSNumber)?.int64Value else { return false }
+            seen.append(out)
+            return out > 0 && out < 2_000
+        }
+        #expect(partWay, "records_out seen: \(Set(seen).sorted())")
+        #expect(try await setud.ctl(["sync", "--wait"]).status == 0)
+        #expect(try await setud.ctl(["status", "--json"]).output.contains("\"records_out\":2000"), "counted once")
+    }
 }
