@@ -12,6 +12,8 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let invalidUTF8 = Code(name: "invalid_utf8")
         public static let invalidValue = Code(name: "invalid_value")
         public static let invalidID = Code(name: "invalid_id")
+        /// The record's office is not one this node serves.
+        public static let outOfScope = Code(name: "out_of_scope")
         public var description: String { name }
     }
 
@@ -30,5 +32,11 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
     public var description: String {
         let place = field.map { "\(collection).\($0)" } ?? collection
         return "\(place): \(code): \(detail)"
+    }
+
+    /// The description without the code, for answers that carry the code
+    /// in a field of their own (it is then printed once, not twice).
+    public var message: String {
+        "\(field.map { "\(collection).\($0)" } ?? collection): \(detail)"
     }
 }

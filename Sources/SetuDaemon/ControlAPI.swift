@@ -10,7 +10,7 @@ public enum ControlAPI {
     public static func router(loop: SyncLoop, access: ControlAccessPolicy) -> Router<ControlContext> {
         let replica = loop.replica
         let router = Router(context: ControlContext.self)
-        router.add(middleware: ControlErrorMiddleware())
+        router.add(middleware: ControlErrorMiddleware(loop: loop))
         router.add(middleware: WriteAccessMiddleware(policy: access))
         router.get("/v1/status") { request, _ in
             json(await loop.currentStatus().json)
@@ -40,12 +40,7 @@ public enum ControlAPI {
                 throw ControlError(502, "sync_failed", failure.message)
             }
         }
-        router.get("/v1/rejects") { _, _ in
-            json(.array(try replica.rejections().map { r in
-                .object([("collection", .string(r.collection)), ("id", .string(r.id)), ("source", .string(r.source)),
-                         ("reason", .string(r.reason)), ("at", .string(RFC3339.format(millis: r.atMillis)))])
-            }))
-        }
+        addRejectRoutes(to: router, loop: loop)
         router.get("/v1/conflicts") { _, _ in
             json(.array(try replica.conflicts().map(conflictJSON)))
         }
@@ -185,13 +180,15 @@ struct ControlError: Error, HTTPResponseError {
 /// Maps engine errors to JSON answers: validation → 422 naming the field,
 /// missing records → 404, the rest → 500 with the error text.
 struct ControlErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let loop: SyncLoop
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as ControlError {
             throw error
         } catch let error as ValidationError {
-            throw ControlError(422, error.code.name, error.description)
+            throw ControlError(422, error.code.name, error.message)
         } catch let error as ReplicaError where error.code == .notFound {
             throw ControlError(404, "not_found", error.description)
         } catch let error as ReplicaError {
@@ -201,6 +198,11 @@ struct ControlErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPResponseError {
             throw ControlError(error.status.code, "http_error", error.status.reasonPhrase)
         } catch {
+            // A write that failed for the disk also shows in status.
+            if let problem = loop.replica.diskProblem(in: error) {
+                await loop.noteLocalWriteFailure(error)
+                throw ControlError(507, "local_write_failed", problem)
+            }
             throw ControlError(500, "internal", "\(error)")
         }
     }

@@ -24,7 +24,7 @@ public final class DaemonMetrics: Sendable {
                                          help: "Unix time of the last sync that completed; 0 before the first.")
         skew = registry.makeGauge(name: "setud_clock_skew_seconds", help: "The hub's clock less this PC's, as last measured.")
         oldestUnsent = registry.makeGauge(name: "setud_oldest_unsent_seconds", help: "Age of the oldest change not yet sent; 0 when none waits.")
-        let all: [DaemonStatus.State] = [.starting, .idle, .syncing, .offline, .error, .attention]
+        let all = DaemonStatus.State.allCases
         let registry = self.registry
         states = all.map { state in
             (state, registry.makeGauge(name: "setud_state", labels: [("state", state.rawValue)], help: "1 for setud's current state, else 0."))

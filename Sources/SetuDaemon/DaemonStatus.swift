@@ -1,12 +1,16 @@
 import Foundation
 import SetuCore
 import SetuProtocol
+import SetuSync
 
 /// The daemon's state as `GET /v1/status` shows it.
 public struct DaemonStatus: Sendable {
     /// `attention`: syncing works, but something waits for a person (writes
-    /// set aside); never shown as plain `idle`.
-    public enum State: String, Sendable { case starting, idle, syncing, offline, error, attention }
+    /// set aside); never shown as plain `idle`. `clock_skew`: this PC's
+    /// clock is off from the hub's by more than the bound; Setu stamps by
+    /// the hub's time meanwhile, but the clock wants fixing. `warnings` says
+    /// what and how, for every state.
+    public enum State: String, Sendable, CaseIterable { case starting, idle, syncing, offline, error, attention, clockSkew = "clock_skew" }
 
     public var node: String
     public var version: String
@@ -22,6 +26,13 @@ public struct DaemonStatus: Sendable {
     public var nextSyncAt: Date?
     public var consecutiveFailures = 0
     public var clockSkewSeconds: Int?
+    /// Why local writes fail (a full disk), until a write works again.
+    public var localWriteError: String?
+    /// What needs a person, each with its fix; filled in when read.
+    public var warnings: [String] = []
+    /// What the sync in flight has done so far (for `sync --wait`'s
+    /// progress line); nil between syncs.
+    public var inFlight: SyncReport?
     /// Filled in when the status is read.
     public var pendingLocalChanges = 0
     public var openConflicts = 0
@@ -54,6 +65,13 @@ public struct DaemonStatus: Sendable {
             ("oldest_unsent_seconds", oldestUnsentSeconds.map { .int(Int64($0)) } ?? .null),
             ("clock_skew_seconds", clockSkewSeconds.map { .int(Int64($0)) } ?? .null),
             ("replica_bytes", .int(Int64(replicaBytes))),
+            ("local_write_error", localWriteError.map { .string($0) } ?? .null),
+            ("warnings", .array(warnings.map { .string($0) })),
+            ("sync_in_flight", inFlight.map { report in .object([
+                ("pages", .int(Int64(report.pages))), ("records_in", .int(Int64(report.pulledRecords))),
+                ("records_out", .int(Int64(report.pushedRecords))), ("bytes_in", .int(Int64(report.bytesIn))),
+                ("bytes_out", .int(Int64(report.bytesOut))),
+            ]) } ?? .null),
         ])
     }
 
@@ -64,7 +82,8 @@ public struct DaemonStatus: Sendable {
         case .starting: parts.append("starting")
         case .syncing: parts.append("syncing")
         case .offline: parts.append("offline (\(lastError ?? "hub unreachable"))")
-        case .error: parts.append("sync failing: \(lastError ?? "unknown error")")
+        case .error: parts.append(localWriteError ?? "sync failing: \(lastError ?? "unknown error")")
+        case .clockSkew: parts.append("clock off by \(clockSkewSeconds ?? 0) s from the hub; fix the PC's clock")
         case .attention: parts.append("attention: \(setAside) writes set aside; see setuctl rejects")
         case .idle:
             if let last = lastSyncAt {

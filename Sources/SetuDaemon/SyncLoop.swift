@@ -65,6 +65,7 @@ public actor SyncLoop: Service {
     public func currentStatus() -> DaemonStatus {
         var s = status
         if let done = inFlight {
+            s.inFlight = done
             s.recordsIn += done.pulledRecords
             s.recordsOut += done.pushedRecords
             s.bytesIn += done.bytesIn
@@ -74,11 +75,60 @@ public actor SyncLoop: Service {
             s.pendingLocalChanges = summary.pendingPush
             s.openConflicts = summary.openConflicts
             s.setAside = summary.setAside
-            s.oldestUnsentSeconds = summary.oldestUnsentMillis.map { max(0, Int((Double(replica.options.now()) - Double($0)) / 1000)) }
+            s.oldestUnsentSeconds = summary.oldestUnsentMillis.map { max(0, Int((Double(replica.now()) - Double($0)) / 1000)) }
         }
-        if s.state == .idle, s.setAside > 0 { s.state = .attention }
+        s.warnings = warnings(s)
+        if let problem = s.localWriteError, s.state != .syncing {
+            s.state = .error
+            s.lastError = problem
+        } else if s.state == .idle, skewIsPastBound(s) {
+            s.state = .clockSkew
+        } else if s.state == .idle, s.setAside > 0 {
+            s.state = .attention
+        }
         s.replicaBytes = replica.sizeInBytes()
         return s
+    }
+
+    private func skewIsPastBound(_ s: DaemonStatus) -> Bool {
+        guard let skew = s.clockSkewSeconds else { return false }
+        return UInt64(skew.magnitude) * 1000 > replica.options.maxSkewMillis
+    }
+
+    /// What status asks a person to do, one sentence each.
+    private func warnings(_ s: DaemonStatus) -> [String] {
+        var list: [String] = []
+        if let problem = s.localWriteError { list.append(problem) }
+        if skewIsPastBound(s), let skew = s.clockSkewSeconds {
+            let way = skew < 0 ? "ahead of" : "behind"
+            list.append("this PC's clock is \(Self.duration(seconds: skew.magnitude)) \(way) the hub's: Setu stamps and checks by the hub's time "
+                + "meanwhile, but fix the clock (timedatectl set-ntp true, or set the date and the BIOS clock; a clock that resets at boot "
+                + "needs a new BIOS battery)")
+        }
+        if s.setAside > 0 {
+            list.append("\(s.setAside) writes set aside: see setuctl rejects (show, retry or discard each)")
+        }
+        return list
+    }
+
+    /// "3 years", "20 days", "2 h", "90 s": a skew a person can take in.
+    static func duration(seconds: UInt) -> String {
+        let day: UInt = 86_400
+        if seconds >= 365 * day { return "\(seconds / (365 * day)) years" }
+        if seconds >= 2 * day { return "\(seconds / day) days" }
+        if seconds >= 7_200 { return "\(seconds / 3_600) h" }
+        if seconds >= 120 { return "\(seconds / 60) min" }
+        return "\(seconds) s"
+    }
+
+    /// Notes that a local write failed for the disk; status shows it (state
+    /// `error`) until a write works again (`run` probes every second).
+    public func noteLocalWriteFailure(_ error: any Error) {
+        guard let problem = replica.diskProblem(in: error) else { return }
+        if status.localWriteError == nil {
+            logger.error("local writes fail", metadata: ["setu.error": "\(problem)"])
+        }
+        status.localWriteError = problem
     }
 
     public func run() async throws {
@@ -88,7 +138,7 @@ public actor SyncLoop: Service {
         triggered = true
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Outside SQL writes are stamped within about a second of commit.
-            do { try replica.stampOutsideWrites() } catch { logger.error("stamping outside writes failed", metadata: ["setu.error": "\(error)"]) }
+            stampOutsideWrites()
             if triggered || (status.nextSyncAt.map { $0 <= Date() } ?? false) {
                 triggered = false
                 await syncNow()
@@ -99,6 +149,22 @@ public actor SyncLoop: Service {
         notifier.stopping()
         for waiter in waiters { waiter.resume(returning: .failure(SyncFailure(message: "setud is stopping", retryable: true))) }
         waiters = []
+    }
+
+    /// Stamps outside SQL writes; while local writes fail for the disk,
+    /// first probes whether they work again.
+    private func stampOutsideWrites() {
+        do {
+            if status.localWriteError != nil {
+                try replica.probeWrite()
+                logger.notice("local writes work again")
+                status.localWriteError = nil
+            }
+            try replica.stampOutsideWrites()
+        } catch {
+            noteLocalWriteFailure(error)
+            if status.localWriteError == nil { logger.error("stamping outside writes failed", metadata: ["setu.error": "\(error)"]) }
+        }
     }
 
     private func sleep(seconds: Double) async {
@@ -121,6 +187,7 @@ public actor SyncLoop: Service {
     }
 
     private func syncNow() async {
+        inFlight = SyncReport()
         status.state = .syncing
         notifier.status(currentStatus().summary)
         let result: Result<SyncReport, SyncFailure>

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import SetuProtocol
@@ -41,15 +42,24 @@ public enum HubRouter {
             guard let page = try await service.pull(
                 for: node, cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init),
                 maxBytes: query["max_bytes"].map(String.init))
-            else { return Response(status: .noContent) }
+            else { return Response(status: .noContent, headers: officesHeader(node)) }
             context.logger.with(node: node).debug("pull", metadata: ["setu.records": "\(page.records.count)", "setu.cursor": "\(page.cursor)"])
-            return HTTPBody.response(page.json, request: request)
+            var response = HTTPBody.response(page.json, request: request)
+            response.headers.append(contentsOf: officesHeader(node))
+            return response
         }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: .init(bytes: metrics.render())))
         }
         return router
+    }
+
+    /// Tells an office which offices it serves on every pull answer, so it
+    /// can refuse a write for another office when it is made (the hub would
+    /// refuse it for good) and retry what was set aside once one is added.
+    static func officesHeader(_ node: HubNode) -> HTTPFields {
+        [HTTPField.Name("Setu-Offices")!: node.offices.joined(separator: ",")]
     }
 }
 

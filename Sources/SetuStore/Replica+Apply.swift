@@ -16,7 +16,7 @@ extension Replica {
             for record in records {
                 if let reason = try tx.applyOne(record, from: peer, report: &report) {
                     report.rejected.append(Rejection(collection: record.collection, id: record.id, reason: reason))
-                    try tx.reject(record.collection, record.id, source: peer.rawValue, reason: reason)
+                    try tx.setAsideReceived(record, from: peer, reason: reason)
                 }
             }
             if let cursor {

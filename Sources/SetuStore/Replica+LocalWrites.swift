@@ -90,6 +90,19 @@ public struct ReplicaBatch {
         return try tx.localWrite(spec, id, values: [:], counterDeltas: [field: delta], onto: try live(spec, id))
     }
 
+    /// Some fields and counter moves, as kept for a set-aside outside row:
+    /// onto the live record, or as a new record when there is none.
+    @discardableResult
+    mutating func write(_ collection: String, id: String, _ values: [String: FieldValue], counterDeltas: [String: Int64]) throws -> WriteReceipt {
+        let spec = try Replica.collection(collection)
+        try spec.checkID(id)
+        let state = try tx.loadState(spec.name, id)
+        let live = state?.isDeleted == false ? state : nil
+        let validated = try spec.validate(values, mode: live == nil ? .whole : .patch)
+        try Self.checkWorkflow(spec, state: live, values: validated.values)
+        return try tx.localWrite(spec, id, values: validated.values, counterDeltas: counterDeltas, onto: state)
+    }
+
     /// Request status changes follow `RequestWorkflow`.
     static func checkWorkflow(_ spec: CollectionSpec, state: RecordState?, values: [String: FieldValue]) throws {
         guard spec.name == "requests", let state, !state.isDeleted, case .text(let new)? = values["status"],

@@ -1,8 +1,36 @@
+import Foundation
+import GRDB
+
 extension Replica {
     /// Copies the WAL into the main file and truncates it, so the file's size
     /// is the replica's size. Waits for writers to finish; runs after any
     /// background checkpoint (see `BackgroundCheckpointer`).
     public func checkpoint() throws {
         try checkpointer.truncate()
+    }
+
+    /// Whether a write that failed with `error` failed for the disk (full,
+    /// or an I/O error) rather than for what it wrote; then a sentence for
+    /// status that says what to do.
+    public func diskProblem(in error: any Error) -> String? {
+        guard let error = error as? DatabaseError else { return nil }
+        let directory = (path as NSString).deletingLastPathComponent
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            return "the disk holding the replica is full: local writes fail until space is freed in \(directory) (see df -h \(directory))"
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY:
+            return "local writes to the replica fail (\(error.resultCode)): check the disk and permissions of \(directory)"
+        default:
+            return nil
+        }
+    }
+
+    /// Writes a few bytes and commits, to learn whether local writes work
+    /// again after a disk problem (status shows it until they do).
+    public func probeWrite() throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO setu_meta (key, value) VALUES ('probe_ms', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [Int64(now())])
+        }
     }
 }

@@ -17,15 +17,6 @@ public struct RecordPage: Sendable {
     public let next: String?
 }
 
-/// A write set aside, as listed for operators.
-public struct StoredRejection: Hashable, Sendable {
-    public let collection: String
-    public let id: String
-    public let source: String
-    public let reason: String
-    public let atMillis: Int64
-}
-
 extension Replica {
     /// One record, deleted or not; nil if this replica never saw it.
     public func record(_ collection: String, id: String) throws -> StoredRecord? {
@@ -47,22 +38,6 @@ extension Replica {
                 let blob: Data = row["state"]
                 return try StateCodec.decode(blob).conflicts(collection: spec, id: row["id"])
             }
-        }
-    }
-
-    public func rejections() throws -> [StoredRejection] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT collection, id, source, reason, at_ms FROM setu_rejects ORDER BY n").map {
-                StoredRejection(collection: $0["collection"], id: $0["id"], source: $0["source"], reason: $0["reason"], atMillis: $0["at_ms"])
-            }
-        }
-    }
-
-    /// Notes a record a peer refused for good, with its reason, for operators.
-    public func setAside(_ collection: String, id: String, source: String, reason: String) throws {
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO setu_rejects (collection, id, source, reason, at_ms) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [collection, id, source, reason, Int64(options.now())])
         }
     }
 

@@ -1,6 +1,7 @@
 import CSQLiteConfig
 import GRDB
 import SetuCore
+import Synchronization
 
 /// The local SQLite replica of one node: plain tables for office software,
 /// Setu's state in `setu_` tables, one file in WAL mode.
@@ -15,6 +16,10 @@ public final class Replica: Sendable {
     public let options: ReplicaOptions
     let pool: DatabasePool
     let checkpointer: BackgroundCheckpointer
+    /// The hub's clock less this PC's, as last measured (see `now()`).
+    let clockOffset = Mutex<Int64>(0)
+    /// The offices the hub says this node serves (see `servedOffices`).
+    let served = Mutex<[String]?>(nil)
 
     /// Opens (creating if needed) the replica at `path` for `node`.
     ///
@@ -40,6 +45,10 @@ public final class Replica: Sendable {
         checkpointer = try BackgroundCheckpointer(path: path, busyTimeoutSeconds: options.busyTimeoutSeconds)
         try pool.writeWithoutTransaction { db in checkpointer.attach(to: db) }
         try claimNode()
+        let offset = try storedClockOffset()
+        clockOffset.withLock { $0 = offset }
+        let offices = try storedServedOffices()
+        served.withLock { $0 = offices }
     }
 
     deinit {

@@ -93,6 +93,37 @@ enum ReplicaSchema {
             }
             try db.execute(sql: "DROP TABLE setu_capture")
         }
+        migrator.registerMigration("v4-retryable-rejects") { db in
+            // A write set aside for a reason that can pass (a wrong clock, an
+            // office granted later, a hub refusal that went away) must be
+            // tried again, not left behind a cursor that moved on. `kind`
+            // says what trying again means: `received`, a peer's state
+            // refused here, kept in `state` to apply again; `refused`, a
+            // local write the peer refused, sent again; `sql`, an outside
+            // row refused, its values kept in `state` as one write (values
+            // and counter deltas) to make again. `retry_at_ms` is when to try by itself (null: only when
+            // asked, or when this node's offices change).
+            try db.execute(sql: "ALTER TABLE setu_rejects ADD COLUMN kind TEXT NOT NULL DEFAULT 'refused'")
+            try db.execute(sql: "ALTER TABLE setu_rejects ADD COLUMN state BLOB")
+            try db.execute(sql: "ALTER TABLE setu_rejects ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1")
+            try db.execute(sql: "ALTER TABLE setu_rejects ADD COLUMN retry_at_ms INTEGER")
+            // Entries made before kept nothing to retry with: outside rows
+            // stay notices; a hub entry whose record this replica never
+            // stored was a received state, the others refused local writes.
+            try db.execute(sql: "UPDATE setu_rejects SET kind = 'sql' WHERE source = 'sql'")
+            try db.execute(sql: """
+                UPDATE setu_rejects SET kind = 'received' WHERE source <> 'sql'
+                  AND NOT EXISTS (SELECT 1 FROM setu_records r WHERE r.collection = setu_rejects.collection AND r.id = setu_rejects.id)
+                """)
+            try db.execute(sql: "UPDATE setu_rejects SET retry_at_ms = 0 WHERE kind = 'refused'")
+            try db.execute(sql: """
+                DELETE FROM setu_rejects WHERE kind <> 'sql' AND n NOT IN
+                  (SELECT max(n) FROM setu_rejects WHERE kind <> 'sql' GROUP BY kind, collection, id)
+                """)
+            // One entry per record and kind for peers' refusals: a state
+            // refused again updates its entry instead of piling up.
+            try db.execute(sql: "CREATE UNIQUE INDEX setu_rejects_record ON setu_rejects (kind, collection, id) WHERE kind <> 'sql'")
+        }
         return migrator
     }
 

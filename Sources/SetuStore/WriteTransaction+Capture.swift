@@ -34,15 +34,21 @@ extension WriteTransaction {
             return try localWrite(spec, id, values: [:], deleting: true, onto: state)
         }
         let validated: ValidatedWrite
+        var row: [String: FieldValue]?
         do {
             try spec.checkID(id)
-            (validated, refused) = try Self.validateByField(try decodeRow(raw, spec), spec: spec, state: state, current: current)
+            row = try decodeRow(raw, spec)
+            (validated, refused) = try Self.validateByField(row!, spec: spec, state: state, current: current, served: served)
         } catch let error as ValidationError {
-            try reject(spec.name, id, source: "sql", reason: error.description)
+            let attempt = row.map { Self.attempted($0, spec: spec, state: state, current: current) }
+            try setAsideSQL(spec.name, id, values: attempt?.values, counterDeltas: attempt?.deltas ?? [:], reason: error.description)
             try project(spec, id, state)
             return nil
         }
-        for error in refused { try reject(spec.name, id, source: "sql", reason: error.description) }
+        for error in refused {
+            let field = error.field!
+            try setAsideSQL(spec.name, id, values: [field: row![field] ?? .null], reason: error.description)
+        }
         var changed = validated.values
         if let current { changed = changed.filter { current[$0.key] != $0.value } }
         var deltas: [String: Int64] = [:]
@@ -60,10 +66,31 @@ extension WriteTransaction {
         do {
             return try localWrite(spec, id, values: changed, counterDeltas: deltas, onto: state)
         } catch let error as ValidationError {
-            try reject(spec.name, id, source: "sql", reason: error.description)
+            try setAsideSQL(spec.name, id, values: changed, counterDeltas: deltas, reason: error.description)
             try project(spec, id, state)
             return nil
         }
+    }
+
+    /// What an outside row tried to write: the fields it changed, and its
+    /// counters as moves from the record's counts (so a sale kept while
+    /// set aside is still one sale when written later).
+    static func attempted(_ row: [String: FieldValue], spec: CollectionSpec, state: RecordState?,
+                          current: [String: FieldValue]?) -> (values: [String: FieldValue], deltas: [String: Int64]) {
+        var values: [String: FieldValue] = [:]
+        var deltas: [String: Int64] = [:]
+        for field in spec.fields {
+            guard let value = row[field.name] else { continue }
+            if field.isCounter {
+                if case .int(let target) = value {
+                    let delta = PNCounter.delta(from: state?.counters[field.name]?.value ?? 0, to: target)
+                    if delta != 0 { deltas[field.name] = delta }
+                }
+            } else if current?[field.name] != value {
+                values[field.name] = value
+            }
+        }
+        return (values, deltas)
     }
 
     /// Validates an outside row field by field: a field that fails (a
@@ -71,7 +98,7 @@ extension WriteTransaction {
     /// its record shows, and the other fields of the write go through. Only
     /// a new row, or a failure no single field explains, refuses the row.
     static func validateByField(
-        _ row: [String: FieldValue], spec: CollectionSpec, state: RecordState?, current: [String: FieldValue]?
+        _ row: [String: FieldValue], spec: CollectionSpec, state: RecordState?, current: [String: FieldValue]?, served: [String]? = nil
     ) throws -> (ValidatedWrite, refused: [ValidationError]) {
         var row = row
         var refused: [ValidationError] = []
@@ -79,6 +106,7 @@ extension WriteTransaction {
             do {
                 let validated = try spec.validate(row, mode: .whole)
                 try ReplicaBatch.checkWorkflow(spec, state: state, values: validated.values)
+                if case .text(let office)? = validated.values["office"] { try checkScope(spec, office: office, served: served) }
                 return (validated, refused)
             } catch let error as ValidationError {
                 guard let current, let field = error.field, let kept = current[field] ?? .some(.null), row[field] != kept else { throw error }

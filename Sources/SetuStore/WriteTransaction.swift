@@ -13,6 +13,8 @@ struct WriteTransaction {
     let node: NodeID
     let options: ReplicaOptions
     let nowMillis: UInt64
+    /// The offices this node serves; nil until the hub has said.
+    let served: [String]?
     var clock: HybridClock
     private var nextSeq: Int64
     /// Receipts of the outside writes stamped at the start of this transaction.
@@ -23,7 +25,8 @@ struct WriteTransaction {
         self.db = db
         self.node = replica.node
         self.options = replica.options
-        self.nowMillis = replica.options.now()
+        self.nowMillis = replica.now()
+        self.served = replica.servedOffices
         let last = try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'hlc'") ?? 0
         clockAtStart = HLCTimestamp(rawValue: UInt64(bitPattern: last))
         clock = HybridClock(last: clockAtStart, maxSkewMillis: replica.options.maxSkewMillis)
@@ -138,6 +141,7 @@ struct WriteTransaction {
         var state = existing ?? RecordState()
         let dot = Dot(node: node, time: clock.tick(nowMillis: max(nowMillis, HLCTimestamp.earliestMillis)))
         state.write(values, counterDeltas: counterDeltas, deleting: deleting, dot: dot)
+        try checkScope(spec, state)
         for name in counterDeltas.keys.sorted() where state.counters[name]?.isWithinBounds == false {
             throw ValidationError(.invalidValue, collection: spec.name, field: name,
                                   "this change takes the counter's increments or decrements past \(PNCounter.maxTotal); nothing was written")
@@ -145,12 +149,6 @@ struct WriteTransaction {
         try store(spec, id, state, isNew: existing == nil)
         return WriteReceipt(collection: spec.name, id: id, dot: dot, fields: values,
                             counterDeltas: counterDeltas.filter { $0.value != 0 }, deleted: deleting, vectorAfter: state.vector)
-    }
-
-    /// Records a write set aside with its reason, for operators to see.
-    func reject(_ collection: String, _ id: String, source: String, reason: String) throws {
-        try db.execute(sql: "INSERT INTO setu_rejects (collection, id, source, reason, at_ms) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [collection, id, source, reason, Int64(nowMillis)])
     }
 }
 

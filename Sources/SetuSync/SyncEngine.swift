@@ -59,9 +59,7 @@ public struct SyncEngine: Sendable {
             report.requests += 1
             report.bytesIn += exchange.bytesReceived
             report.bytesOut += exchange.bytesSent
-            if let date = exchange.hubDate.flatMap(HTTPDate.parse) {
-                report.clockSkewSeconds = Self.skewSeconds(hubDate: date, localMillis: replica.options.now(), since: exchange.receivedAt)
-            }
+            if report.requests == 1 { try adoptHub(exchange, into: &report) }
             guard let page = exchange.value else { return }
             if page.more { fetching = fetch(after: page.cursor) }
             let applied = try await Self.offThePool { [replica] in try replica.apply(page.records, from: Self.hub, cursor: page.cursor) }
@@ -72,14 +70,41 @@ public struct SyncEngine: Sendable {
         }
     }
 
-    /// The hub's clock less this node's, in whole seconds, from an answer's
-    /// `Date` (whole seconds, truncated: the hub's time then lay in
-    /// [D, D + 1), taken as D + 0.5) and this node's clock at the moment the
+    /// Takes in what the first answer of a sync says about this node, before
+    /// any record of it is applied: the offices the hub says it serves, and
+    /// the hub's clock, which becomes the time reference (a PC clock years
+    /// off then neither refuses the hub's records nor stamps refused ones).
+    /// Then whatever was set aside and is due is tried again, so nothing set
+    /// aside for a reason that passed stays behind the cursors.
+    private func adoptHub<Value>(_ exchange: HubClient.Exchange<Value>, into report: inout SyncReport) throws {
+        if let offices = exchange.offices, try replica.setServedOffices(offices) {
+            logger.notice("the hub lists this node's offices", metadata: ["setu.offices": "\(offices.joined(separator: ", "))"])
+        }
+        if let date = exchange.hubDate.flatMap(HTTPDate.parse) {
+            let offset = Self.offsetMillis(hubDate: date, localMillis: replica.options.now(), since: exchange.receivedAt)
+            report.clockSkewSeconds = Int((Double(offset) / 1000).rounded())
+            let correction = try replica.adoptHubClock(offsetMillis: offset)
+            report.restamped = correction.restamped
+            if correction.jumped || correction.restamped > 0 {
+                logger.notice("this PC's clock differs from the hub's; stamping by the hub's time", metadata: [
+                    "setu.skew_seconds": "\(report.clockSkewSeconds ?? 0)", "setu.restamped": "\(correction.restamped)"])
+            }
+        }
+        let retried = try replica.retryDueRejects()
+        report.retried = retried.filter { $0.result == .applied }.count
+        if !retried.isEmpty {
+            logger.info("set-aside writes tried again", metadata: ["setu.tried": "\(retried.count)", "setu.applied": "\(report.retried)"])
+        }
+    }
+
+    /// The hub's clock less this PC's wall clock, in milliseconds, from an
+    /// answer's `Date` (whole seconds, truncated: the hub's time then lay in
+    /// [D, D + 1), taken as D + 0.5) and this PC's clock at the moment the
     /// answer arrived (now, less the time the answer has waited since).
-    static func skewSeconds(hubDate: Date, localMillis: UInt64, since received: ContinuousClock.Instant) -> Int {
+    static func offsetMillis(hubDate: Date, localMillis: UInt64, since received: ContinuousClock.Instant) -> Int64 {
         let waited = ContinuousClock.now - received
         let localAtAnswer = Double(localMillis) / 1000 - Double(waited.components.seconds) - Double(waited.components.attoseconds) / 1e18
-        return Int((hubDate.timeIntervalSince1970 + 0.5 - localAtAnswer).rounded())
+        return Int64(((hubDate.timeIntervalSince1970 + 0.5 - localAtAnswer) * 1000).rounded())
     }
 
     /// Runs a page's SQLite writes on a thread of their own. Blocking one of
@@ -114,13 +139,14 @@ public struct SyncEngine: Sendable {
                     report.bytesOut += exchange.bytesSent
                     report.pushedRecords += records.count
                     report.pages += 1
+                    try replica.clearRefusals(of: records)
                     await progress(report)
                 } catch let refusal as HubRefusal where !refusal.isRetryable && !refusal.body.records.isEmpty {
                     // One bad record must not block the rest: set the named
                     // ones aside with the hub's reason and resend the page.
                     for problem in refusal.body.records {
                         setAsideKeys.insert("\(problem.collection)/\(problem.id)")
-                        try replica.setAside(problem.collection, id: problem.id, source: Self.hub.rawValue, reason: problem.reason)
+                        try replica.noteRefused(problem.collection, id: problem.id, by: Self.hub.rawValue, reason: problem.reason)
                         report.setAside.append(problem)
                     }
                     logger.warning("hub refused records; set aside", metadata: ["setu.count": "\(refusal.body.records.count)", "setu.code": "\(refusal.body.code)"])

@@ -14,6 +14,11 @@ public struct SyncReport: Sendable, Hashable {
     public var setAside: [Rejection] = []
     /// Hub clock minus this node's clock, from the hub's Date header.
     public var clockSkewSeconds: Int?
+    /// Local writes stamped while this PC's clock ran ahead, moved near the
+    /// hub's time before they were pushed.
+    public var restamped = 0
+    /// Writes set aside earlier that went through when tried again.
+    public var retried = 0
 
     public init() {}
 }

@@ -1,4 +1,5 @@
 import CompressNIO
+import Foundation
 import NIOCore
 import SetuProtocol
 
@@ -24,14 +25,22 @@ public struct HubClient: Sendable {
         /// before it is applied, so its answer may wait a while before it is
         /// looked at: the skew is measured against this, not against then.
         public let receivedAt: ContinuousClock.Instant
+        /// The offices the hub says this node serves (`Setu-Offices`, on
+        /// pull answers); nil from a hub that does not say.
+        public let offices: [String]?
 
-        init(value: Value, bytesSent: Int, bytesReceived: Int, hubDate: String?, receivedAt: ContinuousClock.Instant) {
+        init(value: Value, response: TransportResponse) {
             self.value = value
-            self.bytesSent = bytesSent
-            self.bytesReceived = bytesReceived
-            self.hubDate = hubDate
-            self.receivedAt = receivedAt
+            self.bytesSent = response.bytesSent
+            self.bytesReceived = response.bytesReceived
+            self.hubDate = response.headers["date"]
+            self.receivedAt = response.receivedAt
+            self.offices = response.headers[Self.officesHeader.lowercased()].map { header in
+                header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
         }
+
+        public static var officesHeader: String { "Setu-Offices" }
     }
 
     public func push(_ request: PushRequest) async throws -> Exchange<PushResponse> {
@@ -42,8 +51,7 @@ public struct HubClient: Sendable {
             headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
             body: Array(gzipped.readableBytesView)))
         try Self.check(response)
-        return Exchange(value: try Self.decode(response) { try PushResponse(json: $0) }, bytesSent: response.bytesSent,
-                        bytesReceived: response.bytesReceived, hubDate: response.headers["date"], receivedAt: response.receivedAt)
+        return Exchange(value: try Self.decode(response) { try PushResponse(json: $0) }, response: response)
     }
 
     /// A page after `cursor`, or nil when the hub has nothing new (204).
@@ -53,7 +61,7 @@ public struct HubClient: Sendable {
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: [("Authorization", "Bearer \(token)")]))
         try Self.check(response)
         let page: PullResponse? = response.status == 204 ? nil : try Self.decode(response) { try PullResponse(json: $0) }
-        return Exchange(value: page, bytesSent: response.bytesSent, bytesReceived: response.bytesReceived, hubDate: response.headers["date"], receivedAt: response.receivedAt)
+        return Exchange(value: page, response: response)
     }
 
     /// Turns an HTTP error status into a `TransportError` carrying the hub's

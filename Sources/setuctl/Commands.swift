@@ -31,43 +31,8 @@ struct Status: AsyncParsableCommand {
         ]
         for (name, value) in rows { print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + value) }
         if case .string(let error)? = status["last_error"] { print("last error".padding(toLength: 24, withPad: " ", startingAt: 0) + error) }
-    }
-}
-
-struct Sync: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start a sync now; with --wait, wait for its result (exit 4 if it fails, 6 if records were set aside).")
-    @OptionGroup var options: SocketOptions
-    @Flag(name: .long, help: "Wait for the sync to finish and print its result.") var wait = false
-
-    func run() async throws {
-        let isTerminal = isatty(STDERR_FILENO) == 1 && !options.json
-        let progress = wait && isTerminal ? Task {
-            var dots = 0
-            while !Task.isCancelled {
-                FileHandle.standardError.write(Data("\rsyncing\(String(repeating: ".", count: dots % 4))   ".utf8))
-                dots += 1
-                try? await Task.sleep(for: .milliseconds(400))
-            }
-        } : nil
-        defer { progress?.cancel(); if progress != nil { FileHandle.standardError.write(Data("\r             \r".utf8)) } }
-        let result = try await options.client.call("POST", wait ? "/v1/sync?wait=true" : "/v1/sync", timeoutSeconds: wait ? 0 : 30)
-        if options.json { return printJSON(result) }
-        if wait {
-            let counts = "\(result["records_in"].map(JSONWriter.string) ?? "0") in, \(result["records_out"].map(JSONWriter.string) ?? "0") out"
-            guard case .int(let setAside)? = result["set_aside_total"], setAside > 0 else { return print("sync ok: \(counts)") }
-            let byThisSync = result["set_aside"].map(JSONWriter.string) ?? "0"
-            var reasons: [String] = []
-            if case .array(let records)? = result["set_aside_records"] {
-                for record in records {
-                    if case .string(let c)? = record["collection"], case .string(let id)? = record["id"], case .string(let why)? = record["reason"] {
-                        reasons.append("  \(c)/\(id): \(why)")
-                    }
-                }
-            }
-            throw CLIFailure(code: 6, message: "sync finished with \(setAside) set aside (\(byThisSync) by this sync; \(counts)):\n" + reasons.joined(separator: "\n")
-                + "\nsee setuctl rejects; fix the records (or the node's offices at the hub) and sync again")
-        } else {
-            print("sync started; see setuctl status")
+        if case .array(let warnings)? = status["warnings"] {
+            for case .string(let warning) in warnings { print("warning".padding(toLength: 24, withPad: " ", startingAt: 0) + warning) }
         }
     }
 }

@@ -31,7 +31,7 @@ struct Setud: AsyncParsableCommand {
         logger[metadataKey: "setu.node"] = "\(settings.node)"
         let lock = try ReplicaLock(path: settings.replicaPath + ".lock")
         defer { lock.release() }
-        let replica = try Replica(path: settings.replicaPath, node: settings.node)
+        let replica = try Replica(path: settings.replicaPath, node: settings.node, options: ReplicaOptions(now: try SimulatedClock.now()))
         let loop = SyncLoop(settings: settings, replica: replica, notifier: SystemdNotifier(), version: Self.version, logger: logger)
         let socketPath = settings.socketPath
         let socketLogger = logger

@@ -14,9 +14,13 @@ import Testing
         try await hub.waitUntilServing()
         let a = try SetudProcess(node: "office-a", hub: hub, offices: ["district:khulna"])
         defer { a.stop() }
-        // Another district: B never receives A's records by sync, so what B
-        // holds comes from the file alone.
-        let b = try SetudProcess(node: "office-b", hub: hub, offices: ["district:jessore"])
+        // Another hub: B never receives A's records by sync, so what B holds
+        // comes from the file alone. (B serves Khulna: a node refuses writes
+        // for offices it does not serve.)
+        let otherHub = try HubProcess()
+        defer { otherHub.stop() }
+        try await otherHub.waitUntilServing()
+        let b = try SetudProcess(node: "office-b", hub: otherHub, offices: ["district:khulna"])
         defer { b.stop() }
         try await a.waitUntilReady()
         try await b.waitUntilReady()

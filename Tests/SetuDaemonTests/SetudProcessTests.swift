@@ -27,6 +27,7 @@ import Glibc
         let bad = try await setud.ctl(["patch", "services", "s1", "section=secret"])
         #expect(bad.status == 5)
         #expect(bad.error.contains("services.section"))
+        #expect(bad.error.components(separatedBy: "invalid_value").count == 2, "the error code is printed once: \(bad.error)")
         #expect(try await setud.ctl(["get", "services", "nope"]).status == 5)
         #expect(try await setud.ctl(["list", "services", "--json"]).output.contains("\"records\":[{\"id\":\"s1\""))
         #expect(try await setud.ctl(["conflicts", "--json"]).output == "[]\n")
@@ -257,28 +258,110 @@ import Glibc
     /// A sync in which the hub refused a record is not "sync ok": --wait
     /// exits 6 and says how many and why; status asks for attention while
     /// anything is set aside, `setuctl rejects` lists it, and status shows
-    /// the age of the oldest unsent change.
+    /// the age of the oldest unsent change. Once the hub grants the office
+    /// again, the refused write goes through by itself at the next sync.
     @Test func aSyncThatSetRecordsAsideIsNotOK() async throws {
         let hub = try HubProcess()
         defer { hub.stop() }
         try await hub.waitUntilServing()
-        // The node serves Rupsha; a record of Khulna is refused by the hub.
-        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha", "district:khulna"])
         defer { setud.stop() }
         try await setud.waitUntilReady()
+        #expect(try await setud.ctl(["sync", "--wait"]).status == 0)
+        // Written offline while the node served Khulna; the hub then takes
+        // Khulna away, and refuses the record when it arrives.
+        let closed = try RawSocket.boundNotListening()
+        defer { close(closed.fd) }
+        try await setud.restart(hubPort: closed.port)
         #expect(try await setud.ctl(["put", "services", "ok1", "office=upazila:rupsha", "section=citizen", "serial=1", "name=ক"]).status == 0)
         #expect(try await setud.ctl(["put", "services", "k1", "office=district:khulna", "section=citizen", "serial=1", "name=খ"]).status == 0)
+        #expect(try await hub.command(["node", "set-offices", "office-a", "--office", "upazila:rupsha"]).status == 0)
         let pending = try await setud.ctl(["status", "--json"]).output
         #expect(pending.contains("\"oldest_unsent_seconds\":"), "\(pending)")
+        try await setud.restart(hubPort: hub.port)
         let sync = try await setud.ctl(["sync", "--wait"])
         #expect(sync.status == 6, "\(sync.output)\(sync.error)")
         #expect(sync.error.contains("1 set aside") && sync.error.contains("k1"), "\(sync.error)")
         let status = try await setud.ctl(["status", "--json"]).output
         #expect(status.contains("\"state\":\"attention\""), "\(status)")
         #expect(status.contains("\"oldest_unsent_seconds\":null"), "everything else went out: \(status)")
+        #expect(status.contains("setuctl rejects"), "the warning names the fix: \(status)")
         let rejects = try await setud.ctl(["rejects"])
         #expect(rejects.status == 0)
-        #expect(rejects.output.contains("services/k1") && rejects.output.contains("outside"), "\(rejects.output)")
+        #expect(rejects.output.contains("services/k1") && rejects.output.contains("outside") && rejects.output.contains("refused by the hub"), "\(rejects.output)")
+        let shown = try await setud.ctl(["rejects", "show", "1"])
+        #expect(shown.status == 0 && shown.output.contains("services/k1"), "\(shown.output)\(shown.error)")
+        // Refused again while the office is still not granted.
+        let retry = try await setud.ctl(["rejects", "retry", "1"])
+        #expect(retry.status == 0 && retry.output.contains("sent with the next sync"), "\(retry.output)\(retry.error)")
+        #expect(try await setud.ctl(["sync", "--wait"]).status == 6)
+
+        #expect(try await hub.command(["node", "set-offices", "office-a", "--office", "upazila:rupsha", "--office", "district:khulna"]).status == 0)
+        let granted = try await setud.ctl(["sync", "--wait"])
+        #expect(granted.status == 0, "retried once the office came back: \(granted.output)\(granted.error)")
+        #expect(try await setud.ctl(["rejects"]).output.contains("nothing set aside"))
+        #expect(try await setud.ctl(["status", "--json"]).output.contains("\"state\":\"idle\""))
+    }
+
+    /// A write for an office this node does not serve is refused when it is
+    /// made (setuctl, the socket), or set aside at capture with the reason
+    /// naming the node's offices and its values kept; once the hub grants
+    /// the office, the kept SQL write goes through without anyone retyping it.
+    @Test func aWriteForAnOfficeTheNodeDoesNotServeIsRefusedWhenMade() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"])
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        #expect(try await setud.ctl(["sync", "--wait"]).status == 0, "the hub has told the node its offices")
+        let put = try await setud.ctl(["put", "services", "k1", "office=district:khulna", "section=citizen", "serial=1", "name=খ"])
+        #expect(put.status == 5, "\(put.output)\(put.error)")
+        #expect(put.error.contains("upazila:rupsha") && put.error.contains("district:khulna"), "\(put.error)")
+        #expect(put.error.components(separatedBy: "out_of_scope").count == 2, "the error code is printed once: \(put.error)")
+        #expect(try await setud.ctl(["get", "services", "k1"]).status == 5, "nothing was written")
+
+        _ = try await runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [setud.replicaPath,
+            "INSERT INTO services (id, office, section, serial, name) VALUES ('k2', 'district:khulna', 'citizen', 2, 'গ')"])
+        let setAside = await waitUntil(seconds: 5) { (try? await setud.ctl(["rejects"]).output.contains("services/k2")) == true }
+        let rejects = try await setud.ctl(["rejects"]).output
+        #expect(setAside && rejects.contains("SQL write refused") && rejects.contains("upazila:rupsha"), "\(rejects)")
+        let row = try await runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), [setud.replicaPath, "SELECT count(*) FROM services WHERE id = 'k2'"])
+        #expect(row.output == "0\n", "the refused row was taken back out of the plain table")
+        let shown = try await setud.ctl(["rejects", "show", "1"]).output
+        #expect(shown.contains("name = \"গ\""), "its values are kept: \(shown)")
+
+        #expect(try await hub.command(["node", "set-offices", "office-a", "--office", "upazila:rupsha", "--office", "district:khulna"]).status == 0)
+        #expect(try await setud.ctl(["sync", "--wait"]).status == 0)
+        #expect(try await setud.ctl(["get", "services", "k2"]).status == 0, "the kept SQL write went through once the office was granted")
+        #expect(try await setud.ctl(["rejects"]).output.contains("nothing set aside"))
+        #expect(try await setud.ctl(["sync", "--wait"]).status == 0)
+        let hubHasIt = try await setud.ctl(["status", "--json"]).output
+        #expect(hubHasIt.contains("\"pending_local_changes\":0"), "\(hubHasIt)")
+    }
+
+    /// `sync --wait` on a terminal draws a live progress line (pages,
+    /// records, bytes) and leaves it on the screen above the result.
+    @Test func syncWaitDrawsAProgressLineOnATerminal() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let stall = try MisbehavingServer(.stall)
+        defer { stall.stop() }
+        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"],
+                                     extraEnvironment: ["no_proxy": "", "NO_PROXY": ""], totalTimeoutSeconds: 60,
+                                     hubSettings: "proxy = \"http://127.0.0.1:\(stall.port)\"\nlow_speed_seconds = 3")
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        let setuctl = try Binaries.find("setuctl").path
+        // script(1) gives setuctl a terminal.
+        let run = try await runProgram(URL(fileURLWithPath: "/usr/bin/script"),
+                                       ["-q", "-e", "-c", "\(setuctl) sync --wait --socket \(setud.socketPath)", "/dev/null"])
+        #expect(run.status == 4, "\(run.output)")
+        let lines = run.output.split(whereSeparator: \.isNewline)
+        let progress = lines.firstIndex { $0.contains("syncing: 0 pages, 0 in, 0 out, 0 B in") }
+        let result = lines.firstIndex { $0.contains("stalled") }
+        #expect(progress != nil && result != nil && progress! < result!, "the progress line stays above the result: \(run.output.debugDescription)")
     }
 
     /// /metrics through swift-prometheus: HELP and TYPE lines, the last

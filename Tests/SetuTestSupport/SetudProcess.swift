@@ -12,9 +12,20 @@ public final class SetudProcess: @unchecked Sendable {
     public let socketPath: String
     public let replicaPath: String
     public let logPath: String
+    let node: String
+    let sync: String
+    let totalTimeoutSeconds: Int
+    let hubSettings: String
 
+    /// `hubPort` points setud elsewhere than `hub` (a closed port: offline);
+    /// `restart` can point it back.
     public init(node: String, hub: HubProcess, offices: [String], extraEnvironment: [String: String] = [:],
-                sync: String = "interval_seconds = 3600\npage_records = 500", totalTimeoutSeconds: Int = 20, hubSettings: String = "") throws {
+                sync: String = "interval_seconds = 3600\npage_records = 500", totalTimeoutSeconds: Int = 20, hubSettings: String = "",
+                hubPort: Int? = nil) throws {
+        self.node = node
+        self.sync = sync
+        self.totalTimeoutSeconds = totalTimeoutSeconds
+        self.hubSettings = hubSettings
         dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("setud-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         configPath = dir.appendingPathComponent("setud.toml").path
@@ -23,11 +34,30 @@ public final class SetudProcess: @unchecked Sendable {
         logPath = dir.appendingPathComponent("setud.log").path
         let token = try hub.addNode(node, offices: offices)
         try token.write(toFile: dir.appendingPathComponent("token").path, atomically: true, encoding: .utf8)
-        try Self.config(node: node, replica: replicaPath, hubPort: hub.port, token: dir.appendingPathComponent("token").path,
+        try start(hubPort: hubPort ?? hub.port, extraEnvironment: extraEnvironment)
+    }
+
+    private func start(hubPort: Int, extraEnvironment: [String: String]) throws {
+        try Self.config(node: node, replica: replicaPath, hubPort: hubPort, token: dir.appendingPathComponent("token").path,
                         socket: socketPath, sync: sync, totalTimeoutSeconds: totalTimeoutSeconds, hubSettings: hubSettings).write(toFile: configPath, atomically: true, encoding: .utf8)
         process = try ChildProcess(try Binaries.find("setud").path, ["--config", configPath],
                                    environment: ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 },
                                    stdout: logPath, stderr: logPath)
+    }
+
+    /// Stops setud (SIGTERM) and starts it again on the same replica, with
+    /// `hubPort` and `extraEnvironment` (say, a PC clock now set right).
+    public func restart(hubPort: Int, extraEnvironment: [String: String] = [:]) async throws {
+        process.signal(SIGTERM)
+        let stopped = process!
+        // Waited for off the cooperative pool, which must keep serving the
+        // test's other tasks.
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { stopped.wait(); continuation.resume() }
+        }
+        try? FileManager.default.removeItem(atPath: socketPath)
+        try start(hubPort: hubPort, extraEnvironment: extraEnvironment)
+        try await waitUntilReady()
     }
 
     public static func config(node: String, replica: String, hubPort: Int, token: String, socket: String, sync: String,
@@ -67,7 +97,7 @@ public final class SetudProcess: @unchecked Sendable {
     /// `identity` (setpriv options such as `--reuid=65534`), as another user.
     @discardableResult
     public func ctl(_ arguments: [String], as identity: [String] = []) async throws -> (status: Int32, output: String, error: String) {
-        let words = ["stock", "import", "request"].contains(arguments.first ?? "") ? 2 : 1
+        let words = ["stock", "import", "request", "rejects"].contains(arguments.first ?? "") ? 2 : 1
         let args = Array(arguments.prefix(words)) + ["--socket", socketPath] + arguments.dropFirst(words)
         let setuctl = try Binaries.find("setuctl")
         guard !identity.isEmpty else { return try await runProgram(setuctl, args) }
