@@ -21,7 +21,7 @@ public final class SetudProcess: @unchecked Sendable {
     /// `restart` can point it back.
     public init(node: String, hub: HubProcess, offices: [String], extraEnvironment: [String: String] = [:],
                 sync: String = "interval_seconds = 3600\npage_records = 500", totalTimeoutSeconds: Int = 20, hubSettings: String = "",
-                hubPort: Int? = nil) throws {
+                hubPort: Int? = nil, replicaPath: String? = nil) throws {
         self.node = node
         self.sync = sync
         self.totalTimeoutSeconds = totalTimeoutSeconds
@@ -30,7 +30,7 @@ public final class SetudProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         configPath = dir.appendingPathComponent("setud.toml").path
         socketPath = dir.appendingPathComponent("setud.sock").path
-        replicaPath = dir.appendingPathComponent("replica.sqlite").path
+        self.replicaPath = replicaPath ?? dir.appendingPathComponent("replica.sqlite").path
         logPath = dir.appendingPathComponent("setud.log").path
         let token = try hub.addNode(node, offices: offices)
         try token.write(toFile: dir.appendingPathComponent("token").path, atomically: true, encoding: .utf8)
