@@ -78,16 +78,23 @@ extension Replica {
     }
 
     /// Notes a local record the peer refused, with its reason. A record
-    /// refused again keeps one entry, tried again later each time.
+    /// refused again keeps its one entry (and its number), tried again later
+    /// each time.
     public func noteRefused(_ collection: String, id: String, by peer: String, reason: String) throws {
         let now = Int64(self.now())
         try pool.write { db in
             let attempts = (try Int.fetchOne(db, sql: "SELECT attempts FROM setu_rejects WHERE kind = 'refused' AND collection = ? AND id = ?",
                                              arguments: [collection, id]) ?? 0) + 1
-            try db.execute(sql: "DELETE FROM setu_rejects WHERE kind = 'refused' AND collection = ? AND id = ?", arguments: [collection, id])
-            try db.execute(sql: """
-                INSERT INTO setu_rejects (kind, collection, id, source, reason, at_ms, attempts, retry_at_ms) VALUES ('refused', ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [collection, id, peer, reason, now, attempts, now + Self.retryDelayMillis(attempts: attempts)])
+            let retryAt = now + Self.retryDelayMillis(attempts: attempts)
+            if attempts > 1 {
+                try db.execute(sql: """
+                    UPDATE setu_rejects SET source = ?, reason = ?, at_ms = ?, attempts = ?, retry_at_ms = ? WHERE kind = 'refused' AND collection = ? AND id = ?
+                    """, arguments: [peer, reason, now, attempts, retryAt, collection, id])
+            } else {
+                try db.execute(sql: """
+                    INSERT INTO setu_rejects (kind, collection, id, source, reason, at_ms, attempts, retry_at_ms) VALUES ('refused', ?, ?, ?, ?, ?, 1, ?)
+                    """, arguments: [collection, id, peer, reason, now, retryAt])
+            }
         }
     }
 
@@ -144,19 +151,25 @@ extension Replica {
 
 extension WriteTransaction {
     /// Keeps a peer's state refused here, with the reason, to apply again
-    /// later. A record refused again keeps one entry, holding both states
-    /// merged (merge needs no validation), tried again later each time.
+    /// later. A record refused again keeps its one entry (and its number),
+    /// holding both states merged (merge needs no validation), tried again
+    /// later each time.
     mutating func setAsideReceived(_ record: ReplicatedRecord, from peer: NodeID, reason: String) throws {
-        let old = try Row.fetchOne(db, sql: "SELECT attempts, state FROM setu_rejects WHERE kind = 'received' AND collection = ? AND id = ?",
+        let old = try Row.fetchOne(db, sql: "SELECT n, attempts, state FROM setu_rejects WHERE kind = 'received' AND collection = ? AND id = ?",
                                    arguments: [record.collection, record.id])
         var kept = record.state
         if let blob: Data = old?["state"], let earlier = try? StateCodec.decode(blob) { kept = earlier.merged(with: kept) }
         let attempts = (old?["attempts"] as Int? ?? 0) + 1
-        try db.execute(sql: "DELETE FROM setu_rejects WHERE kind = 'received' AND collection = ? AND id = ?", arguments: [record.collection, record.id])
-        try db.execute(sql: """
-            INSERT INTO setu_rejects (kind, collection, id, source, reason, at_ms, attempts, retry_at_ms, state) VALUES ('received', ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [record.collection, record.id, peer.rawValue, reason, Int64(nowMillis), attempts,
-                             Int64(nowMillis) + Replica.retryDelayMillis(attempts: attempts), Data(StateCodec.encode(kept))])
+        let now = Int64(nowMillis)
+        let retryAt = now + Replica.retryDelayMillis(attempts: attempts)
+        if let number: Int64 = old?["n"] {
+            try db.execute(sql: "UPDATE setu_rejects SET source = ?, reason = ?, at_ms = ?, attempts = ?, retry_at_ms = ?, state = ? WHERE n = ?",
+                           arguments: [peer.rawValue, reason, now, attempts, retryAt, Data(StateCodec.encode(kept)), number])
+        } else {
+            try db.execute(sql: """
+                INSERT INTO setu_rejects (kind, collection, id, source, reason, at_ms, attempts, retry_at_ms, state) VALUES ('received', ?, ?, ?, ?, ?, 1, ?, ?)
+                """, arguments: [record.collection, record.id, peer.rawValue, reason, now, retryAt, Data(StateCodec.encode(kept))])
+        }
     }
 
     /// Notes an outside row refused, keeping what it tried to write (nil

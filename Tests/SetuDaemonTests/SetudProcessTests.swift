@@ -295,6 +295,8 @@ import Glibc
         let retry = try await setud.ctl(["rejects", "retry", "1"])
         #expect(retry.status == 0 && retry.output.contains("sent with the next sync"), "\(retry.output)\(retry.error)")
         #expect(try await setud.ctl(["sync", "--wait"]).status == 6)
+        let again = try await setud.ctl(["rejects"]).output
+        #expect(again.contains("#1 ") && again.contains("2 tries"), "refused again, the same entry: \(again)")
 
         #expect(try await hub.command(["node", "set-offices", "office-a", "--office", "upazila:rupsha", "--office", "district:khulna"]).status == 0)
         let granted = try await setud.ctl(["sync", "--wait"])
