@@ -59,7 +59,7 @@ public struct SyncEngine: Sendable {
             report.requests += 1
             report.bytesIn += exchange.bytesReceived
             report.bytesOut += exchange.bytesSent
-            if report.requests == 1 { try adoptHub(exchange, into: &report) }
+            if report.requests == 1 { try await adoptHub(exchange, into: &report) }
             guard let page = exchange.value else { return }
             if page.more { fetching = fetch(after: page.cursor) }
             let applied = try await Self.offThePool { [replica] in try replica.apply(page.records, from: Self.hub, cursor: page.cursor) }
@@ -76,21 +76,30 @@ public struct SyncEngine: Sendable {
     /// off then neither refuses the hub's records nor stamps refused ones).
     /// Then whatever was set aside and is due is tried again, so nothing set
     /// aside for a reason that passed stays behind the cursors.
-    private func adoptHub<Value>(_ exchange: HubClient.Exchange<Value>, into report: inout SyncReport) throws {
-        if let offices = exchange.offices, try replica.setServedOffices(offices) {
+    ///
+    /// The replica work (a pass over the records when writes must move, a
+    /// re-apply of what was set aside) runs off the pool, like a page.
+    private func adoptHub<Value>(_ exchange: HubClient.Exchange<Value>, into report: inout SyncReport) async throws {
+        let offices = exchange.offices
+        let offset = exchange.hubDate.flatMap(HTTPDate.parse).map {
+            Self.offsetMillis(hubDate: $0, localMillis: replica.options.now(), since: exchange.receivedAt)
+        }
+        let (officesChanged, correction, retried) = try await Self.offThePool { [replica] in
+            let changed = try offices.map { try replica.setServedOffices($0) } ?? false
+            let correction = try offset.map { try replica.adoptHubClock(offsetMillis: $0) }
+            return (changed, correction, try replica.retryDueRejects())
+        }
+        if officesChanged, let offices {
             logger.notice("the hub lists this node's offices", metadata: ["setu.offices": "\(offices.joined(separator: ", "))"])
         }
-        if let date = exchange.hubDate.flatMap(HTTPDate.parse) {
-            let offset = Self.offsetMillis(hubDate: date, localMillis: replica.options.now(), since: exchange.receivedAt)
+        if let offset, let correction {
             report.clockSkewSeconds = Int((Double(offset) / 1000).rounded())
-            let correction = try replica.adoptHubClock(offsetMillis: offset)
             report.restamped = correction.restamped
             if correction.jumped || correction.restamped > 0 {
                 logger.notice("this PC's clock differs from the hub's; stamping by the hub's time", metadata: [
                     "setu.skew_seconds": "\(report.clockSkewSeconds ?? 0)", "setu.restamped": "\(correction.restamped)"])
             }
         }
-        let retried = try replica.retryDueRejects()
         report.retried = retried.filter { $0.result == .applied }.count
         if !retried.isEmpty {
             logger.info("set-aside writes tried again", metadata: ["setu.tried": "\(retried.count)", "setu.applied": "\(report.retried)"])
