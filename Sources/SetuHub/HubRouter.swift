@@ -59,7 +59,7 @@ public enum HubRouter {
     /// can refuse a write for another office when it is made (the hub would
     /// refuse it for good) and retry what was set aside once one is added.
     static func officesHeader(_ node: HubNode) -> HTTPFields {
-        [HTTPField.Name("Setu-Offices")!: node.offices.joined(separator: ",")]
+        [HTTPField.Name(SyncHeader.offices)!: SyncHeader.officesValue(node.offices)]
     }
 }
 

@@ -109,3 +109,16 @@ public struct ErrorBody: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// Headers of the sync protocol, named and written once for both ends.
+public enum SyncHeader {
+    /// On every pull answer: the offices the calling node serves,
+    /// comma-separated (office codes hold no comma).
+    public static let offices = "Setu-Offices"
+
+    public static func officesValue(_ offices: [String]) -> String { offices.joined(separator: ",") }
+
+    public static func offices(from value: String) -> [String] {
+        value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

@@ -35,12 +35,8 @@ public struct HubClient: Sendable {
             self.bytesReceived = response.bytesReceived
             self.hubDate = response.headers["date"]
             self.receivedAt = response.receivedAt
-            self.offices = response.headers[Self.officesHeader.lowercased()].map { header in
-                header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            }
+            self.offices = response.headers[SyncHeader.offices.lowercased()].map(SyncHeader.offices(from:))
         }
-
-        public static var officesHeader: String { "Setu-Offices" }
     }
 
     public func push(_ request: PushRequest) async throws -> Exchange<PushResponse> {
