@@ -183,6 +183,7 @@ let package = Package(
                 "SetuCore", "SetuProtocol", "SetuHub", "SetuStore", "SetuConfig", "SetuTestSupport", "SetuSync", "SetuTransport", "CCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import SetuCore
@@ -43,6 +44,28 @@ import Testing
                 // What A pushed is not sent back to A.
                 let echo = try await client.send(.get, "/v1/pull", token: tokenA)
                 if echo.status == .ok { #expect(try PullResponse(json: echo.json).records.isEmpty) }
+            }
+        }
+    }
+
+    /// Every pull answer, a page or the idle 204, names the caller's
+    /// offices (`Setu-Offices`), and follows the hub's changes at once: the
+    /// office refuses writes for other offices when they are made, and tries
+    /// again what it set aside once one is added.
+    @Test(arguments: Backend.allCases)
+    func everyPullAnswerNamesTheNodesOffices(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let token = try await hub.addNode("office-a", offices: ["upazila:rupsha", "district:khulna"])
+            try await Application(router: hub.router).test(.router) { client in
+                let first = try await client.send(.get, "/v1/pull", token: token)
+                let name = HTTPField.Name(SyncHeader.offices)!
+                let listed = first.headers[name].map(SyncHeader.offices(from:)).map(Set.init)
+                #expect(listed == ["upazila:rupsha", "district:khulna"], "\(first.status)")
+                #expect(try await hub.storage.updateNode("office-a", NodeChange(offices: ["upazila:rupsha"])))
+                let cursor = first.status == .ok ? try PullResponse(json: first.json).cursor : nil
+                let idle = try await client.send(.get, "/v1/pull" + (cursor.map { "?cursor=\($0)" } ?? ""), token: token)
+                #expect(idle.status == .noContent)
+                #expect(idle.headers[name] == "upazila:rupsha")
             }
         }
     }
