@@ -46,8 +46,7 @@ extension Replica {
         let jumped = change > options.maxSkewMillis
         if change >= 2000 {
             try pool.write { db in
-                try db.execute(sql: "INSERT INTO setu_meta (key, value) VALUES ('clock_offset_ms', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                               arguments: [offsetMillis])
+                try ReplicaSchema.setMeta(db, "clock_offset_ms", offsetMillis)
                 // A set-aside caused by the clock may go through now.
                 if jumped { try db.execute(sql: "UPDATE setu_rejects SET retry_at_ms = 0 WHERE kind <> 'sql'") }
             }

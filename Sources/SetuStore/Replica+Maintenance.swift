@@ -29,8 +29,7 @@ extension Replica {
     /// again after a disk problem (status shows it until they do).
     public func probeWrite() throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO setu_meta (key, value) VALUES ('probe_ms', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           arguments: [Int64(now())])
+            try ReplicaSchema.setMeta(db, "probe_ms", Int64(now()))
         }
     }
 }

@@ -15,8 +15,7 @@ extension Replica {
         let sorted = Array(Set(offices)).sorted()
         guard sorted != servedOffices else { return false }
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO setu_meta (key, value) VALUES ('offices', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           arguments: [sorted.joined(separator: "\n")])
+            try ReplicaSchema.setMeta(db, "offices", sorted.joined(separator: "\n"))
             try db.execute(sql: "UPDATE setu_rejects SET retry_at_ms = 0")
         }
         served.withLock { $0 = sorted }

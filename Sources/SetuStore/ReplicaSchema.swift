@@ -127,6 +127,13 @@ enum ReplicaSchema {
         return migrator
     }
 
+    /// Sets one `setu_meta` fact (the clock, its offset from the hub, the
+    /// node's offices), inside the caller's transaction.
+    static func setMeta(_ db: Database, _ key: String, _ value: some DatabaseValueConvertible) throws {
+        try db.execute(sql: "INSERT INTO setu_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       arguments: [key, value])
+    }
+
     /// Migrates, or refuses a replica that a newer Setu has migrated further.
     static func migrate(_ writer: some DatabaseWriter, path: String) throws {
         let migrator = migrator

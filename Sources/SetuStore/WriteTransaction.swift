@@ -36,8 +36,7 @@ struct WriteTransaction {
     /// Persists the clock; the caller commits.
     mutating func finish() throws {
         if clock.last != clockAtStart {
-            try db.execute(sql: "INSERT INTO setu_meta (key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           arguments: [Int64(bitPattern: clock.last.rawValue)])
+            try ReplicaSchema.setMeta(db, "hlc", Int64(bitPattern: clock.last.rawValue))
         }
     }
 
