@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SetuCore
+import SetuProtocol
 import SetuStore
 import SetuSync
 import SetuTransport
@@ -186,7 +187,18 @@ public actor SyncLoop: Service {
         }
     }
 
+    /// What this office tells the hub as a sync starts (its fleet view).
+    /// The error is the last one that was not "offline": a report reaching
+    /// the hub means the link is up again.
+    private func nodeReport() -> NodeReport {
+        let s = currentStatus()
+        return NodeReport(version: s.version, pending: s.pendingLocalChanges, oldestUnsentSeconds: s.oldestUnsentSeconds,
+                          conflicts: s.openConflicts, setAside: s.setAside, clockSkewSeconds: s.clockSkewSeconds,
+                          lastError: s.state == .error ? s.lastError : nil)
+    }
+
     private func syncNow() async {
+        let nodeReport = nodeReport()
         inFlight = SyncReport()
         status.state = .syncing
         notifier.status(currentStatus().summary)
@@ -197,7 +209,8 @@ public actor SyncLoop: Service {
             // hub that never answers must not hold setud past its stop limit.
             let engine = self.engine
             let report = try await cancelWhenGracefulShutdown {
-                try await engine.syncOnce(shouldStop: { Task.isShuttingDownGracefully }, progress: { await self.noteProgress($0) })
+                try await engine.syncOnce(nodeReport: nodeReport, shouldStop: { Task.isShuttingDownGracefully },
+                                          progress: { await self.noteProgress($0) })
             }
             result = .success(report)
             record(report)

@@ -17,5 +17,6 @@ public struct HubError: Error, Sendable, CustomStringConvertible {
     public var description: String { "HTTP \(statusCode) \(body)" }
 
     static func badRequest(_ code: String, _ message: String) -> HubError { HubError(400, code, message) }
+    static let adminUnauthorized = HubError(401, "unauthorized", "missing, malformed, unknown or revoked admin token; an admin token comes from setu-hub admin add NAME (node tokens do not open the fleet view)")
     static let unauthorized = HubError(401, "unauthorized", "missing, malformed, unknown or revoked bearer token; ask the hub operator for a token (setu-hub node add)")
 }

@@ -34,6 +34,25 @@ public final class HubMetrics: Sendable {
             .recordNanoseconds(nanoseconds)
     }
 
+    /// The fleet gauges, for alerting without a label per office: e.g.
+    /// `setu_hub_nodes_not_seen{for="1d"} > 50` (never-seen nodes included).
+    func record(_ fleet: FleetSummary) {
+        func gauge(_ label: String, _ value: Int) { gauge(label, [], value) }
+        func gauge(_ label: String, _ dimensions: [(String, String)], _ value: Int) {
+            CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory).record(Double(value))
+        }
+        gauge("setu_hub_nodes_registered", fleet.nodes)
+        for state in FleetState.allCases { gauge("setu_hub_nodes", [("state", state.rawValue)], fleet.byState[state] ?? 0) }
+        gauge("setu_hub_nodes_not_seen", [("for", "1h")], fleet.nodes - fleet.seenWithinHour)
+        gauge("setu_hub_nodes_not_seen", [("for", "1d")], fleet.nodes - fleet.seenWithinDay)
+        gauge("setu_hub_nodes_not_seen", [("for", "7d")], fleet.nodes - fleet.seenWithinWeek)
+        gauge("setu_hub_nodes_never_seen", fleet.neverSeen)
+        gauge("setu_hub_nodes_reporting_errors", fleet.reportingErrors)
+        gauge("setu_hub_fleet_pending_changes", fleet.pending)
+        gauge("setu_hub_fleet_open_conflicts", fleet.conflicts)
+        gauge("setu_hub_fleet_set_aside", fleet.setAside)
+    }
+
     /// The Prometheus text exposition.
     public func render() -> [UInt8] { registry.emitToBuffer() }
 }

@@ -7,12 +7,19 @@ public struct HubNode: Hashable, Sendable {
     public let offices: [String]
     public let createdAtMillis: Int64
     public let revoked: Bool
+    /// What people call the office ("রূপসা উপজেলা আইসিটি অফিস"), for the
+    /// fleet view; NFC, at most `maxNameBytes`. Optional: the id is enough
+    /// to sync.
+    public let name: String?
 
-    public init(id: NodeID, offices: [String], createdAtMillis: Int64, revoked: Bool) {
+    public static let maxNameBytes = 300
+
+    public init(id: NodeID, offices: [String], createdAtMillis: Int64, revoked: Bool, name: String? = nil) {
         self.id = id
         self.offices = offices
         self.createdAtMillis = createdAtMillis
         self.revoked = revoked
+        self.name = name
     }
 
     /// Records owned by an office of kind `all` (`all:bangladesh`) are

@@ -10,9 +10,14 @@ public enum HubRouter {
     /// paths with another method is 405 with `Allow`, not 404.
     static let methods: [String: [HTTPRequest.Method]] = [
         "/v1/health": [.get], "/v1/push": [.post], "/v1/pull": [.get], "/metrics": [.get],
+        "/v1/admin/summary": [.get], "/v1/admin/nodes": [.get],
+        "/admin": [.get], "/admin/nodes": [.get], "/admin/login": [.get, .post], "/admin/logout": [.post],
     ]
 
-    public static func make(service: SyncService, metrics: HubMetrics) -> Router<BasicRequestContext> {
+    /// `secureCookies`: the dashboard's sign-in cookie is `Secure` (the hub
+    /// serves TLS itself); behind a TLS proxy it is, when the proxy says so
+    /// with `X-Forwarded-Proto: https`.
+    public static func make(service: SyncService, metrics: HubMetrics, secureCookies: Bool = false) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ObservabilityMiddleware(metrics: metrics))
         router.get("/v1/health") { request, _ in
@@ -41,17 +46,22 @@ public enum HubRouter {
             let query = request.uri.queryParameters
             guard let page = try await service.pull(
                 for: node, cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init),
-                maxBytes: query["max_bytes"].map(String.init))
+                maxBytes: query["max_bytes"].map(String.init), report: request.headers[HTTPField.Name(SyncHeader.report)!])
             else { return Response(status: .noContent, headers: officesHeader(node)) }
             context.logger.with(node: node).debug("pull", metadata: ["setu.records": "\(page.records.count)", "setu.cursor": "\(page.cursor)"])
             var response = HTTPBody.response(page.json, request: request)
             response.headers.append(contentsOf: officesHeader(node))
             return response
         }
+        let fleet = FleetService(storage: service.storage, now: service.now)
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: .init(bytes: metrics.render())))
+            // The fleet gauges are read when scraped: one query, no lag counts.
+            metrics.record(FleetSummary(try await service.storage.fleet(lag: false), nowMillis: fleet.nowMillis))
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: .init(bytes: metrics.render())))
         }
+        AdminAPI.add(to: router, fleet: fleet)
+        Dashboard.add(to: router, fleet: fleet, secureCookies: secureCookies)
         return router
     }
 

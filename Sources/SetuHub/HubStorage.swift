@@ -10,6 +10,9 @@ public protocol HubStorage: Sendable {
     func migrate() async throws
 
     func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws
+    /// Registers many nodes in one transaction: all of them, or none when
+    /// any id is taken already (the error names them).
+    func addNodes(_ nodes: [(node: HubNode, tokenHash: [UInt8])]) async throws
     func nodes() async throws -> [HubNode]
     /// Changes what `change` sets (token hash, offices, revoked) of one
     /// node, at once for every later request; false if there is no such node.
@@ -29,6 +32,31 @@ public protocol HubStorage: Sendable {
 
     /// The latest feed position a node serving `offices` can see.
     func head(offices: [String]) async throws -> Int64
+
+    // MARK: Fleet
+
+    /// Writes activity folded by `FleetRecorder`, merged with what is stored
+    /// by the same rule as `NodeActivity.absorb` (so hubs may write in any order).
+    func recordActivity(_ batch: [NodeActivity]) async throws
+    /// Every registered node with what the hub saw of it; its lag counted
+    /// only when `lag` (a count per office, so not for every metrics scrape).
+    func fleet(lag: Bool) async throws -> [FleetNode]
+    /// One node's entry, with its lag.
+    func fleetNode(_ id: NodeID) async throws -> FleetNode?
+
+    // MARK: Admins
+
+    func addAdmin(_ admin: HubAdmin, tokenHash: [UInt8]) async throws
+    func admins() async throws -> [HubAdmin]
+    /// False if there is no such admin.
+    func revokeAdmin(_ name: String) async throws -> Bool
+    func adminCredentials(of name: String) async throws -> (admin: HubAdmin, tokenHash: [UInt8])?
+}
+
+extension HubStorage {
+    public func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws {
+        try await addNodes([(node, tokenHash)])
+    }
 }
 
 /// What `updateNode` changes; nil leaves a property as it is.

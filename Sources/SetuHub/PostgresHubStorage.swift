@@ -53,7 +53,7 @@ public final class PostgresHubStorage: HubStorage {
         return PostgresClient(configuration: config, backgroundLogger: logger)
     }
 
-    static let schemaVersion = 1
+    static let schemaVersion = 2
 
     public func migrate() async throws {
         try await client.withTransaction(logger: logger) { conn in
@@ -65,41 +65,72 @@ public final class PostgresHubStorage: HubStorage {
             guard current <= Self.schemaVersion else {
                 throw HubStorageError("the hub database has schema \(current), newer than this setu-hub (\(Self.schemaVersion)); upgrade setu-hub")
             }
-            guard current < 1 else { return }
-            try await conn.query("""
-                CREATE TABLE hub_nodes (
-                  id TEXT PRIMARY KEY, offices TEXT NOT NULL, token_hash BYTEA NOT NULL,
-                  created_ms BIGINT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE)
-                """, logger: logger)
-            // office in the C collation: byte order, so the range for national
-            // records ('all:'…'all;') is an index range on any server locale.
-            try await conn.query("""
-                CREATE TABLE hub_records (
-                  seq BIGINT PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, office TEXT COLLATE "C" NOT NULL,
-                  state BYTEA NOT NULL, origin TEXT, UNIQUE (collection, id))
-                """, logger: logger)
-            try await conn.query("CREATE INDEX hub_records_office ON hub_records (office, seq)", logger: logger)
-            try await conn.query("CREATE SEQUENCE hub_feed_seq", logger: logger)
-            try await conn.query("INSERT INTO hub_schema (version) VALUES (1)", logger: logger)
+            if current < 1 { try await Self.createV1(conn, logger: logger) }
+            if current < 2 { try await Self.createV2(conn, logger: logger) }
         }
     }
 
-    public func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws {
-        let rows = try await client.query("""
-            INSERT INTO hub_nodes (id, offices, token_hash, created_ms)
-            VALUES (\(node.id.rawValue), \(node.offices.joined(separator: ",")), \(ByteBuffer(bytes: tokenHash)), \(node.createdAtMillis))
-            ON CONFLICT (id) DO NOTHING RETURNING id
+    static func createV1(_ conn: PostgresConnection, logger: Logger) async throws {
+        try await conn.query("""
+            CREATE TABLE hub_nodes (
+              id TEXT PRIMARY KEY, offices TEXT NOT NULL, token_hash BYTEA NOT NULL,
+              created_ms BIGINT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE)
             """, logger: logger)
-        var inserted = false
-        for try await _ in rows.decode(String.self) { inserted = true }
-        guard inserted else { throw HubStorageError("node \(node.id) exists already; give it a new token with setu-hub node rotate-token, or node reactivate if it was revoked") }
+        // office in the C collation: byte order, so the range for national
+        // records ('all:'…'all;') is an index range on any server locale.
+        try await conn.query("""
+            CREATE TABLE hub_records (
+              seq BIGINT PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, office TEXT COLLATE "C" NOT NULL,
+              state BYTEA NOT NULL, origin TEXT, UNIQUE (collection, id))
+            """, logger: logger)
+        try await conn.query("CREATE INDEX hub_records_office ON hub_records (office, seq)", logger: logger)
+        try await conn.query("CREATE SEQUENCE hub_feed_seq", logger: logger)
+        try await conn.query("INSERT INTO hub_schema (version) VALUES (1)", logger: logger)
+    }
+
+    /// The fleet view: node names, what the hub saw of each node, admins.
+    static func createV2(_ conn: PostgresConnection, logger: Logger) async throws {
+        try await conn.query("ALTER TABLE hub_nodes ADD COLUMN name TEXT", logger: logger)
+        try await conn.query("""
+            CREATE TABLE hub_node_activity (
+              node_id TEXT PRIMARY KEY, first_seen_ms BIGINT NOT NULL, last_seen_ms BIGINT NOT NULL,
+              last_pull_ms BIGINT, last_push_ms BIGINT, pull_cursor BIGINT, report TEXT, report_ms BIGINT)
+            """, logger: logger)
+        try await conn.query("""
+            CREATE TABLE hub_admins (
+              name TEXT PRIMARY KEY, token_hash BYTEA NOT NULL, created_ms BIGINT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE)
+            """, logger: logger)
+        try await conn.query("INSERT INTO hub_schema (version) VALUES (2)", logger: logger)
+    }
+
+    public func addNodes(_ nodes: [(node: HubNode, tokenHash: [UInt8])]) async throws {
+        let logger = self.logger
+        do {
+            try await client.withTransaction(logger: logger) { conn in
+                let rows = try await conn.query("""
+                    INSERT INTO hub_nodes (id, offices, token_hash, created_ms, name)
+                    SELECT i, o, h, c, NULLIF(n, '') FROM unnest(\(nodes.map(\.node.id.rawValue))::text[], \(nodes.map { $0.node.offices.joined(separator: ",") })::text[],
+                      \(nodes.map { ByteBuffer(bytes: $0.tokenHash) })::bytea[], \(nodes.map(\.node.createdAtMillis))::bigint[],
+                      \(nodes.map { $0.node.name ?? "" })::text[]) AS w(i, o, h, c, n)
+                    ON CONFLICT (id) DO NOTHING RETURNING id
+                    """, logger: logger)
+                var inserted = Set<String>()
+                for try await id in rows.decode(String.self) { inserted.insert(id) }
+                let taken = nodes.map(\.node.id).filter { !inserted.contains($0.rawValue) }
+                // Throwing rolls the transaction back: all or none.
+                guard taken.isEmpty else { throw HubStorageError.nodesExist(taken) }
+            }
+        } catch let error as PostgresTransactionError {
+            if let refusal = error.closureError, error.rollbackError == nil { throw refusal }
+            throw error
+        }
     }
 
     public func nodes() async throws -> [HubNode] {
-        let rows = try await client.query("SELECT id, offices, created_ms, revoked FROM hub_nodes ORDER BY id", logger: logger)
+        let rows = try await client.query("SELECT id, offices, created_ms, revoked, name FROM hub_nodes ORDER BY id", logger: logger)
         var nodes: [HubNode] = []
-        for try await (id, offices, created, revoked) in rows.decode((String, String, Int64, Bool).self) {
-            nodes.append(HubNode(id: NodeID(rawValue: id)!, offices: offices.split(separator: ",").map(String.init), createdAtMillis: created, revoked: revoked))
+        for try await (id, offices, created, revoked, name) in rows.decode((String, String, Int64, Bool, String?).self) {
+            nodes.append(Self.node(id, offices, created, revoked, name))
         }
         return nodes
     }
@@ -120,12 +151,15 @@ public final class PostgresHubStorage: HubStorage {
 
     public func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
         let rows = try await client.query(
-            "SELECT id, offices, created_ms, revoked, token_hash FROM hub_nodes WHERE id = \(id.rawValue)", logger: logger)
-        for try await (id, offices, created, revoked, hash) in rows.decode((String, String, Int64, Bool, ByteBuffer).self) {
-            let node = HubNode(id: NodeID(rawValue: id)!, offices: offices.split(separator: ",").map(String.init), createdAtMillis: created, revoked: revoked)
-            return (node, Array(hash.readableBytesView))
+            "SELECT id, offices, created_ms, revoked, name, token_hash FROM hub_nodes WHERE id = \(id.rawValue)", logger: logger)
+        for try await (id, offices, created, revoked, name, hash) in rows.decode((String, String, Int64, Bool, String?, ByteBuffer).self) {
+            return (Self.node(id, offices, created, revoked, name), Array(hash.readableBytesView))
         }
         return nil
+    }
+
+    static func node(_ id: String, _ offices: String, _ created: Int64, _ revoked: Bool, _ name: String?) -> HubNode {
+        HubNode(id: NodeID(rawValue: id)!, offices: offices.split(separator: ",").map(String.init), createdAtMillis: created, revoked: revoked, name: name)
     }
 
     public func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws {

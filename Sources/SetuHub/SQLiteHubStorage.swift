@@ -43,6 +43,21 @@ public final class SQLiteHubStorage: HubStorage {
             // A node's feed is one index range per office it serves.
             try db.execute(sql: "CREATE INDEX hub_records_office ON hub_records (office, seq)")
         }
+        migrator.registerMigration("v2-fleet") { db in
+            try db.execute(sql: "ALTER TABLE hub_nodes ADD COLUMN name TEXT")
+            // What the hub saw of each node (FleetRecorder); `report` is the
+            // node's last Setu-Report header, as it came.
+            try db.execute(sql: """
+                CREATE TABLE hub_node_activity (
+                  node_id TEXT PRIMARY KEY NOT NULL, first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,
+                  last_pull_ms INTEGER, last_push_ms INTEGER, pull_cursor INTEGER, report TEXT, report_ms INTEGER) STRICT
+                """)
+            try db.execute(sql: """
+                CREATE TABLE hub_admins (
+                  name TEXT PRIMARY KEY NOT NULL, token_hash BLOB NOT NULL, created_ms INTEGER NOT NULL,
+                  revoked INTEGER NOT NULL DEFAULT 0) STRICT
+                """)
+        }
         let known = Set(migrator.migrations)
         let reader = migrator
         let applied = try await pool.read { db in try reader.appliedIdentifiers(db) }
@@ -52,19 +67,21 @@ public final class SQLiteHubStorage: HubStorage {
         try migrator.migrate(pool)
     }
 
-    public func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws {
+    public func addNodes(_ nodes: [(node: HubNode, tokenHash: [UInt8])]) async throws {
         try await pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM hub_nodes WHERE id = ?", arguments: [node.id.rawValue]) == nil else {
-                throw HubStorageError("node \(node.id) exists already; give it a new token with setu-hub node rotate-token, or node reactivate if it was revoked")
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM hub_nodes WHERE id = ?")
+            let taken = try nodes.filter { try Bool.fetchOne(exists, arguments: [$0.node.id.rawValue]) != nil }.map(\.node.id)
+            guard taken.isEmpty else { throw HubStorageError.nodesExist(taken) }
+            let insert = try db.cachedStatement(sql: "INSERT INTO hub_nodes (id, offices, token_hash, created_ms, name) VALUES (?, ?, ?, ?, ?)")
+            for (node, hash) in nodes {
+                try insert.execute(arguments: [node.id.rawValue, node.offices.joined(separator: ","), Data(hash), node.createdAtMillis, node.name])
             }
-            try db.execute(sql: "INSERT INTO hub_nodes (id, offices, token_hash, created_ms) VALUES (?, ?, ?, ?)",
-                           arguments: [node.id.rawValue, node.offices.joined(separator: ","), Data(tokenHash), node.createdAtMillis])
         }
     }
 
     public func nodes() async throws -> [HubNode] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, offices, created_ms, revoked FROM hub_nodes ORDER BY id").map(Self.node)
+            try Row.fetchAll(db, sql: "SELECT id, offices, created_ms, revoked, name FROM hub_nodes ORDER BY id").map(Self.node)
         }
     }
 
@@ -81,7 +98,7 @@ public final class SQLiteHubStorage: HubStorage {
 
     public func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, offices, created_ms, revoked, token_hash FROM hub_nodes WHERE id = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, offices, created_ms, revoked, name, token_hash FROM hub_nodes WHERE id = ?",
                                              arguments: [id.rawValue]) else { return nil }
             let hash: Data = row["token_hash"]
             return (Self.node(row), Array(hash))
@@ -91,7 +108,7 @@ public final class SQLiteHubStorage: HubStorage {
     static func node(_ row: Row) -> HubNode {
         let offices: String = row["offices"]
         return HubNode(id: NodeID(rawValue: row["id"])!, offices: offices.split(separator: ",").map(String.init),
-                       createdAtMillis: row["created_ms"], revoked: row["revoked"])
+                       createdAtMillis: row["created_ms"], revoked: row["revoked"], name: row["name"])
     }
 
     public func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws {
@@ -161,4 +178,10 @@ public final class SQLiteHubStorage: HubStorage {
 public struct HubStorageError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
+
+    static func nodesExist(_ ids: [NodeID]) -> HubStorageError {
+        let listed = ids.prefix(5).map(\.rawValue).joined(separator: ", ") + (ids.count > 5 ? " and \(ids.count - 5) more" : "")
+        let fix = "give it a new token with setu-hub node rotate-token, or node reactivate if it was revoked"
+        return HubStorageError(ids.count == 1 ? "node \(listed) exists already; \(fix)" : "nodes \(listed) exist already; nothing was added; remove them from the file or \(fix)")
+    }
 }

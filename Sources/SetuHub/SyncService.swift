@@ -9,12 +9,17 @@ public struct SyncService: Sendable {
     public let limits: SyncLimits
     let now: @Sendable () -> UInt64
     let metrics: HubMetrics
+    /// What the hub sees of each node, for the fleet view; run it as a
+    /// service (or call `flush()`) to have it written.
+    public let recorder: FleetRecorder
 
-    public init(storage: any HubStorage, limits: SyncLimits, metrics: HubMetrics, now: @escaping @Sendable () -> UInt64) {
+    public init(storage: any HubStorage, limits: SyncLimits, metrics: HubMetrics, logger: Logger = Logger(label: "setu-hub"),
+                now: @escaping @Sendable () -> UInt64) {
         self.storage = storage
         self.limits = limits
         self.metrics = metrics
         self.now = now
+        self.recorder = FleetRecorder(storage: storage, logger: logger)
     }
 
     /// The node a bearer token belongs to, or 401.
@@ -45,6 +50,18 @@ public struct SyncService: Sendable {
     /// invalid or past the clock bound refuses the whole batch, naming every
     /// record at fault, so the office can set those aside and resend the rest.
     public func push(_ request: PushRequest, from node: HubNode, logger: Logger) async throws -> PushResponse {
+        let seen = Int64(now())
+        do {
+            let result = try await merge(request, from: node, logger: logger)
+            await recorder.note(.push(node.id, at: seen))
+            return result
+        } catch {
+            await recorder.note(.seen(node.id, at: seen))
+            throw error
+        }
+    }
+
+    private func merge(_ request: PushRequest, from node: HubNode, logger: Logger) async throws -> PushResponse {
         try checkBatchSize(request.records.count)
         try check(request.records, from: node)
         let records = request.records
@@ -160,11 +177,29 @@ public struct SyncService: Sendable {
     // MARK: Pull
 
     /// A page of changes for `node` after `cursor`; nil when there is nothing
-    /// new (the cheap answer to an idle poll).
-    public func pull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?) async throws -> PullResponse? {
+    /// new (the cheap answer to an idle poll). `report` is the node's
+    /// `Setu-Report` header, kept for the fleet view.
+    public func pull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?, report: String? = nil) async throws -> PullResponse? {
         let after = try Self.parseCursor(cursor)
         let count = try Self.parseBound(limit, name: "limit", default: limits.defaultPullRecords, range: 1...limits.maxPullRecords)
         let bytes = try Self.parseBound(maxBytes, name: "max_bytes", default: limits.defaultPullBytes, range: 1_024...limits.maxPullBytes)
+        let parsed = try Self.parseReport(report)
+        let seen = Int64(now())
+        let page = try await page(for: node, after: after, count: count, bytes: bytes)
+        await recorder.note(.pull(node.id, at: seen, cursor: page.flatMap { Int64($0.cursor) } ?? after, report: parsed))
+        return page
+    }
+
+    static func parseReport(_ header: String?) throws -> NodeReport? {
+        guard let header else { return nil }
+        do {
+            return try NodeReport(headerValue: header)
+        } catch {
+            throw HubError.badRequest("bad_report", "\(error.description); the header is written by setud, so this setud is broken or not a Setu node")
+        }
+    }
+
+    private func page(for node: HubNode, after: Int64, count: Int, bytes: Int) async throws -> PullResponse? {
         let scope = node.offices
         guard try await storage.head(offices: scope) > after else { return nil }
         let rows = try await storage.feed(offices: scope, after: after, limit: count)

@@ -116,6 +116,9 @@ public enum SyncHeader {
     /// comma-separated (office codes hold no comma).
     public static let offices = "Setu-Offices"
 
+    /// On the first pull of each sync: the office's `NodeReport`.
+    public static let report = "Setu-Report"
+
     public static func officesValue(_ offices: [String]) -> String { offices.joined(separator: ",") }
 
     public static func offices(from value: String) -> [String] {

@@ -32,12 +32,13 @@ public struct SyncEngine: Sendable {
     /// failure; what was committed before it stays committed.
     ///
     /// `progress` sees the report so far after every page, so status can
-    /// move during a long sync instead of only at its end.
-    public func syncOnce(shouldStop: @Sendable () -> Bool = { false },
+    /// move during a long sync instead of only at its end. `nodeReport`
+    /// rides on the first pull: what the hub's fleet view shows of this office.
+    public func syncOnce(nodeReport: NodeReport? = nil, shouldStop: @Sendable () -> Bool = { false },
                          progress: @Sendable (SyncReport) async -> Void = { _ in }) async throws -> SyncReport {
         var report = SyncReport()
         try replica.stampOutsideWrites()
-        try await pull(into: &report, shouldStop: shouldStop, progress: progress)
+        try await pull(into: &report, nodeReport: nodeReport, shouldStop: shouldStop, progress: progress)
         try await push(into: &report, shouldStop: shouldStop, progress: progress)
         return report
     }
@@ -47,8 +48,9 @@ public struct SyncEngine: Sendable {
     /// the link and the local disk then work at the same time. Only applied
     /// pages move the committed cursor, so a fetched page that is never
     /// applied (a stop, a failure) is simply asked for again next time.
-    func pull(into report: inout SyncReport, shouldStop: @Sendable () -> Bool, progress: @Sendable (SyncReport) async -> Void) async throws {
-        var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(after: try replica.pullCursor(from: Self.hub))
+    func pull(into report: inout SyncReport, nodeReport: NodeReport?, shouldStop: @Sendable () -> Bool,
+              progress: @Sendable (SyncReport) async -> Void) async throws {
+        var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(after: try replica.pullCursor(from: Self.hub), report: nodeReport)
         defer { fetching?.cancel() }
         while let current = fetching, !shouldStop() {
             // The fetch is a task of its own (it overlaps the apply), which
@@ -127,8 +129,8 @@ public struct SyncEngine: Sendable {
 
     private static let writes = DispatchQueue(label: "setu.sync.writes")
 
-    private func fetch(after cursor: String?) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
-        Task { [client, pageRecords, pageBytes] in try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes) }
+    private func fetch(after cursor: String?, report: NodeReport? = nil) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
+        Task { [client, pageRecords, pageBytes] in try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes, report: report) }
     }
 
     func push(into report: inout SyncReport, shouldStop: @Sendable () -> Bool, progress: @Sendable (SyncReport) async -> Void) async throws {

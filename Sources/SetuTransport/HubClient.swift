@@ -51,10 +51,13 @@ public struct HubClient: Sendable {
     }
 
     /// A page after `cursor`, or nil when the hub has nothing new (204).
-    public func pull(cursor: String?, limit: Int, maxBytes: Int) async throws -> Exchange<PullResponse?> {
+    /// `report` goes with the first pull of a sync, for the hub's fleet view.
+    public func pull(cursor: String?, limit: Int, maxBytes: Int, report: NodeReport? = nil) async throws -> Exchange<PullResponse?> {
         var path = "/v1/pull?limit=\(limit)&max_bytes=\(maxBytes)"
         if let cursor { path += "&cursor=\(cursor)" }
-        let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: [("Authorization", "Bearer \(token)")]))
+        var headers = [("Authorization", "Bearer \(token)")]
+        if let report { headers.append((SyncHeader.report, report.headerValue)) }
+        let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: headers))
         try Self.check(response)
         let page: PullResponse? = response.status == 204 ? nil : try Self.decode(response) { try PullResponse(json: $0) }
         return Exchange(value: page, response: response)

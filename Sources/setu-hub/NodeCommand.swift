@@ -34,6 +34,10 @@ struct NodeCommand: AsyncParsableCommand {
         FileHandle.standardError.write(Data("\(note)\n".utf8))
     }
 
+    static func withStorage<T: Sendable>(_ config: HubConfig, _ body: @Sendable @escaping (any HubStorage) async throws -> T) async throws -> T {
+        try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning), body)
+    }
+
     /// Applies `change` to one node, or exits 1 naming the missing node.
     static func update(_ id: NodeID, _ change: NodeChange, config: HubConfig) async throws {
         let found = try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning)) { try await $0.updateNode(id, change) }
@@ -43,44 +47,17 @@ struct NodeCommand: AsyncParsableCommand {
         }
     }
 
-    struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Register a node and print its token once (the hub keeps only a hash).")
-
-        @Argument(help: "The node id, as set in the office's setud.toml (letters, digits, . _ - :).")
-        var nodeID: String
-
-        @Option(name: .customLong("office"), help: "An office code the node serves, e.g. upazila:rupsha (repeatable).")
-        var offices: [String] = []
-
-        @OptionGroup var options: ConfigOption
-
-        func validate() throws {
-            _ = try NodeCommand.nodeID(nodeID)
-            try NodeCommand.validateOffices(offices)
-        }
-
-        func run() async throws {
-            let config = try options.load()
-            let node = HubNode(id: NodeID(rawValue: nodeID)!, offices: offices, createdAtMillis: Int64(Date().timeIntervalSince1970 * 1000), revoked: false)
-            let (token, hash) = NodeToken.generate(for: node.id)
-            try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning)) { storage in
-                try await storage.addNode(node, tokenHash: hash)
-            }
-            print(token)
-            FileHandle.standardError.write(Data("node \(nodeID) added for \(offices.joined(separator: ", ")); put the token above in its setud.toml (hub.token); it is not shown again\n".utf8))
-        }
-    }
-
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List registered nodes.")
+        static let configuration = CommandConfiguration(
+            abstract: "List registered nodes, tab-separated under a header (id, state, offices, name); setu-hub nodes shows how they sync.")
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
             let config = try options.load()
             let nodes = try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning)) { try await $0.nodes() }
+            print("ID\tSTATE\tOFFICES\tNAME")
             for node in nodes {
-                print("\(node.id)\t\(node.revoked ? "revoked" : "active")\t\(node.offices.joined(separator: ","))")
+                print("\(node.id)\t\(node.revoked ? "revoked" : "active")\t\(node.offices.joined(separator: ","))\t\(node.name ?? "")")
             }
         }
     }

@@ -30,8 +30,11 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(client)
             storage = PostgresHubStorage(client: client, logger: logger)
         }
-        let service = SyncService(storage: storage, limits: config.limits, metrics: metrics, now: { Self.nowMillis() })
-        let router = HubRouter.make(service: service, metrics: metrics)
+        let service = SyncService(storage: storage, limits: config.limits, metrics: metrics, logger: logger, now: { Self.nowMillis() })
+        // After the PostgreSQL client: services stop in reverse order, so the
+        // recorder's last flush at shutdown still has its database.
+        services.append(service.recorder)
+        let router = HubRouter.make(service: service, metrics: metrics, secureCookies: config.tlsCertificate != nil)
         let address: BindAddress
         switch config.listen {
         case .tcp(let host, let port): address = .hostname(host, port: port)
