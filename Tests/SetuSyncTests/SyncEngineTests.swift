@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SetuCore
+import SetuProtocol
 import SetuStore
 import SetuSync
 import SetuTestSupport
@@ -64,8 +65,11 @@ import Testing
         defer { withExtendedLifetime(a) {} }
         try a.replica.put("services", id: "s1", Self.service("upazila:rupsha", 1, "সেবা"))
         _ = try await a.engine.syncOnce()
+        // With the office's report, at its largest (an error cut to its limit).
+        let report = NodeReport(version: SetuVersion.current, pending: 999_999, oldestUnsentSeconds: 9_999_999, conflicts: 99_999,
+                                setAside: 99_999, clockSkewSeconds: -999_999_999, lastError: String(repeating: "ডিস্ক পূর্ণ ", count: 40))
         for _ in 0..<2 {
-            let idle = try await a.engine.syncOnce()
+            let idle = try await a.engine.syncOnce(nodeReport: report)
             #expect(idle.pages == 0)
             #expect(idle.requests <= 2)
             #expect(idle.bytesIn + idle.bytesOut <= 2_048, "\(idle.bytesIn) in, \(idle.bytesOut) out")
