@@ -106,9 +106,11 @@ public final class HubProcess: @unchecked Sendable {
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    public func request(_ method: String, _ path: String, token: String?, body: [UInt8]?, timeout: TimeInterval = 60) async throws -> (Int, [UInt8]) {
+    public func request(_ method: String, _ path: String, token: String?, body: [UInt8]?, headers: [String: String] = [:],
+                        timeout: TimeInterval = 60) async throws -> (Int, [UInt8]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!, timeoutInterval: timeout)
         request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         request.httpBody = body.map { Data($0) }
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }

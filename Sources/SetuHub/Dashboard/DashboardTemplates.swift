@@ -65,12 +65,12 @@ enum DashboardTemplates {
     /// Node rows, shared by the summary and the full list.
     static let rows = """
         <div class="scroll"><table>
-        <thead><tr><th>Node</th><th>Office name</th><th>Offices</th><th>Last seen</th><th>Lag</th><th>Pending</th><th>Oldest unsent</th>
-        <th>Conflicts</th><th>Set aside</th><th>Version</th><th>Clock</th><th>State</th></tr></thead>
+        <thead><tr><th>Node</th><th>State</th><th>Office name</th><th>Last seen</th><th>Lag</th><th>Pending</th><th>Oldest unsent</th>
+        <th>Conflicts</th><th>Set aside</th><th>Version</th><th>Clock</th><th>Offices</th></tr></thead>
         <tbody>
-        {{#rows}}<tr data-node="{{node}}"><td><a href="/admin/nodes/{{node}}">{{node}}</a></td><td lang="bn">{{name}}</td><td>{{offices}}</td>
-        <td>{{lastSeen}}</td><td class="num">{{lag}}</td><td class="num">{{pending}}</td><td>{{oldestUnsent}}</td><td class="num">{{conflicts}}</td>
-        <td class="num">{{setAside}}</td><td>{{version}}</td><td>{{skew}}</td><td class="state state-{{state}}">{{state}}</td></tr>
+        {{#rows}}<tr data-node="{{node}}"><td><a href="/admin/nodes/{{node}}">{{node}}</a></td><td class="state state-{{state}}">{{state}}</td>
+        <td lang="bn">{{name}}</td><td>{{lastSeen}}</td><td class="num">{{lag}}</td><td class="num">{{pending}}</td><td>{{oldestUnsent}}</td>
+        <td class="num">{{conflicts}}</td><td class="num">{{setAside}}</td><td>{{version}}</td><td>{{skew}}</td><td>{{offices}}</td></tr>
         {{/rows}}{{^rows}}<tr><td colspan="12">No office matches.</td></tr>{{/rows}}
         </tbody></table></div>
         """
