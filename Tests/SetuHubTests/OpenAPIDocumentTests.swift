@@ -29,10 +29,13 @@ import Testing
 
     @Test func everyRouteIsDocumentedAndEveryDocumentedOperationIsServed() async throws {
         try await HubHarness.with(.sqlite) { hub in
-            let served = Set(hub.router.routes.map { "\($0.method) \($0.path)" })
+            // The dashboard's pages (/admin…) are HTML for people, not the API.
+            let served = Set(hub.router.routes.map { "\($0.method) \($0.path)" }
+                .filter { !$0.contains(" /admin") }
+                .map { $0.replacingOccurrences(of: ":id", with: "{id}") })
             let documented = try Self.documentedOperations()
             #expect(served == documented)
-            #expect(documented.count >= 4)
+            #expect(documented.count >= 7)
         }
     }
 

@@ -73,7 +73,7 @@ enum DashboardViews {
             ("first_seen", "First seen", time(activity?.firstSeenMillis)), ("last_seen", "Last seen", time(activity?.lastSeenMillis)),
             ("last_pull", "Last pull", time(activity?.lastPullMillis)), ("last_push", "Last push", time(activity?.lastPushMillis)),
             ("lag", "Records waiting for it at the hub", row.lag), ("reported", "Last report", time(activity?.reportMillis)),
-            ("version", "setud version", row.version), ("pending", "Changes not yet sent", row.pending),
+            ("version", "setud version", row.version), ("pending", "Changes not yet sent (at its last report)", row.pending),
             ("oldest_unsent", "Oldest unsent change", row.oldestUnsent), ("conflicts", "Open conflicts", row.conflicts),
             ("set_aside", "Writes set aside", row.setAside), ("skew", "PC clock", row.skew),
             ("last_error", "Last error", report?.lastError ?? "none"),

@@ -50,6 +50,9 @@ public struct FleetService: Sendable {
 
     /// `stale`, `office`, `district` and `state` query parameters, checked.
     public static func query(stale: String?, office: String?, district: String?, state: String?) throws -> FleetQuery {
+        for (name, value) in [("office", office), ("district", district)] where (value?.unicodeScalars.count ?? 0) > 64 {
+            throw HubError.badRequest("bad_\(name)", "\(name) must be at most 64 characters (an office code is)")
+        }
         var query = FleetQuery(officePrefix: office.flatMap { $0.isEmpty ? nil : $0 }, district: district.flatMap { $0.isEmpty ? nil : $0 })
         if let stale, !stale.isEmpty {
             guard let millis = RelativeTime.parseDuration(stale) else {

@@ -22,11 +22,12 @@ public enum RelativeTime {
         }
     }
 
-    /// "90s", "30m", "24h", "7d", "2w", in ASCII or Bengali digits (`২৪h`);
-    /// nil for anything else.
+    /// "90s", "30m", "24h", "7d", "2w", in ASCII or Bengali digits (`২৪h`),
+    /// at most nine digits; nil for anything else.
     public static func parseDuration(_ text: String) -> Int64? {
-        let trimmed = BengaliDigits.toASCII(text).filter { $0 != " " }
-        guard let unit = trimmed.last, let n = Int64(trimmed.dropLast()), n >= 0, String(n) == trimmed.dropLast() else { return nil }
+        let ascii = BengaliDigits.toASCII(text)
+        let digits = ascii.dropLast()
+        guard let unit = ascii.last, (1...9).contains(digits.count), digits.allSatisfy(\.isASCIIDigit), let n = Int64(digits) else { return nil }
         let seconds: Int64
         switch unit {
         case "s": seconds = 1
@@ -36,7 +37,10 @@ public enum RelativeTime {
         case "w": seconds = 7 * 86_400
         default: return nil
         }
-        guard n <= Int64.max / 1000 / seconds else { return nil }
         return n * seconds * 1000
     }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
