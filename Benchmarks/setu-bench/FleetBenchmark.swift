@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SetuCore
+import SetuHub
+import SetuProtocol
+import SetuTestSupport
+
+/// Issue 13's figures, on SQLite and PostgreSQL, at national scale: 5,000
+/// nodes registered from a CSV file by the real `setu-hub node add --from`,
+/// 100k records spread over their offices, a report and a cursor from
+/// 4,000 of them (some days old); then the real `setu-hub nodes` and the
+/// dashboard's first page from a real `setu-hub serve`; and the cost of an
+/// idle poll with its report against the poll as it was before reports
+/// (authenticate, compare the head), in the same run.
+struct FleetBenchmark {
+    let records: Int
+    let nodes = 5_000
+
+    func run() async throws {
+        let dir = MachineInfo.scratchDirectory()
+        defer { MachineInfo.removeScratch(dir) }
+        let path = "\(dir)/hub.sqlite"
+        let hub = try HubProcess(sqlitePath: path)
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        try await measure(hub, storage: try SQLiteHubStorage(path: path), name: "SQLite", dir: dir)
+        if let base = ProcessInfo.processInfo.environment["SETU_TEST_POSTGRES_URL"] {
+            // A database of its own: the hub suite's records are in the default one.
+            let logger = Logger(label: "setu-bench")
+            let name = "setu_bench_fleet_\(UUID().uuidString.prefix(8).lowercased())"
+            let admin = try PostgresHubStorage.makeClient(url: base, logger: logger)
+            let url = base.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+            let client = try PostgresHubStorage.makeClient(url: url, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await admin.run() }
+                try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+                group.addTask { await client.run() }
+                let storage = PostgresHubStorage(client: client, logger: logger)
+                try await storage.migrate()
+                let pg = try HubProcess(postgresURL: url)
+                try await pg.waitUntilServing()
+                try await measure(pg, storage: storage, name: "PostgreSQL", dir: dir)
+                pg.stop()
+                group.cancelAll()
+            }
+        } else {
+            print("fleet on PostgreSQL: skipped (run through scripts/with-postgres to include it)")
+        }
+    }
+
+    func measure(_ hub: HubProcess, storage: any HubStorage, name: String, dir: String) async throws {
+        // Registration, as an operator does it: one CSV file.
+        var csv = "id,offices,name\n"
+        for n in 0..<nodes { csv += "uz-\(n),upazila:d\(n % 64)-u\(n),উপজেলা আইসিটি অফিস \(n)\n" }
+        let file = "\(dir)/nodes-\(name).csv"
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        let tokensFile = "\(dir)/tokens-\(name)"
+        var added: (status: Int32, output: String, error: String) = (0, "", "")
+        let adding = try await timed { added = try await hub.command(["node", "add", "--from", file, "--tokens", tokensFile]) }
+        guard added.status == 0 else { throw SupportError("node add --from failed: \(added.error)") }
+        print(String(format: "fleet %@: setu-hub node add --from, %d nodes: %.2f s (goal: well under a minute)", name, nodes, adding))
+
+        // 100k records in their offices, pushed through the sync rules.
+        let service = SyncService(storage: storage, limits: SyncLimits(), metrics: HubMetrics(), now: ReplicaClock.now)
+        let fleet = try await storage.nodes()
+        let byID = Dictionary(uniqueKeysWithValues: fleet.map { ($0.id.rawValue, $0) })
+        for start in stride(from: 0, to: records, by: 500) {
+            let pusher = byID["uz-\((start / 500) % nodes)"]!
+            _ = try await service.push(HubBenchmark.batch(start..<min(start + 500, records), node: pusher), from: pusher, logger: .init(label: "seed"))
+        }
+        // 4,000 nodes have reported: most now, some 3 and 10 days ago, a few
+        // with errors; cursors spread so lags are counted, not zero.
+        let now = Int64(ReplicaClock.now())
+        let activity = (0..<4_000).map { n -> NodeActivity in
+            let ago: Int64 = n % 10 == 0 ? 10 * 86_400_000 : n % 7 == 0 ? 3 * 86_400_000 : Int64(n % 600) * 1_000
+            let report = NodeReport(version: SetuVersion.current, pending: n % 13, oldestUnsentSeconds: n % 13 == 0 ? nil : n, conflicts: n % 17 == 0 ? 1 : 0,
+                                    setAside: n % 101 == 0 ? 2 : 0, clockSkewSeconds: n % 53 == 0 ? 90_000_000 : 1,
+                                    lastError: n % 97 == 0 ? "local writes fail: the disk holding the replica is full" : nil)
+            return NodeActivity.pull(NodeID(rawValue: "uz-\(n)")!, at: now - ago, cursor: Int64(n * 7 % max(1, records)), report: report)
+        }
+        try await storage.recordActivity(activity)
+
+        var table: (status: Int32, output: String, error: String) = (0, "", "")
+        let listing = try await timed { table = try await hub.command(["nodes"]) }
+        guard table.status == 0 else { throw SupportError("setu-hub nodes failed: \(table.error)") }
+        let inProcess = try await timed { _ = FleetQuery().apply(to: try await storage.fleet(lag: true), nowMillis: now) }
+        print(String(format: "fleet %@: setu-hub nodes, %d nodes, %d records: %.2f s for the command (%.2f s of it the query and the lags) (goal < 1 s)",
+                     name, nodes + 0, records, listing, inProcess))
+
+        // The dashboard's first page, signed in, from the real hub.
+        let admin = try await hub.command(["admin", "add", "bench-\(name.lowercased())"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        var firstPage: (status: Int32, output: String, error: String) = (0, "", "")
+        var best = Double.infinity
+        for _ in 0..<3 {
+            firstPage = try await runProgram(URL(fileURLWithPath: "/usr/bin/curl"), [
+                "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total} %{size_download}", "-b", "setu_admin=\(admin)",
+                "http://127.0.0.1:\(hub.port)/admin",
+            ])
+            let parts = firstPage.output.split(separator: " ")
+            guard parts.first == "200" else { throw SupportError("the dashboard answered \(firstPage.output) \(firstPage.error)") }
+            best = min(best, Double(parts[1]) ?? .infinity)
+        }
+        let bytes = firstPage.output.split(separator: " ").last ?? "?"
+        print(String(format: "fleet %@: dashboard first page (/admin, %@ bytes of HTML): %.3f s, best of 3 (goal < 1 s)", name, String(bytes), best))
+
+        // An idle poll: before reports (authenticate, compare the head) and
+        // now (the same, plus parsing the report and noting the activity).
+        let tokens = try String(contentsOfFile: tokensFile, encoding: .utf8).split(separator: "\n").prefix(1_000).map { line in
+            String(line.split(separator: ",", maxSplits: 1)[1])
+        }
+        let logger = Logger(label: "setu-bench")
+        var heads: [NodeID: Int64] = [:]
+        for token in tokens {
+            let node = try await service.authenticate(authorization: "Bearer \(token)", logger: logger)
+            heads[node.id] = try await storage.head(offices: node.offices)
+        }
+        let header = NodeReport(version: SetuVersion.current, pending: 3, oldestUnsentSeconds: 120, conflicts: 0, setAside: 0, clockSkewSeconds: -1).headerValue
+        let polls = 5_000
+        let recorder = Task { try await service.recorder.run() }
+        var before = Double.infinity
+        var after = Double.infinity
+        for _ in 0..<3 {
+            before = min(before, try await timed {
+                for i in 0..<polls {
+                    let node = try await service.authenticate(authorization: "Bearer \(tokens[i % tokens.count])", logger: logger)
+                    guard try await storage.head(offices: node.offices) <= heads[node.id]! else { throw HubStorageError("not idle") }
+                }
+            })
+            after = min(after, try await timed {
+                for i in 0..<polls {
+                    let node = try await service.authenticate(authorization: "Bearer \(tokens[i % tokens.count])", logger: logger)
+                    guard try await service.pull(for: node, cursor: String(heads[node.id]!), limit: nil, maxBytes: nil, report: header) == nil else {
+                        throw HubStorageError("not idle")
+                    }
+                }
+            })
+        }
+        recorder.cancel()
+        await service.recorder.flush()
+        print(String(format: "fleet %@: idle poll over 1,000 tokens: %.0f/s with the report recorded, %.0f/s as before reports (%.1f%% apart; best of 3)",
+                     name, Double(polls) / after, Double(polls) / before, (after / before - 1) * 100))
+    }
+}
