@@ -53,10 +53,10 @@ public struct SyncService: Sendable {
         let seen = Int64(now())
         do {
             let result = try await merge(request, from: node, logger: logger)
-            await recorder.note(.push(node.id, at: seen))
+            recorder.note(.push(node.id, at: seen))
             return result
         } catch {
-            await recorder.note(.seen(node.id, at: seen))
+            recorder.note(.seen(node.id, at: seen))
             throw error
         }
     }
@@ -183,17 +183,17 @@ public struct SyncService: Sendable {
         let after = try Self.parseCursor(cursor)
         let count = try Self.parseBound(limit, name: "limit", default: limits.defaultPullRecords, range: 1...limits.maxPullRecords)
         let bytes = try Self.parseBound(maxBytes, name: "max_bytes", default: limits.defaultPullBytes, range: 1_024...limits.maxPullBytes)
-        let parsed = try Self.parseReport(report)
+        let parsed = try parseReport(report, from: node.id)
         let seen = Int64(now())
         let page = try await page(for: node, after: after, count: count, bytes: bytes)
-        await recorder.note(.pull(node.id, at: seen, cursor: page.flatMap { Int64($0.cursor) } ?? after, report: parsed))
+        recorder.note(.pull(node.id, at: seen, cursor: page.flatMap { Int64($0.cursor) } ?? after, report: parsed))
         return page
     }
 
-    static func parseReport(_ header: String?) throws -> NodeReport? {
+    func parseReport(_ header: String?, from node: NodeID) throws -> NodeReport? {
         guard let header else { return nil }
         do {
-            return try NodeReport(headerValue: header)
+            return try recorder.report(header, from: node)
         } catch {
             throw HubError.badRequest("bad_report", "\(error.description); the header is written by setud, so this setud is broken or not a Setu node")
         }

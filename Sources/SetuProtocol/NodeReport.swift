@@ -132,6 +132,10 @@ enum PercentEncoding {
     /// nil for a malformed escape, a byte outside the visible ASCII range,
     /// or bytes that are not UTF-8.
     static func decode(_ text: Substring) -> String? {
+        // Most values (numbers, versions) hold no escape: no copy for them.
+        if !text.utf8.contains(UInt8(ascii: "%")) {
+            return text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) ? String(text) : nil
+        }
         var bytes: [UInt8] = []
         var input = Array(text.utf8)[...]
         while let byte = input.popFirst() {

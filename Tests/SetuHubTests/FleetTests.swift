@@ -85,9 +85,19 @@ import Testing
                 #expect(bad.status == .badRequest)
                 #expect(bad.errorCode == "bad_report")
                 #expect(String(buffer: bad.body).contains("pending must be a whole number"))
+                await hub.service.recorder.flush()
+                #expect(try await hub.storage.fleetNode("office-a")?.activity == nil)
+
+                // A good report, the same again (kept parsed), a new one, then a bad one.
+                for pending in [1, 1, 2] {
+                    let good = try await client.send(.get, "/v1/pull", token: token, headers: Self.reportHeader(NodeReport(version: "0.1.0", pending: pending)))
+                    #expect(good.status == .noContent)
+                }
+                #expect(try await client.send(.get, "/v1/pull", token: token,
+                                              headers: [HTTPField.Name(SyncHeader.report)!: "version=0.1.0&pending=2&skew=x"]).status == .badRequest)
             }
             await hub.service.recorder.flush()
-            #expect(try await hub.storage.fleetNode("office-a")?.activity == nil)
+            #expect(try await hub.storage.fleetNode("office-a")?.activity?.report?.pending == 2, "the refused report changed nothing")
         }
     }
 
