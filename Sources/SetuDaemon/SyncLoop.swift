@@ -187,18 +187,20 @@ public actor SyncLoop: Service {
         }
     }
 
-    /// What this office tells the hub as a sync starts (its fleet view).
-    /// The error is the last one that was not "offline": a report reaching
-    /// the hub means the link is up again.
-    private func nodeReport() -> NodeReport {
+    /// What this office tells the hub (its fleet view) as a sync starts,
+    /// and as it ends when it moved records. The error is the last one that
+    /// was not "offline" (a report reaching the hub means the link is up),
+    /// and none at the end of a sync that got that far, unless local writes
+    /// fail.
+    private func nodeReport(ending: Bool, stateBefore: DaemonStatus.State, errorBefore: String?) -> NodeReport {
         let s = currentStatus()
+        let error = ending ? s.localWriteError : (stateBefore == .error ? errorBefore : nil)
         return NodeReport(version: s.version, pending: s.pendingLocalChanges, oldestUnsentSeconds: s.oldestUnsentSeconds,
-                          conflicts: s.openConflicts, setAside: s.setAside, clockSkewSeconds: s.clockSkewSeconds,
-                          lastError: s.state == .error ? s.lastError : nil)
+                          conflicts: s.openConflicts, setAside: s.setAside, clockSkewSeconds: s.clockSkewSeconds, lastError: error)
     }
 
     private func syncNow() async {
-        let nodeReport = nodeReport()
+        let before = currentStatus()
         inFlight = SyncReport()
         status.state = .syncing
         notifier.status(currentStatus().summary)
@@ -209,8 +211,9 @@ public actor SyncLoop: Service {
             // hub that never answers must not hold setud past its stop limit.
             let engine = self.engine
             let report = try await cancelWhenGracefulShutdown {
-                try await engine.syncOnce(nodeReport: nodeReport, shouldStop: { Task.isShuttingDownGracefully },
-                                          progress: { await self.noteProgress($0) })
+                try await engine.syncOnce(
+                    nodeReport: { ending in await self.nodeReport(ending: ending, stateBefore: before.state, errorBefore: before.lastError) },
+                    shouldStop: { Task.isShuttingDownGracefully }, progress: { await self.noteProgress($0) })
             }
             result = .success(report)
             record(report)

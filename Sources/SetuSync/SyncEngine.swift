@@ -32,15 +32,27 @@ public struct SyncEngine: Sendable {
     /// failure; what was committed before it stays committed.
     ///
     /// `progress` sees the report so far after every page, so status can
-    /// move during a long sync instead of only at its end. `nodeReport`
-    /// rides on the first pull: what the hub's fleet view shows of this office.
-    public func syncOnce(nodeReport: NodeReport? = nil, shouldStop: @Sendable () -> Bool = { false },
+    /// move during a long sync instead of only at its end. `nodeReport` is
+    /// what the hub's fleet view shows of this office: it rides on the first
+    /// pull (`ending` false), and a sync that moved records ends with one
+    /// more pull carrying a fresh one (`ending` true), so the hub shows the
+    /// office as the sync left it (nothing pending), not as it began. An
+    /// idle sync stays one request.
+    public func syncOnce(nodeReport: (@Sendable (_ ending: Bool) async -> NodeReport?)? = nil, shouldStop: @Sendable () -> Bool = { false },
                          progress: @Sendable (SyncReport) async -> Void = { _ in }) async throws -> SyncReport {
         var report = SyncReport()
         try replica.stampOutsideWrites()
-        try await pull(into: &report, nodeReport: nodeReport, shouldStop: shouldStop, progress: progress)
+        try await pull(into: &report, nodeReport: await nodeReport?(false), shouldStop: shouldStop, progress: progress)
         try await push(into: &report, shouldStop: shouldStop, progress: progress)
+        if let nodeReport, report.pulledRecords + report.pushedRecords > 0, !shouldStop() {
+            try await pull(into: &report, nodeReport: await nodeReport(true), shouldStop: shouldStop, progress: progress)
+        }
         return report
+    }
+
+    /// The same report at the start and, after a sync that moved records, at the end.
+    public func syncOnce(nodeReport: NodeReport) async throws -> SyncReport {
+        try await syncOnce(nodeReport: { _ in nodeReport })
     }
 
     /// Pulls pages until the hub has nothing new. The next page is fetched

@@ -66,6 +66,35 @@ import Testing
         #expect(bad.status == 64 && bad.error.contains("--stale must be a duration"), "\(bad.status) \(bad.error)")
     }
 
+    /// A sync that pushes what was pending ends with a fresh report: the hub
+    /// does not keep showing as pending what it has just received.
+    @Test func afterASyncThatPushedTheHubShowsNothingPending() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let setud = try SetudProcess(node: "rupsha-01", hub: hub, offices: ["upazila:khulna-rupsha"])
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        let rows = (1...3).map { "s\($0),upazila:khulna-rupsha,citizen,\($0),সেবা \($0)" }
+        let file = setud.dir.appendingPathComponent("services.csv").path
+        try (["id,office,section,serial,name"] + rows).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await setud.ctl(["sync", "--wait"]).status == 0)
+        // The import's own sync pushes the three (a local write asks for one);
+        // no other sync follows it.
+        #expect(try await setud.ctl(["import", "file", "services", file]).status == 0)
+        let pushed = await waitUntil(seconds: 10) {
+            let status = (try? await setud.ctl(["status", "--json"]).output) ?? ""
+            return status.contains("\"pending_local_changes\":0") && status.contains("\"records_out\":3")
+        }
+        #expect(pushed)
+        let settled = await waitUntil(seconds: 10) {
+            guard let entry = try? await Self.node(hub, "rupsha-01") else { return false }
+            return entry["last_push_at"] != .null && entry["pending"] == .int(0) && entry["state"] == .string("ok")
+        }
+        let shown = try await Self.node(hub, "rupsha-01")
+        #expect(settled, "\(String(describing: shown))")
+    }
+
     @Test func nodesAreRegisteredFromACSVFileWithTokensOnlyItsOwnerCanRead() async throws {
         let hub = try HubProcess()
         defer { hub.stop() }
