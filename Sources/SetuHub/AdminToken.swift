@@ -10,9 +10,8 @@ public enum AdminToken {
     static let prefix = "admin."
 
     public static func generate(for name: String) -> (token: String, hash: [UInt8]) {
-        let (token, hash) = NodeToken.generate(for: "admin")
-        let secret = token.dropFirst("admin.".count)
-        return ("\(prefix)\(name).\(secret)", hash)
+        let secret = NodeToken.newSecret()
+        return ("\(prefix)\(name).\(secret)", NodeToken.hash(secret: secret))
     }
 
     /// The admin name and secret of a presented token, or nil if malformed.

@@ -10,9 +10,15 @@ import SetuCore
 public enum NodeToken {
     /// A fresh token for `node`, shown once to the operator.
     public static func generate(for node: NodeID) -> (token: String, hash: [UInt8]) {
-        var rng = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        let secret = newSecret()
         return ("\(node.rawValue).\(secret)", hash(secret: secret))
+    }
+
+    /// 32 random bytes as 64 lowercase hex digits: the secret part of node
+    /// and admin tokens.
+    static func newSecret() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
     }
 
     public static func hash(secret: String) -> [UInt8] {
