@@ -20,6 +20,8 @@ struct HubConfig {
     var storage: Storage
     var limits: SyncLimits
     var connections: ConnectionTimeouts
+    /// How long requests in progress may run on after SIGTERM.
+    var shutdownTimeout: Duration
     var logLevel: Logger.Level
 
     static func load(_ path: String) throws -> HubConfig {
@@ -38,6 +40,7 @@ struct HubConfig {
         connections.header = .seconds(Int64(try server.int("header_timeout_seconds", range: 1...600) ?? 10))
         connections.body = .seconds(Int64(try server.int("body_timeout_seconds", range: 1...3_600) ?? 300))
         connections.maxConnections = try server.int("max_connections", range: 16...1_000_000) ?? connections.maxConnections
+        let shutdown = try server.int("shutdown_timeout_seconds", range: 1...60) ?? 10
         try server.checkNoUnknownKeys()
 
         let storageSection = try file.section("storage")
@@ -70,7 +73,8 @@ struct HubConfig {
 
         let level = try file.logLevel()
         try file.checkNoUnknownSections()
-        return HubConfig(listen: listen, tlsCertificate: cert, tlsKey: key, storage: storage, limits: limits, connections: connections, logLevel: level)
+        return HubConfig(listen: listen, tlsCertificate: cert, tlsKey: key, storage: storage, limits: limits, connections: connections,
+                         shutdownTimeout: .seconds(shutdown), logLevel: level)
     }
 
     static func parseListen(_ text: String, section: ConfigSection) throws -> Listen {

@@ -55,13 +55,20 @@ struct ServeCommand: AsyncParsableCommand {
         var app = Application(
             router: router, server: server,
             configuration: HubServer.configuration(address: address, limits: connections, logger: logger),
-            services: services,
             onServerRunning: { channel in
                 logger.notice("setu-hub serving", metadata: ["setu.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
             },
             logger: logger)
         app.beforeServerStarts { try await storage.migrate() }
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // Services stop in reverse order: the server first (within the
+        // configured bound), then the recorder's last flush, then the
+        // PostgreSQL client. The group's own bound is the backstop, still
+        // below TimeoutStopSec (15 s in setu-hub.service).
+        services.append(ShutdownDeadline(service: app, bound: config.shutdownTimeout, logger: logger))
+        var group = ServiceGroupConfiguration(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = config.shutdownTimeout + .seconds(3)
+        group.maximumCancellationDuration = .seconds(1)
+        try await ServiceGroup(configuration: group).run()
     }
 
     /// The soft RLIMIT_NOFILE: systemd gives a unit 1,024 unless

@@ -76,7 +76,7 @@ import Glibc
 
         // Restarted, it resumes and everything reaches the hub.
         let again = try ChildProcess(try Binaries.find("setud").path, ["--config", setud.configPath])
-        defer { again.signal(SIGTERM); again.wait() }
+        defer { again.stop() }
         try await setud.waitUntilReady()
         #expect(try await setud.ctl(["sync", "--wait"]).status == 0)
         let reader = try SetudProcess(node: "office-b", hub: hub, offices: ["upazila:rupsha"])

@@ -46,6 +46,24 @@ import Testing
         #expect(dropped, "a false Content-Length pinned the connection")
     }
 
+    /// An office pushing over a slow link when systemd stops the hub: the
+    /// hub must exit on its own within setu-hub.service's TimeoutStopSec
+    /// (15 s), not wait out the 300 s body timeout and be killed.
+    @Test func sigtermWithAPushHalfReceivedExitsBeforeSystemdWouldKill() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let token = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
+        let slow = try RawSocket(port: hub.port)
+        slow.send("POST /v1/push HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"records\":[")
+        // A request after it, answered: the hub's event loops have run since.
+        #expect(try await hub.request("GET", "/v1/health", token: nil, body: nil).0 == 200)
+        let (status, seconds) = hub.terminate(within: 30)
+        #expect(status == 0, "setu-hub was still running 30 s after SIGTERM")
+        #expect(seconds < 15, "setu-hub took \(seconds) s to stop")
+        #expect(hub.log.contains("shutdown"), "the hub says it cut the push short: \(hub.log)")
+    }
+
     @Test func anOversizedHeaderGetsAJSONError() async throws {
         let hub = try HubProcess()
         defer { hub.stop() }

@@ -22,6 +22,10 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        // Nothing else of the test process: a socket a test opened without
+        // O_CLOEXEC, inherited by a daemon another test starts, outlives the
+        // test's close and keeps a half-sent request open at its hub.
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -31,6 +35,13 @@ public final class ChildProcess: @unchecked Sendable {
         guard result == 0 else { throw SupportError("cannot start \(executable): \(String(cString: strerror(result)))") }
         pid = child
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which the
+    /// Glibc module does not export.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// Reaps the child if it has exited, without blocking.
     public var isRunning: Bool {
@@ -46,16 +57,41 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Blocks until the child exits; its exit code, or 128 + the signal that killed it.
     @discardableResult
-    public func wait() -> Int32 {
-        let status: Int32 = lock.withLock {
-            if let rawStatus { return rawStatus }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            rawStatus = status
-            return status
+    public func wait() -> Int32 { wait(seconds: .infinity)! }
+
+    /// Waits at most `seconds` for the child to exit: its exit code, or nil
+    /// if it still runs. Polls without holding the lock across the wait, so
+    /// another thread may signal the child meanwhile (a blocking waitpid
+    /// under the lock made `signal` wait for the very exit it was to cause).
+    public func wait(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var pause: useconds_t = 1_000
+        while isRunning {
+            guard Date() < deadline else { return nil }
+            usleep(pause)
+            pause = min(pause * 2, 20_000)
         }
-        return Self.exitCode(status)
+        return Self.exitCode(lock.withLock { rawStatus! })
     }
+
+    /// SIGTERM, then at most `seconds` for the child to exit; past that,
+    /// SIGKILL. Every program here promises to stop quickly on SIGTERM, so
+    /// one that does not is a defect: it is reported on stderr with
+    /// `stuckMarker`, which the test command looks for, and `false` is
+    /// returned. Never waits without a bound, so a stuck child cannot hang
+    /// the suite.
+    @discardableResult
+    public func stop(within seconds: Double = 30, describe: () -> String = { "" }) -> Bool {
+        signal(SIGTERM)
+        if wait(seconds: seconds) != nil { return true }
+        kill(pid, SIGKILL)
+        wait()
+        FileHandle.standardError.write(Data("\(Self.stuckMarker): pid \(pid) did not exit within \(Int(seconds)) s of SIGTERM and was killed. \(describe())\n".utf8))
+        return false
+    }
+
+    /// What `stop` prints when a child had to be killed.
+    public static let stuckMarker = "SETU-TEST-STUCK-CHILD"
 
     /// Whether a signal (not an exit) ended the child.
     public var wasSignalled: Bool {

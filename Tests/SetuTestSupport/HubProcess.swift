@@ -64,10 +64,21 @@ public final class HubProcess: @unchecked Sendable {
         return true
     }
 
-    public func stop() {
-        process.signal(SIGTERM)
-        process.wait()
+    /// SIGTERM, and at most `seconds` for the hub to exit (then SIGKILL,
+    /// reported; see `ChildProcess.stop`).
+    @discardableResult
+    public func stop(within seconds: Double = 30) -> Bool {
+        let clean = process.stop(within: seconds) { "setu-hub on port \(port); the end of its log:\n\(log.suffix(3000))" }
         try? FileManager.default.removeItem(at: dir)
+        return clean
+    }
+
+    /// SIGTERM, then the exit status and how long the hub took (killed, 137,
+    /// past `seconds`). Keeps the hub's folder, so its log can still be read.
+    public func terminate(within seconds: Double = 30) -> (status: Int32, seconds: Double) {
+        let start = Date()
+        process.stop(within: seconds) { "setu-hub on port \(port)" }
+        return (process.wait(), Date().timeIntervalSince(start))
     }
 
     public func waitUntilServing() async throws {
@@ -149,20 +160,30 @@ public struct SupportError: Error, CustomStringConvertible {
 /// own. Waiting with a blocking `waitpid` on one of the two cooperative
 /// threads starved every other test of the pool (a curl stall seen after
 /// 55 s instead of 2 s with the suite in parallel).
-public func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, output: String, error: String) {
+public func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+                       timeout: Double = 300) async throws -> (status: Int32, output: String, error: String) {
     try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try runProgram(executable, arguments, environment: environment) }) }
+        let thread = Thread { continuation.resume(with: Result { try runProgram(executable, arguments, environment: environment, timeout: timeout) }) }
         thread.name = "setu-test.child"
         thread.start()
     }
 }
 
-/// The blocking form, for synchronous tests.
-public func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String, error: String) {
+/// The blocking form, for synchronous tests. A program still running after
+/// `timeout` seconds is killed and the call throws with what it printed: a
+/// test fails, the suite goes on.
+public func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+                       timeout: Double = 300) throws -> (status: Int32, output: String, error: String) {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("setu-run-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
-    let status = try ChildProcess(executable.path, arguments, environment: environment, stdout: base + ".out", stderr: base + ".err").wait()
+    let child = try ChildProcess(executable.path, arguments, environment: environment, stdout: base + ".out", stderr: base + ".err")
+    let status = child.wait(seconds: timeout)
     let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
     let error = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+    guard let status else {
+        kill(child.pid, SIGKILL)
+        child.wait()
+        throw SupportError("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) was still running after \(Int(timeout)) s and was killed; it printed:\n\(output)\n\(error)")
+    }
     return (status, output, error)
 }

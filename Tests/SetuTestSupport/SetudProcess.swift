@@ -48,12 +48,12 @@ public final class SetudProcess: @unchecked Sendable {
     /// Stops setud (SIGTERM) and starts it again on the same replica, with
     /// `hubPort` and `extraEnvironment` (say, a PC clock now set right).
     public func restart(hubPort: Int, extraEnvironment: [String: String] = [:]) async throws {
-        process.signal(SIGTERM)
         let stopped = process!
+        let describe = stopDescription
         // Waited for off the cooperative pool, which must keep serving the
         // test's other tasks.
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread { stopped.wait(); continuation.resume() }
+            Thread.detachNewThread { stopped.stop(describe: describe); continuation.resume() }
         }
         try? FileManager.default.removeItem(atPath: socketPath)
         try start(hubPort: hubPort, extraEnvironment: extraEnvironment)
@@ -106,17 +106,25 @@ public final class SetudProcess: @unchecked Sendable {
 
     public func signal(_ signal: Int32) { process.signal(signal) }
 
-    /// SIGTERM, then the exit status and how long it took.
-    public func terminate() -> (status: Int32, seconds: Double) {
+    /// SIGTERM, then the exit status and how long it took (killed, 137,
+    /// past `seconds`).
+    public func terminate(within seconds: Double = 30) -> (status: Int32, seconds: Double) {
         let start = Date()
-        process.signal(SIGTERM)
-        let status = process.wait()
-        return (status, Date().timeIntervalSince(start))
+        process.stop(within: seconds, describe: stopDescription)
+        return (process.wait(), Date().timeIntervalSince(start))
     }
 
-    public func stop() {
-        process.signal(SIGTERM)
-        process.wait()
+    /// SIGTERM, and at most 30 s for setud to exit (then SIGKILL, reported;
+    /// see `ChildProcess.stop`).
+    @discardableResult
+    public func stop() -> Bool {
+        let clean = process.stop(describe: stopDescription)
         try? FileManager.default.removeItem(at: dir)
+        return clean
+    }
+
+    private var stopDescription: @Sendable () -> String {
+        let node = node, logPath = logPath
+        return { "setud \(node); the end of its log:\n\(((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").suffix(3000))" }
     }
 }
