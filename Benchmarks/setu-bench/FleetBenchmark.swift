@@ -32,18 +32,20 @@ struct FleetBenchmark {
             let admin = try PostgresHubStorage.makeClient(url: base, logger: logger)
             let url = base.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
             let client = try PostgresHubStorage.makeClient(url: url, logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await admin.run() }
-                try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-                group.addTask { await client.run() }
-                let storage = PostgresHubStorage(client: client, logger: logger)
-                try await storage.migrate()
-                let pg = try HubProcess(postgresURL: url)
-                try await pg.waitUntilServing()
-                try await measure(pg, storage: storage, name: "PostgreSQL", dir: dir)
-                pg.stop()
-                group.cancelAll()
-            }
+            // Unstructured, and waited for with a bound (see taskEnded).
+            let adminRun = Task { await admin.run() }
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            let clientRun = Task { await client.run() }
+            let storage = PostgresHubStorage(client: client, logger: logger)
+            try await storage.migrate()
+            let pg = try HubProcess(postgresURL: url)
+            try await pg.waitUntilServing()
+            try await measure(pg, storage: storage, name: "PostgreSQL", dir: dir)
+            pg.stop()
+            clientRun.cancel()
+            adminRun.cancel()
+            _ = await taskEnded(clientRun, within: .seconds(10))
+            _ = await taskEnded(adminRun, within: .seconds(10))
         } else {
             print("fleet on PostgreSQL: skipped (run through scripts/with-postgres to include it)")
         }

@@ -8,6 +8,7 @@ import SetuCore
 import SetuHub
 import SetuProtocol
 import SetuStore
+import SetuTestSupport
 
 /// The two storage backends every hub test runs against.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -110,31 +111,11 @@ enum TestPostgres {
             outcome = .failure(error)
         }
         running.cancel()
-        if await !ended(running, within: .seconds(30)) {
+        if await !taskEnded(running, within: .seconds(30)) {
             FileHandle.standardError.write(Data("note: PostgresClient.run() for \(name) did not return 30 s after its cancellation (postgres-nio); the test goes on\n".utf8))
         }
         _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
         return try outcome.get()
-    }
-
-    /// Whether `task` ended within `limit`; never waits longer, even for a
-    /// task that ignores its cancellation.
-    static func ended(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
-        let first = FirstOf()
-        return await withCheckedContinuation { continuation in
-            Task { await task.value; first.resume(continuation, with: true) }
-            Task { try? await Task.sleep(for: limit); first.resume(continuation, with: false) }
-        }
-    }
-
-    /// Resumes a continuation once, with whichever answer comes first.
-    final class FirstOf: @unchecked Sendable {
-        private let lock = NSLock()
-        private var done = false
-        func resume(_ continuation: CheckedContinuation<Bool, Never>, with value: Bool) {
-            let first = lock.withLock { () -> Bool in defer { done = true }; return !done }
-            if first { continuation.resume(returning: value) }
-        }
     }
 
     /// The client on the cluster's `postgres` database that creates and
