@@ -11,24 +11,36 @@ public final class DaemonMetrics: Sendable {
     let states: [(DaemonStatus.State, Gauge)]
 
     public init() {
-        recordsIn = registry.makeCounter(name: "setud_records_in_total", help: "Records pulled from the hub since setud started.")
-        recordsOut = registry.makeCounter(name: "setud_records_out_total", help: "Records pushed to the hub since setud started.")
-        bytesIn = registry.makeCounter(name: "setud_bytes_in_total", help: "Bytes received from the hub, headers included.")
-        bytesOut = registry.makeCounter(name: "setud_bytes_out_total", help: "Bytes sent to the hub, headers included.")
-        pending = registry.makeGauge(name: "setud_pending_local_changes", help: "Local changes not yet acknowledged by the hub.")
-        conflicts = registry.makeGauge(name: "setud_open_conflicts", help: "Fields with concurrent values waiting for a person.")
-        setAside = registry.makeGauge(name: "setud_set_aside", help: "Writes set aside (refused by the hub or at capture); see setuctl rejects.")
-        failures = registry.makeGauge(name: "setud_consecutive_failures", help: "Syncs failed in a row.")
-        replicaBytes = registry.makeGauge(name: "setud_replica_bytes", help: "Size of the replica file and its WAL.")
-        lastSuccess = registry.makeGauge(name: "setud_last_successful_sync_timestamp_seconds",
+        recordsIn = Self.counter(registry, "setud_records_in_total", help: "Records pulled from the hub since setud started.")
+        recordsOut = Self.counter(registry, "setud_records_out_total", help: "Records pushed to the hub since setud started.")
+        bytesIn = Self.counter(registry, "setud_bytes_in_total", help: "Bytes received from the hub, headers included.")
+        bytesOut = Self.counter(registry, "setud_bytes_out_total", help: "Bytes sent to the hub, headers included.")
+        pending = Self.gauge(registry, "setud_pending_local_changes", help: "Local changes not yet acknowledged by the hub.")
+        conflicts = Self.gauge(registry, "setud_open_conflicts", help: "Fields with concurrent values waiting for a person.")
+        setAside = Self.gauge(registry, "setud_set_aside", help: "Writes set aside (refused by the hub or at capture); see setuctl rejects.")
+        failures = Self.gauge(registry, "setud_consecutive_failures", help: "Syncs failed in a row.")
+        replicaBytes = Self.gauge(registry, "setud_replica_bytes", help: "Size of the replica file and its WAL.")
+        lastSuccess = Self.gauge(registry, "setud_last_successful_sync_timestamp_seconds",
                                          help: "Unix time of the last sync that completed; 0 before the first.")
-        skew = registry.makeGauge(name: "setud_clock_skew_seconds", help: "The hub's clock less this PC's, as last measured.")
-        oldestUnsent = registry.makeGauge(name: "setud_oldest_unsent_seconds", help: "Age of the oldest change not yet sent; 0 when none waits.")
+        skew = Self.gauge(registry, "setud_clock_skew_seconds", help: "The hub's clock less this PC's, as last measured.")
+        oldestUnsent = Self.gauge(registry, "setud_oldest_unsent_seconds", help: "Age of the oldest change not yet sent; 0 when none waits.")
         let all = DaemonStatus.State.allCases
         let registry = self.registry
         states = all.map { state in
-            (state, registry.makeGauge(name: "setud_state", labels: [("state", state.rawValue)], help: "1 for setud's current state, else 0."))
+            (state, Self.gauge(registry, "setud_state", labels: [("state", state.rawValue)], help: "1 for setud's current state, else 0."))
         }
+    }
+
+    /// A counter named exactly `name`: swift-prometheus's descriptor form,
+    /// its unit already in the name.
+    static func counter(_ registry: PrometheusCollectorRegistry, _ name: String, help: String) -> Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
+    }
+
+    /// A gauge named exactly `name` (swift-prometheus's descriptor form,
+    /// with no unit suffix added).
+    static func gauge(_ registry: PrometheusCollectorRegistry, _ name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 
     /// The exposition text for `status`.
