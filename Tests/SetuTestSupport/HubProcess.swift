@@ -68,7 +68,7 @@ public final class HubProcess: @unchecked Sendable {
     /// reported; see `ChildProcess.stop`).
     @discardableResult
     public func stop(within seconds: Double = 30) -> Bool {
-        let clean = process.stop(within: seconds) { "setu-hub on port \(port); the end of its log:\n\(log.suffix(3000))" }
+        let clean = process.stop(within: seconds, describe: stopDescription)
         try? FileManager.default.removeItem(at: dir)
         return clean
     }
@@ -77,9 +77,11 @@ public final class HubProcess: @unchecked Sendable {
     /// past `seconds`). Keeps the hub's folder, so its log can still be read.
     public func terminate(within seconds: Double = 30) -> (status: Int32, seconds: Double) {
         let start = Date()
-        process.stop(within: seconds) { "setu-hub on port \(port)" }
+        process.stop(within: seconds, describe: stopDescription)
         return (process.wait(), Date().timeIntervalSince(start))
     }
+
+    private func stopDescription() -> String { "setu-hub on port \(port); the end of its log:\n\(log.suffix(3000))" }
 
     public func waitUntilServing() async throws {
         var restarts = 0

@@ -124,7 +124,6 @@ public final class SetudProcess: @unchecked Sendable {
     }
 
     private var stopDescription: @Sendable () -> String {
-        let node = node, logPath = logPath
-        return { "setud \(node); the end of its log:\n\(((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").suffix(3000))" }
+        { [self] in "setud \(node); the end of its log:\n\(log.suffix(3000))" }
     }
 }
