@@ -42,7 +42,9 @@ public enum ControlAPI {
         }
         addRejectRoutes(to: router, loop: loop)
         router.get("/v1/conflicts") { _, _ in
-            json(.array(try replica.conflicts().map(conflictJSON)))
+            // Concurrent values first, then products sold past zero: both
+            // wait for a person, and both are the same on every replica.
+            json(.array(try replica.conflicts().map(conflictJSON) + replica.oversold().map(oversoldJSON)))
         }
         router.post("/v1/conflicts/:collection/:id/:field") { request, context in
             let (collection, id, field) = try (context.parameters.require("collection"), context.parameters.require("id"), context.parameters.require("field"))
@@ -148,9 +150,21 @@ public enum ControlAPI {
     static func conflictJSON(_ conflict: FieldConflict) -> JSONValue {
         .object([
             ("collection", .string(conflict.collection)), ("id", .string(conflict.id)), ("field", .string(conflict.field)),
+            ("kind", .string(conflict.isDeleteConflict ? "delete" : "values")),
             ("shown", JSONValue(conflict.shown)), ("needs_review", .bool(conflict.needsReview)),
             ("opened_at_ms", .int(Int64(conflict.openedAt.physicalMillis))),
             ("values", .array(conflict.siblings.map { .object([("node", .string($0.dot.node.rawValue)), ("value", JSONValue($0.value))]) })),
+        ])
+    }
+
+    /// An oversold product in the conflict list's shape: `values` holds
+    /// each node's net move of the stock (sold online by an integration,
+    /// sold or restocked here), `shown` the stock below zero.
+    static func oversoldJSON(_ product: OversoldProduct) -> JSONValue {
+        .object([
+            ("collection", .string("products")), ("id", .string(product.id)), ("field", .string("stock")), ("kind", .string("oversold")),
+            ("shown", .int(product.stock)), ("needs_review", .bool(true)), ("opened_at_ms", .null),
+            ("values", .array(product.contributions.map { .object([("node", .string($0.node.rawValue)), ("value", .int($0.net))]) })),
         ])
     }
 

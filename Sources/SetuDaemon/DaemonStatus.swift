@@ -6,7 +6,7 @@ import SetuSync
 /// The daemon's state as `GET /v1/status` shows it.
 public struct DaemonStatus: Sendable {
     /// `attention`: syncing works, but something waits for a person (writes
-    /// set aside); never shown as plain `idle`. `clock_skew`: this PC's
+    /// set aside, products oversold); never shown as plain `idle`. `clock_skew`: this PC's
     /// clock is off from the hub's by more than the bound; Setu stamps by
     /// the hub's time meanwhile, but the clock wants fixing. `warnings` says
     /// what and how, for every state.
@@ -37,6 +37,8 @@ public struct DaemonStatus: Sendable {
     public var pendingLocalChanges = 0
     public var openConflicts = 0
     public var setAside = 0
+    /// Products whose stock is below zero.
+    public var oversold = 0
     /// Age of the oldest change not yet sent to the hub; nil when none waits.
     public var oldestUnsentSeconds: Int?
     public var replicaBytes = 0
@@ -61,7 +63,7 @@ public struct DaemonStatus: Sendable {
             ("bytes_in", .int(Int64(bytesIn))), ("bytes_out", .int(Int64(bytesOut))),
             ("next_sync_at", time(nextSyncAt)), ("consecutive_failures", .int(Int64(consecutiveFailures))),
             ("pending_local_changes", .int(Int64(pendingLocalChanges))), ("open_conflicts", .int(Int64(openConflicts))),
-            ("set_aside", .int(Int64(setAside))),
+            ("set_aside", .int(Int64(setAside))), ("oversold", .int(Int64(oversold))),
             ("oldest_unsent_seconds", oldestUnsentSeconds.map { .int(Int64($0)) } ?? .null),
             ("clock_skew_seconds", clockSkewSeconds.map { .int(Int64($0)) } ?? .null),
             ("replica_bytes", .int(Int64(replicaBytes))),
@@ -84,7 +86,11 @@ public struct DaemonStatus: Sendable {
         case .offline: parts.append("offline (\(lastError ?? "hub unreachable"))")
         case .error: parts.append(localWriteError ?? "sync failing: \(lastError ?? "unknown error")")
         case .clockSkew: parts.append("clock off by \(clockSkewSeconds ?? 0) s from the hub; fix the PC's clock")
-        case .attention: parts.append("attention: \(setAside) writes set aside; see setuctl rejects")
+        case .attention:
+            var needs: [String] = []
+            if setAside > 0 { needs.append("\(setAside) writes set aside; see setuctl rejects") }
+            if oversold > 0 { needs.append("\(oversold) products oversold; see setuctl conflicts") }
+            parts.append("attention: " + needs.joined(separator: "; "))
         case .idle:
             if let last = lastSyncAt {
                 let minutes = Int(Date().timeIntervalSince(last) / 60)

@@ -76,6 +76,7 @@ public actor SyncLoop: Service {
             s.pendingLocalChanges = summary.pendingPush
             s.openConflicts = summary.openConflicts
             s.setAside = summary.setAside
+            s.oversold = summary.oversold
             s.oldestUnsentSeconds = summary.oldestUnsentMillis.map { max(0, Int((Double(replica.now()) - Double($0)) / 1000)) }
         }
         s.warnings = warnings(s)
@@ -84,7 +85,7 @@ public actor SyncLoop: Service {
             s.lastError = problem
         } else if s.state == .idle, skewIsPastBound(s) {
             s.state = .clockSkew
-        } else if s.state == .idle, s.setAside > 0 {
+        } else if s.state == .idle, s.setAside > 0 || s.oversold > 0 {
             s.state = .attention
         }
         s.replicaBytes = replica.sizeInBytes()
@@ -108,6 +109,10 @@ public actor SyncLoop: Service {
         }
         if s.setAside > 0 {
             list.append("\(s.setAside) writes set aside: see setuctl rejects (show, retry or discard each)")
+        }
+        if s.oversold > 0 {
+            list.append("\(s.oversold) products oversold (sold online and here past their stock; every sale counts): see setuctl conflicts; "
+                + "restock with setuctl stock adjust ID +N, or set the counted stock with setuctl resolve products ID stock --value N")
         }
         return list
     }

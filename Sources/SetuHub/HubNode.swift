@@ -26,6 +26,15 @@ public struct HubNode: Hashable, Sendable {
     /// national: every node reads them; only nodes that list them write them.
     public static func isNational(_ office: String) -> Bool { office.hasPrefix("all:") }
 
+    /// Ids an office node may not take: integrations count their sales
+    /// under `integration:<name>`, and a node of that name could otherwise
+    /// push sales in the platform's name.
+    public static func isReservedID(_ id: NodeID) -> Bool { id.rawValue.hasPrefix(HubIntegration.nodePrefix) }
+
+    public static func reservedIDMessage(_ id: NodeID) -> String {
+        "node id \(id) starts with \(HubIntegration.nodePrefix), which is kept for integrations' sales; choose another id"
+    }
+
     public func canRead(_ office: String) -> Bool { offices.contains(office) || HubNode.isNational(office) }
     public func canWrite(_ office: String) -> Bool { offices.contains(office) }
 }

@@ -11,6 +11,7 @@ public enum HubRouter {
     static let methods: [String: [HTTPRequest.Method]] = [
         "/v1/health": [.get], "/v1/push": [.post], "/v1/pull": [.get], "/metrics": [.get],
         "/v1/admin/summary": [.get], "/v1/admin/nodes": [.get],
+        "/v1/catalogue/changes": [.get], "/v1/catalogue/sales": [.post],
         "/admin": [.get], "/admin/nodes": [.get], "/admin/login": [.get, .post], "/admin/logout": [.post],
     ]
 
@@ -61,6 +62,7 @@ public enum HubRouter {
                             body: .init(byteBuffer: .init(bytes: metrics.render())))
         }
         AdminAPI.add(to: router, fleet: fleet)
+        CatalogueAPI.add(to: router, catalogue: CatalogueService(storage: service.storage, metrics: metrics, now: service.now))
         Dashboard.add(to: router, fleet: fleet, secureCookies: secureCookies)
         return router
     }

@@ -44,6 +44,28 @@ public protocol HubStorage: Sendable {
     /// One node's entry, with its lag.
     func fleetNode(_ id: NodeID) async throws -> FleetNode?
 
+    // MARK: Catalogue
+
+    /// Registers an integration; refuses a name taken already.
+    func addIntegration(_ integration: HubIntegration, tokenHash: [UInt8]) async throws
+    func integrations() async throws -> [HubIntegration]
+    /// False if there is no such integration.
+    func updateIntegration(_ name: String, _ change: IntegrationChange) async throws -> Bool
+    func integrationCredentials(of name: String) async throws -> (integration: HubIntegration, tokenHash: [UInt8])?
+
+    /// Products after `cursor` in `offices` (plus national ones), at most
+    /// `limit`, in feed order: the same positions and visibility rule as
+    /// `feed`, so a catalogue cursor never skips a late commit either.
+    func catalogue(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow]
+    /// One record's stored state, or nil.
+    func storedState(of key: RecordKey) async throws -> HubStoredState?
+    /// In one transaction: when `sale`'s integration recorded the same
+    /// order id before, returns that sale and writes nothing; otherwise
+    /// loads the product, asks `decide` for the write (it may throw to
+    /// refuse), stores it at the next feed position, keeps the sale, and
+    /// returns nil.
+    func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> RecordedSale?
+
     // MARK: Admins
 
     func addAdmin(_ admin: HubAdmin, tokenHash: [UInt8]) async throws

@@ -53,7 +53,7 @@ public final class PostgresHubStorage: HubStorage {
         return PostgresClient(configuration: config, backgroundLogger: logger)
     }
 
-    static let schemaVersion = 2
+    static let schemaVersion = 3
 
     public func migrate() async throws {
         try await client.withTransaction(logger: logger) { conn in
@@ -67,6 +67,7 @@ public final class PostgresHubStorage: HubStorage {
             }
             if current < 1 { try await Self.createV1(conn, logger: logger) }
             if current < 2 { try await Self.createV2(conn, logger: logger) }
+            if current < 3 { try await Self.createV3(conn, logger: logger) }
         }
     }
 
@@ -101,6 +102,23 @@ public final class PostgresHubStorage: HubStorage {
               name TEXT PRIMARY KEY, token_hash BYTEA NOT NULL, created_ms BIGINT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE)
             """, logger: logger)
         try await conn.query("INSERT INTO hub_schema (version) VALUES (2)", logger: logger)
+    }
+
+    /// The catalogue: integrations, their sales (one row per order id), and
+    /// an index that makes the product feed one range per office.
+    static func createV3(_ conn: PostgresConnection, logger: Logger) async throws {
+        try await conn.query("""
+            CREATE TABLE hub_integrations (
+              name TEXT PRIMARY KEY, offices TEXT NOT NULL, token_hash BYTEA NOT NULL, can_read BOOLEAN NOT NULL,
+              can_sell BOOLEAN NOT NULL, created_ms BIGINT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE)
+            """, logger: logger)
+        try await conn.query("""
+            CREATE TABLE hub_sales (
+              integration TEXT NOT NULL, order_id TEXT NOT NULL, product_id TEXT NOT NULL, quantity BIGINT NOT NULL,
+              recorded_ms BIGINT NOT NULL, PRIMARY KEY (integration, order_id))
+            """, logger: logger)
+        try await conn.query("CREATE INDEX hub_records_catalogue ON hub_records (collection, office, seq)", logger: logger)
+        try await conn.query("INSERT INTO hub_schema (version) VALUES (3)", logger: logger)
     }
 
     public func addNodes(_ nodes: [(node: HubNode, tokenHash: [UInt8])]) async throws {
@@ -211,12 +229,7 @@ public final class PostgresHubStorage: HubStorage {
               (SELECT * FROM hub_records WHERE office >= 'all:' AND office < 'all;' AND seq > \(cursor) ORDER BY seq LIMIT \(limit))
             ) AS scoped ORDER BY seq LIMIT \(limit)
             """, logger: logger)
-        var out: [HubFeedRow] = []
-        for try await (seq, collection, id, office, state, origin) in rows.decode((Int64, String, String, String, ByteBuffer, String?).self) {
-            out.append(HubFeedRow(seq: seq, key: RecordKey(collection: collection, id: id), office: office,
-                                  state: try StateCodec.decode(state.readableBytesView), origin: origin.flatMap(NodeID.init(rawValue:))))
-        }
-        return out
+        return try await Self.feedRows(rows)
     }
 
     public func head(offices: [String]) async throws -> Int64 {

@@ -58,6 +58,23 @@ public final class SQLiteHubStorage: HubStorage {
                   revoked INTEGER NOT NULL DEFAULT 0) STRICT
                 """)
         }
+        migrator.registerMigration("v3-catalogue") { db in
+            // Outside platforms (HubIntegration) and the sales they reported,
+            // one row per order id so a retried sale counts once.
+            try db.execute(sql: """
+                CREATE TABLE hub_integrations (
+                  name TEXT PRIMARY KEY NOT NULL, offices TEXT NOT NULL, token_hash BLOB NOT NULL, can_read INTEGER NOT NULL,
+                  can_sell INTEGER NOT NULL, created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0) STRICT
+                """)
+            try db.execute(sql: """
+                CREATE TABLE hub_sales (
+                  integration TEXT NOT NULL, order_id TEXT NOT NULL, product_id TEXT NOT NULL, quantity INTEGER NOT NULL,
+                  recorded_ms INTEGER NOT NULL, PRIMARY KEY (integration, order_id)) STRICT
+                """)
+            // The catalogue feed is one index range per office of products
+            // alone, however many requests those offices hold.
+            try db.execute(sql: "CREATE INDEX hub_records_catalogue ON hub_records (collection, office, seq)")
+        }
         let known = Set(migrator.migrations)
         let reader = migrator
         let applied = try await pool.read { db in try reader.appliedIdentifiers(db) }
@@ -140,12 +157,7 @@ public final class SQLiteHubStorage: HubStorage {
             let (sql, arguments) = Self.scoped(
                 "SELECT seq, collection, id, office, state, origin FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE% AND seq > ? ORDER BY seq LIMIT ?",
                 offices: offices, extra: [cursor, limit])
-            return try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY seq LIMIT ?", arguments: arguments + [limit]).map { row in
-                let blob: Data = row["state"]
-                let origin: String? = row["origin"]
-                return HubFeedRow(seq: row["seq"], key: RecordKey(collection: row["collection"], id: row["id"]), office: row["office"],
-                                  state: try StateCodec.decode(blob), origin: origin.flatMap(NodeID.init(rawValue:)))
-            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY seq LIMIT ?", arguments: arguments + [limit]).map(Self.feedRow)
         }
     }
 
@@ -178,6 +190,10 @@ public final class SQLiteHubStorage: HubStorage {
 public struct HubStorageError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
+
+    static func integrationExists(_ name: String) -> HubStorageError {
+        HubStorageError("integration \(name) exists already; give it a new token with setu-hub integration rotate-token \(name)")
+    }
 
     static func nodesExist(_ ids: [NodeID]) -> HubStorageError {
         let listed = ids.prefix(5).map(\.rawValue).joined(separator: ", ") + (ids.count > 5 ? " and \(ids.count - 5) more" : "")

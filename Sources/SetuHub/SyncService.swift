@@ -36,6 +36,7 @@ public struct SyncService: Sendable {
         guard header.hasPrefix("Bearer "), let (id, secret) = NodeToken.parse(String(header.dropFirst(7))) else {
             throw refuse("malformed token (expected Bearer <node id>.<64 hex digits>)")
         }
+        guard !HubNode.isReservedID(id) else { throw refuse("node id kept for integrations", node: id) }
         guard let (node, stored) = try await storage.credentials(of: id) else { throw refuse("no such node", node: id) }
         guard NodeToken.constantTimeEqual(stored, NodeToken.hash(secret: secret)) else {
             throw refuse("wrong secret (an old token after rotate-token, or a mistyped one)", node: id)

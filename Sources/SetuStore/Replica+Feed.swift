@@ -86,6 +86,7 @@ extension Replica {
             let dirty = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT DISTINCT collection, id FROM setu_dirty)") ?? 0
             let conflicts = try Int.fetchOne(db, sql: "SELECT coalesce(sum(conflicts), 0) FROM setu_records WHERE conflicts > 0") ?? 0
             let setAside = try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_rejects") ?? 0
+            let oversold = try Int.fetchOne(db, sql: "SELECT count(*) FROM products INDEXED BY setu_products_oversold WHERE stock < 0") ?? 0
             // The first unsent record in feed order holds the oldest change
             // still waiting; its own latest dot says when it was written.
             // One row by the partial index, so status stays cheap.
@@ -93,7 +94,7 @@ extension Replica {
                                            arguments: [pushed])
                 .flatMap { try? StateCodec.decode($0) }
                 .flatMap { $0.vector[node]?.physicalMillis }
-            return ReplicaSummary(pendingPush: unsent + dirty, openConflicts: conflicts, setAside: setAside, oldestUnsentMillis: oldest)
+            return ReplicaSummary(pendingPush: unsent + dirty, openConflicts: conflicts, setAside: setAside, oversold: oversold, oldestUnsentMillis: oldest)
         }
     }
 }
@@ -103,6 +104,8 @@ public struct ReplicaSummary: Sendable, Equatable {
     public var pendingPush: Int
     public var openConflicts: Int
     public var setAside: Int
+    /// Products whose stock is below zero (see `oversold()`).
+    public var oversold: Int
     /// When the oldest change not yet sent was written (this node's clock).
     public var oldestUnsentMillis: UInt64?
 }

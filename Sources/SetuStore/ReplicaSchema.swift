@@ -124,6 +124,11 @@ enum ReplicaSchema {
             // refused again updates its entry instead of piling up.
             try db.execute(sql: "CREATE UNIQUE INDEX setu_rejects_record ON setu_rejects (kind, collection, id) WHERE kind <> 'sql'")
         }
+        migrator.registerMigration("v5-oversold-index") { db in
+            // Products sold past zero (online and at the centre the same
+            // day): status counts them on every call, from this index alone.
+            try db.execute(sql: "CREATE INDEX setu_products_oversold ON products (id) WHERE stock < 0")
+        }
         return migrator
     }
 

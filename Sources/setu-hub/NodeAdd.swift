@@ -40,7 +40,8 @@ extension NodeCommand {
             }
             guard tokens == nil else { throw ValidationError("--tokens goes with --from") }
             guard let nodeID else { throw ValidationError("give a node id, or --from FILE") }
-            _ = try NodeCommand.nodeID(nodeID)
+            let id = try NodeCommand.nodeID(nodeID)
+            guard !HubNode.isReservedID(id) else { throw ValidationError(HubNode.reservedIDMessage(id)) }
             try NodeCommand.validateOffices(offices)
             if let name { _ = try NodeList.checkName(name) }
         }

@@ -37,6 +37,7 @@ enum NodeList {
             guard let id = NodeID(rawValue: field(idColumn)) else {
                 throw Problem(line: line, "node id \(field(idColumn).prefix(70)) must be 1–64 letters, digits, '.', '_', '-' or ':'")
             }
+            guard !HubNode.isReservedID(id) else { throw Problem(line: line, HubNode.reservedIDMessage(id)) }
             guard seen.insert(id.rawValue).inserted else { throw Problem(line: line, "node \(id) is listed twice") }
             let offices = field(officesColumn).split(separator: " ").map(String.init)
             guard !offices.isEmpty else { throw Problem(line: line, "node \(id) has no offices") }

@@ -21,7 +21,7 @@ struct Status: AsyncParsableCommand {
         let rows = [
             ("node", text("node")), ("state", text("state")), ("last sync", text("last_sync_at")), ("result", text("last_result")),
             ("next sync", text("next_sync_at")), ("pending local changes", text("pending_local_changes")),
-            ("open conflicts", text("open_conflicts")), ("set aside", text("set_aside")),
+            ("open conflicts", text("open_conflicts")), ("set aside", text("set_aside")), ("oversold products", text("oversold")),
             ("records in / out", "\(text("records_in")) / \(text("records_out"))"),
             ("bytes in / out", "\(text("bytes_in")) / \(text("bytes_out"))"),
             ("clock skew vs hub (s)", text("clock_skew_seconds")), ("replica size (bytes)", text("replica_bytes")),

@@ -1,0 +1,122 @@
+import Logging
+import NIOCore
+import PostgresNIO
+import SetuCore
+
+extension PostgresHubStorage {
+    public func addIntegration(_ integration: HubIntegration, tokenHash: [UInt8]) async throws {
+        let rows = try await client.query("""
+            INSERT INTO hub_integrations (name, offices, token_hash, can_read, can_sell, created_ms)
+            VALUES (\(integration.name), \(integration.offices.joined(separator: ",")), \(ByteBuffer(bytes: tokenHash)), \(integration.canRead),
+                    \(integration.canSell), \(integration.createdAtMillis))
+            ON CONFLICT (name) DO NOTHING RETURNING name
+            """, logger: logger)
+        var inserted = false
+        for try await _ in rows.decode(String.self) { inserted = true }
+        guard inserted else { throw HubStorageError.integrationExists(integration.name) }
+    }
+
+    public func integrations() async throws -> [HubIntegration] {
+        let rows = try await client.query(
+            "SELECT name, offices, can_read, can_sell, created_ms, revoked FROM hub_integrations ORDER BY name", logger: logger)
+        var found: [HubIntegration] = []
+        for try await row in rows.decode((String, String, Bool, Bool, Int64, Bool).self) { found.append(Self.integration(row)) }
+        return found
+    }
+
+    public func updateIntegration(_ name: String, _ change: IntegrationChange) async throws -> Bool {
+        let rows = try await client.query("""
+            UPDATE hub_integrations SET
+              token_hash = coalesce(\(change.tokenHash.map { ByteBuffer(bytes: $0) })::bytea, token_hash),
+              revoked = coalesce(\(change.revoked)::boolean, revoked)
+            WHERE name = \(name) RETURNING name
+            """, logger: logger)
+        var found = false
+        for try await _ in rows.decode(String.self) { found = true }
+        return found
+    }
+
+    public func integrationCredentials(of name: String) async throws -> (integration: HubIntegration, tokenHash: [UInt8])? {
+        let rows = try await client.query(
+            "SELECT name, offices, can_read, can_sell, created_ms, revoked, token_hash FROM hub_integrations WHERE name = \(name)", logger: logger)
+        for try await (n, offices, read, sell, created, revoked, hash) in rows.decode((String, String, Bool, Bool, Int64, Bool, ByteBuffer).self) {
+            return (Self.integration((n, offices, read, sell, created, revoked)), Array(hash.readableBytesView))
+        }
+        return nil
+    }
+
+    static func integration(_ row: (String, String, Bool, Bool, Int64, Bool)) -> HubIntegration {
+        HubIntegration(name: row.0, offices: row.1.split(separator: ",").map(String.init), canRead: row.2, canSell: row.3,
+                       createdAtMillis: row.4, revoked: row.5)
+    }
+
+    public func catalogue(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
+        let rows = try await client.query("""
+            SELECT seq, collection, id, office, state, origin FROM (
+              SELECT r.* FROM unnest(\(offices)::text[]) AS o(office), LATERAL (
+                SELECT * FROM hub_records h WHERE h.collection = 'products' AND h.office = o.office AND h.seq > \(cursor)
+                ORDER BY h.seq LIMIT \(limit)) r
+              UNION ALL
+              (SELECT * FROM hub_records WHERE collection = 'products' AND office >= 'all:' AND office < 'all;' AND seq > \(cursor)
+               ORDER BY seq LIMIT \(limit))
+            ) AS scoped ORDER BY seq LIMIT \(limit)
+            """, logger: logger)
+        return try await Self.feedRows(rows)
+    }
+
+    static func feedRows(_ rows: PostgresRowSequence) async throws -> [HubFeedRow] {
+        var out: [HubFeedRow] = []
+        for try await (seq, collection, id, office, state, origin) in rows.decode((Int64, String, String, String, ByteBuffer, String?).self) {
+            out.append(HubFeedRow(seq: seq, key: RecordKey(collection: collection, id: id), office: office,
+                                  state: try StateCodec.decode(state.readableBytesView), origin: origin.flatMap(NodeID.init(rawValue:))))
+        }
+        return out
+    }
+
+    public func storedState(of key: RecordKey) async throws -> HubStoredState? {
+        let rows = try await client.query(
+            "SELECT office, state FROM hub_records WHERE collection = \(key.collection) AND id = \(key.id)", logger: logger)
+        for try await (office, state) in rows.decode((String, ByteBuffer).self) {
+            return HubStoredState(office: office, state: try StateCodec.decode(state.readableBytesView))
+        }
+        return nil
+    }
+
+    /// Under the feed's advisory lock, as a push: the new position commits
+    /// in order, and two hubs recording the same order id one after the
+    /// other see each other's row.
+    public func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> RecordedSale? {
+        let logger = self.logger
+        do {
+            return try await client.withTransaction(logger: logger) { conn in
+                try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+                let earlier = try await conn.query("""
+                    SELECT product_id, quantity, recorded_ms FROM hub_sales WHERE integration = \(sale.integration) AND order_id = \(sale.sale.orderID)
+                    """, logger: logger)
+                for try await (product, quantity, recorded) in earlier.decode((String, Int64, Int64).self) {
+                    return RecordedSale(integration: sale.integration, sale: CatalogueSale(orderID: sale.sale.orderID, productID: product, quantity: quantity),
+                                        recordedAtMillis: recorded)
+                }
+                let rows = try await conn.query(
+                    "SELECT office, state FROM hub_records WHERE collection = 'products' AND id = \(sale.sale.productID) FOR UPDATE", logger: logger)
+                var stored: HubStoredState?
+                for try await (office, state) in rows.decode((String, ByteBuffer).self) {
+                    stored = HubStoredState(office: office, state: try StateCodec.decode(state.readableBytesView))
+                }
+                let write = try decide(stored)
+                try await conn.query("""
+                    UPDATE hub_records SET seq = nextval('hub_feed_seq'), office = \(write.office), state = \(ByteBuffer(bytes: StateCodec.encode(write.state))),
+                      origin = \(write.origin?.rawValue) WHERE collection = \(write.key.collection) AND id = \(write.key.id)
+                    """, logger: logger)
+                try await conn.query("""
+                    INSERT INTO hub_sales (integration, order_id, product_id, quantity, recorded_ms)
+                    VALUES (\(sale.integration), \(sale.sale.orderID), \(sale.sale.productID), \(sale.sale.quantity), \(sale.recordedAtMillis))
+                    """, logger: logger)
+                return nil
+            }
+        } catch let error as PostgresTransactionError {
+            if let refusal = error.closureError, error.rollbackError == nil { throw refusal }
+            throw error
+        }
+    }
+}

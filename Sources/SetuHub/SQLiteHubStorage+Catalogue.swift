@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import SetuCore
+
+extension SQLiteHubStorage {
+    public func addIntegration(_ integration: HubIntegration, tokenHash: [UInt8]) async throws {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM hub_integrations WHERE name = ?", arguments: [integration.name]) == nil else {
+                throw HubStorageError.integrationExists(integration.name)
+            }
+            try db.execute(sql: """
+                INSERT INTO hub_integrations (name, offices, token_hash, can_read, can_sell, created_ms) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [integration.name, integration.offices.joined(separator: ","), Data(tokenHash), integration.canRead,
+                                 integration.canSell, integration.createdAtMillis])
+        }
+    }
+
+    public func integrations() async throws -> [HubIntegration] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM hub_integrations ORDER BY name").map(Self.integration)
+        }
+    }
+
+    public func updateIntegration(_ name: String, _ change: IntegrationChange) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE hub_integrations SET token_hash = coalesce(?, token_hash), revoked = coalesce(?, revoked) WHERE name = ?",
+                           arguments: [change.tokenHash.map { Data($0) }, change.revoked, name])
+            return db.changesCount > 0
+        }
+    }
+
+    public func integrationCredentials(of name: String) async throws -> (integration: HubIntegration, tokenHash: [UInt8])? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM hub_integrations WHERE name = ?", arguments: [name]) else { return nil }
+            let hash: Data = row["token_hash"]
+            return (Self.integration(row), Array(hash))
+        }
+    }
+
+    static func integration(_ row: Row) -> HubIntegration {
+        let offices: String = row["offices"]
+        return HubIntegration(name: row["name"], offices: offices.split(separator: ",").map(String.init), canRead: row["can_read"],
+                              canSell: row["can_sell"], createdAtMillis: row["created_ms"], revoked: row["revoked"])
+    }
+
+    public func catalogue(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
+        try await pool.read { db in
+            let (sql, arguments) = Self.scoped("""
+                SELECT seq, collection, id, office, state, origin FROM hub_records INDEXED BY hub_records_catalogue
+                WHERE collection = 'products' AND %SCOPE% AND seq > ? ORDER BY seq LIMIT ?
+                """, offices: offices, extra: [cursor, limit])
+            return try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY seq LIMIT ?", arguments: arguments + [limit]).map(Self.feedRow)
+        }
+    }
+
+    static func feedRow(_ row: Row) throws -> HubFeedRow {
+        let blob: Data = row["state"]
+        let origin: String? = row["origin"]
+        return HubFeedRow(seq: row["seq"], key: RecordKey(collection: row["collection"], id: row["id"]), office: row["office"],
+                          state: try StateCodec.decode(blob), origin: origin.flatMap(NodeID.init(rawValue:)))
+    }
+
+    public func storedState(of key: RecordKey) async throws -> HubStoredState? {
+        try await pool.read { db in try Self.storedState(db, key) }
+    }
+
+    static func storedState(_ db: Database, _ key: RecordKey) throws -> HubStoredState? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT office, state FROM hub_records WHERE collection = ? AND id = ?",
+                                         arguments: [key.collection, key.id]) else { return nil }
+        let blob: Data = row["state"]
+        return HubStoredState(office: row["office"], state: try StateCodec.decode(blob))
+    }
+
+    public func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> RecordedSale? {
+        try await pool.write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT product_id, quantity, recorded_ms FROM hub_sales WHERE integration = ? AND order_id = ?",
+                                          arguments: [sale.integration, sale.sale.orderID]) {
+                return RecordedSale(integration: sale.integration,
+                                    sale: CatalogueSale(orderID: sale.sale.orderID, productID: row["product_id"], quantity: row["quantity"]),
+                                    recordedAtMillis: row["recorded_ms"])
+            }
+            let write = try decide(try Self.storedState(db, RecordKey(collection: "products", id: sale.sale.productID)))
+            let seq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM hub_records") ?? 0) + 1
+            try db.execute(sql: "UPDATE hub_records SET seq = ?, office = ?, state = ?, origin = ? WHERE collection = ? AND id = ?",
+                           arguments: [seq, write.office, Data(StateCodec.encode(write.state)), write.origin?.rawValue, write.key.collection, write.key.id])
+            try db.execute(sql: "INSERT INTO hub_sales (integration, order_id, product_id, quantity, recorded_ms) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [sale.integration, sale.sale.orderID, sale.sale.productID, sale.sale.quantity, sale.recordedAtMillis])
+            return nil
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+import GRDB
+import SetuCore
+
+extension Replica {
+    /// Products whose stock is below zero, by id (from the partial index on
+    /// the plain table, so no scan).
+    public func oversold() throws -> [OversoldProduct] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.id, r.office, r.state FROM products p INDEXED BY setu_products_oversold
+                JOIN setu_records r ON r.collection = 'products' AND r.id = p.id WHERE p.stock < 0 ORDER BY p.id
+                """)
+            return try rows.map { row in
+                let blob: Data = row["state"]
+                let state = try StateCodec.decode(blob)
+                return OversoldProduct(id: row["id"], office: row["office"], counter: state.counters["stock"] ?? PNCounter())
+            }
+        }
+    }
+}
