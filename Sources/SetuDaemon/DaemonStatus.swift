@@ -77,6 +77,9 @@ public struct DaemonStatus: Sendable {
         ])
     }
 
+    /// "1 product", "3 products".
+    static func products(_ count: Int) -> String { count == 1 ? "1 product" : "\(count) products" }
+
     /// A line a person can read in `systemctl status`: "synced 2 min ago, 0 pending".
     public var summary: String {
         var parts: [String] = []
@@ -89,7 +92,7 @@ public struct DaemonStatus: Sendable {
         case .attention:
             var needs: [String] = []
             if setAside > 0 { needs.append("\(setAside) writes set aside; see setuctl rejects") }
-            if oversold > 0 { needs.append("\(oversold) products oversold; see setuctl conflicts") }
+            if oversold > 0 { needs.append("\(Self.products(oversold)) oversold; see setuctl conflicts") }
             parts.append("attention: " + needs.joined(separator: "; "))
         case .idle:
             if let last = lastSyncAt {

@@ -111,7 +111,7 @@ public actor SyncLoop: Service {
             list.append("\(s.setAside) writes set aside: see setuctl rejects (show, retry or discard each)")
         }
         if s.oversold > 0 {
-            list.append("\(s.oversold) products oversold (sold online and here past their stock; every sale counts): see setuctl conflicts; "
+            list.append("\(DaemonStatus.products(s.oversold)) oversold (sold online and here past the stock; every sale counts): see setuctl conflicts; "
                 + "restock with setuctl stock adjust ID +N, or set the counted stock with setuctl resolve products ID stock --value N")
         }
         return list

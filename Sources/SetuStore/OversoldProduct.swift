@@ -9,6 +9,11 @@ public struct OversoldProduct: Hashable, Sendable {
     public struct Contribution: Hashable, Sendable {
         public let node: NodeID
         public let net: Int64
+
+        public init(node: NodeID, net: Int64) {
+            self.node = node
+            self.net = net
+        }
     }
 
     public let id: String

@@ -176,6 +176,36 @@ import Testing
         }
     }
 
+    /// A platform that retries on a timeout may send the same order twice
+    /// at once: it still counts once, and distinct orders all count.
+    @Test(arguments: Backend.allCases)
+    func theSameOrderSentManyTimesAtOnceCountsOnce(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let office = try await hub.addNode("khulna-dc", offices: ["district:khulna"])
+            let token = try await hub.addIntegration("ecom", offices: ["district:khulna"])
+            let replicas = try OfficeReplicas()
+            defer { withExtendedLifetime(replicas) {} }
+            let khulna = try replicas.replica("khulna-dc")
+            try khulna.put("products", id: "p1", Self.product(title: "পাটের ব্যাগ", stock: 100))
+            try await Application(router: hub.router).test(.live) { client in
+                try await Self.push(khulna, office, client)
+                // 12 copies of one order and 8 other orders, all in flight together.
+                let orders = Array(repeating: "EC-SAME", count: 12) + (1...8).map { "EC-\($0)" }
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for order in orders {
+                        group.addTask { try await client.send(.post, "/v1/catalogue/sales", token: token, json: Self.sale(order, "p1", 2)).status }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == .created }.count == 9, "\(statuses)")
+                #expect(statuses.filter { $0 == .ok }.count == 11, "\(statuses)")
+            }
+            let stored = try #require(try await hub.storage.storedState(of: RecordKey(collection: "products", id: "p1")))
+            let stock: Int64 = stored.state.counters["stock"]?.value ?? 0
+            #expect(stock == 100 - 9 * 2)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func hostileSalesAreRefusedWithTheReasonAndChangeNothing(_ backend: Backend) async throws {
         try await HubHarness.with(backend) { hub in
