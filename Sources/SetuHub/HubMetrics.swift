@@ -12,6 +12,10 @@ public final class HubMetrics: Sendable {
     let recordsIn: CoreMetrics.Counter
     let recordsOut: CoreMetrics.Counter
     let conflicts: CoreMetrics.Counter
+    /// Sales recorded through integrations (repeated order ids not counted),
+    /// and those that took a product's stock below zero.
+    let sales: CoreMetrics.Counter
+    let oversoldSales: CoreMetrics.Counter
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -24,6 +28,8 @@ public final class HubMetrics: Sendable {
         recordsIn = CoreMetrics.Counter(label: "setu_hub_records_in_total", factory: factory)
         recordsOut = CoreMetrics.Counter(label: "setu_hub_records_out_total", factory: factory)
         conflicts = CoreMetrics.Counter(label: "setu_hub_conflicted_records_total", factory: factory)
+        sales = CoreMetrics.Counter(label: "setu_hub_catalogue_sales_total", factory: factory)
+        oversoldSales = CoreMetrics.Counter(label: "setu_hub_catalogue_oversold_sales_total", factory: factory)
     }
 
     /// One answered request: counted by route and status, timed by route.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import NIOCore
 import SetuCore
 import SetuHub
@@ -172,6 +173,8 @@ import Testing
                 let over = try await client.send(.post, "/v1/catalogue/sales", token: token, json: Self.sale("EC-1002", "nakshi-1", 1))
                 let overJSON = try over.json
                 #expect(over.status == .created && overJSON["stock"] == .int(-3) && overJSON["oversold"] == .bool(true))
+                let metrics = String(buffer: try await client.send(.get, "/metrics", token: nil).body)
+                #expect(metrics.contains("setu_hub_catalogue_sales_total 2") && metrics.contains("setu_hub_catalogue_oversold_sales_total 1"), "\(metrics)")
             }
         }
     }
@@ -203,6 +206,63 @@ import Testing
             let stored = try #require(try await hub.storage.storedState(of: RecordKey(collection: "products", id: "p1")))
             let stock: Int64 = stored.state.counters["stock"]?.value ?? 0
             #expect(stock == 100 - 9 * 2)
+        }
+    }
+
+    /// Sales from many tasks at once, while the platform follows the feed
+    /// the whole time: once drained, the newest entry it saw of every
+    /// product is the stock the hub holds (no late commit skipped).
+    @Test(arguments: Backend.allCases)
+    func aFollowerOfTheFeedEndsAtTheExactStockWhileSalesRun(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let office = try await hub.addNode("khulna-dc", offices: ["district:khulna"])
+            _ = try await hub.addIntegration("ecom", offices: ["district:khulna"])
+            let integration = try #require(try await hub.storage.integrationCredentials(of: "ecom")).integration
+            let catalogue = CatalogueService(storage: hub.storage, metrics: hub.metrics, now: { hub.clock.now })
+            let replicas = try OfficeReplicas()
+            defer { withExtendedLifetime(replicas) {} }
+            let khulna = try replicas.replica("khulna-dc")
+            let products = (1...4).map { "p\($0)" }
+            for id in products { try khulna.put("products", id: id, Self.product(title: "পণ্য \(id)", stock: 1_000)) }
+            try await Application(router: hub.router).test(.router) { client in try await Self.push(khulna, office, client) }
+            let finished = DoneFlag()
+            let selling = Task {
+                defer { finished.set() }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for seller in 0..<6 {
+                        group.addTask {
+                            for n in 0..<20 {
+                                let sale = CatalogueSale(orderID: "EC-\(seller)-\(n)", productID: products[(seller + n) % 4], quantity: Int64(1 + n % 3))
+                                _ = try await catalogue.record(sale, by: integration, logger: Logger(label: "t"))
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            var cursor: String? = nil
+            var latest: [String: Int64] = [:]
+            var drainedAfterSales = false
+            while !drainedAfterSales {
+                let salesOver = finished.isSet
+                var more = true
+                while more {
+                    let page = try await catalogue.changes(for: integration, cursor: cursor, limit: "5")
+                    for entry in page.entries { latest[entry.id] = entry.stock }
+                    cursor = String(page.cursor)
+                    more = page.more
+                }
+                drainedAfterSales = salesOver
+                await Task.yield()
+            }
+            try await selling.value
+            for id in products {
+                let stored = try #require(try await hub.storage.storedState(of: RecordKey(collection: "products", id: id)))
+                let stock: Int64 = stored.state.counters["stock"]?.value ?? 0
+                #expect(latest[id] == stock, "\(id)")
+            }
+            let sold: Int64 = (0..<6).reduce(0) { total, _ in total + (0..<20).reduce(0) { $0 + Int64(1 + $1 % 3) } }
+            #expect(products.reduce(Int64(0)) { $0 + (latest[$1] ?? 0) } == 4 * 1_000 - sold)
         }
     }
 
@@ -332,6 +392,14 @@ import Testing
             }
         }
     }
+}
+
+/// Set once, read from any task.
+final class DoneFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    func set() { lock.withLock { done = true } }
+    var isSet: Bool { lock.withLock { done } }
 }
 
 struct CatalogueTestError: Error, CustomStringConvertible {

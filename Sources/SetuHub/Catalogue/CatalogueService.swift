@@ -80,6 +80,8 @@ public struct CatalogueService: Sendable {
         }
         let entry = CatalogueEntry(id: sale.productID, office: current.office, state: current.state)
         if earlier == nil {
+            metrics.sales.increment()
+            if entry.isOversold { metrics.oversoldSales.increment() }
             logger.info("sale recorded", metadata: ["setu.integration": "\(integration.name)", "setu.order": "\(sale.orderID)",
                                                     "setu.product": "\(sale.productID)", "setu.quantity": "\(sale.quantity)",
                                                     "setu.stock": "\(entry.stock)"])
