@@ -15,7 +15,7 @@ struct AdminAdd: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let (token, hash) = AdminToken.generate(for: name)
+        let (token, hash) = PrefixedToken.admin.generate(for: name)
         let admin = HubAdmin(name: name, createdAtMillis: Int64(Date().timeIntervalSince1970 * 1000), revoked: false)
         try await NodeCommand.withStorage(config) { try await $0.addAdmin(admin, tokenHash: hash) }
         print(token)

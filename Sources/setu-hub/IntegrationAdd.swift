@@ -30,7 +30,7 @@ struct IntegrationAdd: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let (token, hash) = IntegrationToken.generate(for: name)
+        let (token, hash) = PrefixedToken.integration.generate(for: name)
         let integration = HubIntegration(name: name, offices: offices, canRead: read, canSell: sell,
                                          createdAtMillis: Int64(Date().timeIntervalSince1970 * 1000), revoked: false)
         try await NodeCommand.withStorage(config) { try await $0.addIntegration(integration, tokenHash: hash) }

@@ -15,7 +15,7 @@ struct IntegrationRotateToken: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let (token, hash) = IntegrationToken.generate(for: name)
+        let (token, hash) = PrefixedToken.integration.generate(for: name)
         try await IntegrationCommand.update(name, IntegrationChange(tokenHash: hash), config: config)
         print(token)
         FileHandle.standardError.write(Data("integration \(name) has a new token; give it to the platform; the old token no longer works\n".utf8))

@@ -44,6 +44,19 @@ import Testing
         .object([("order_id", .string(order)), ("product_id", .string(product)), ("quantity", .int(quantity))])
     }
 
+    /// A hub on `backend` with the Khulna display centre (node `khulna-dc`,
+    /// its replica, its token) and the `ecom` integration (its token), for
+    /// the length of `body`.
+    static func withCentre(_ backend: Backend, _ body: @Sendable (HubHarness, _ office: String, _ integration: String, Replica) async throws -> Void) async throws {
+        try await HubHarness.with(backend) { hub in
+            let office = try await hub.addNode("khulna-dc", offices: ["district:khulna"])
+            let token = try await hub.addIntegration("ecom", offices: ["district:khulna"])
+            let replicas = try OfficeReplicas()
+            defer { withExtendedLifetime(replicas) {} }
+            try await body(hub, office, token, try replicas.replica("khulna-dc"))
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func theFeedShowsResolvedProductsOfItsOfficesOnlyAndResumesByCursor(_ backend: Backend) async throws {
         try await HubHarness.with(backend) { hub in
@@ -131,12 +144,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func aSaleIsTheIntegrationsOwnStockDecrementAndCountsOnce(_ backend: Backend) async throws {
-        try await HubHarness.with(backend) { hub in
-            let office = try await hub.addNode("khulna-dc", offices: ["district:khulna"])
-            let token = try await hub.addIntegration("ecom", offices: ["district:khulna"])
-            let replicas = try OfficeReplicas()
-            defer { withExtendedLifetime(replicas) {} }
-            let khulna = try replicas.replica("khulna-dc")
+        try await Self.withCentre(backend) { hub, office, token, khulna in
             try khulna.put("products", id: "nakshi-1", Self.product(title: "নকশী কাঁথা", stock: 5))
             try await Application(router: hub.router).test(.router) { client in
                 try await Self.push(khulna, office, client)
@@ -183,12 +191,7 @@ import Testing
     /// at once: it still counts once, and distinct orders all count.
     @Test(arguments: Backend.allCases)
     func theSameOrderSentManyTimesAtOnceCountsOnce(_ backend: Backend) async throws {
-        try await HubHarness.with(backend) { hub in
-            let office = try await hub.addNode("khulna-dc", offices: ["district:khulna"])
-            let token = try await hub.addIntegration("ecom", offices: ["district:khulna"])
-            let replicas = try OfficeReplicas()
-            defer { withExtendedLifetime(replicas) {} }
-            let khulna = try replicas.replica("khulna-dc")
+        try await Self.withCentre(backend) { hub, office, token, khulna in
             try khulna.put("products", id: "p1", Self.product(title: "পাটের ব্যাগ", stock: 100))
             try await Application(router: hub.router).test(.live) { client in
                 try await Self.push(khulna, office, client)
@@ -214,14 +217,9 @@ import Testing
     /// product is the stock the hub holds (no late commit skipped).
     @Test(arguments: Backend.allCases)
     func aFollowerOfTheFeedEndsAtTheExactStockWhileSalesRun(_ backend: Backend) async throws {
-        try await HubHarness.with(backend) { hub in
-            let office = try await hub.addNode("khulna-dc", offices: ["district:khulna"])
-            _ = try await hub.addIntegration("ecom", offices: ["district:khulna"])
+        try await Self.withCentre(backend) { hub, office, token, khulna in
             let integration = try #require(try await hub.storage.integrationCredentials(of: "ecom")).integration
             let catalogue = CatalogueService(storage: hub.storage, metrics: hub.metrics, now: { hub.clock.now })
-            let replicas = try OfficeReplicas()
-            defer { withExtendedLifetime(replicas) {} }
-            let khulna = try replicas.replica("khulna-dc")
             let products = (1...4).map { "p\($0)" }
             for id in products { try khulna.put("products", id: id, Self.product(title: "পণ্য \(id)", stock: 1_000)) }
             try await Application(router: hub.router).test(.router) { client in try await Self.push(khulna, office, client) }
@@ -335,7 +333,7 @@ import Testing
             let revoked = try await hub.addIntegration("old", offices: ["district:khulna"])
             #expect(try await hub.storage.updateIntegration("old", IntegrationChange(revoked: true)))
             let rotated = try await hub.addIntegration("ecom", offices: ["district:khulna"])
-            let (fresh, hash) = IntegrationToken.generate(for: "ecom")
+            let (fresh, hash) = PrefixedToken.integration.generate(for: "ecom")
             #expect(try await hub.storage.updateIntegration("ecom", IntegrationChange(tokenHash: hash)))
             let sale = JSONWriter.write(Self.sale("EC-1", "p1", 1))
             try await Application(router: hub.router).test(.router) { client in
@@ -373,12 +371,7 @@ import Testing
     /// with more integration decrements than the hub holds is forged.
     @Test(arguments: Backend.allCases)
     func anOfficeCannotForgeTheIntegrationsSales(_ backend: Backend) async throws {
-        try await HubHarness.with(backend) { hub in
-            let office = try await hub.addNode("khulna-dc", offices: ["district:khulna"])
-            _ = try await hub.addIntegration("ecom", offices: ["district:khulna"])
-            let replicas = try OfficeReplicas()
-            defer { withExtendedLifetime(replicas) {} }
-            let khulna = try replicas.replica("khulna-dc")
+        try await Self.withCentre(backend) { hub, office, token, khulna in
             try khulna.put("products", id: "p1", Self.product(title: "পাটের ব্যাগ"))
             try await Application(router: hub.router).test(.router) { client in
                 try await Self.push(khulna, office, client)
@@ -410,7 +403,7 @@ struct CatalogueTestError: Error, CustomStringConvertible {
 extension HubHarness {
     /// Registers an integration and returns its bearer token.
     func addIntegration(_ name: String, offices: [String], read: Bool = true, sell: Bool = true) async throws -> String {
-        let (token, hash) = IntegrationToken.generate(for: name)
+        let (token, hash) = PrefixedToken.integration.generate(for: name)
         try await storage.addIntegration(HubIntegration(name: name, offices: offices, canRead: read, canSell: sell, createdAtMillis: 0, revoked: false),
                                          tokenHash: hash)
         return token

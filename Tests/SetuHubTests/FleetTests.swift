@@ -19,7 +19,7 @@ import Testing
     }
 
     static func addAdmin(_ hub: HubHarness, _ name: String = "khulna-dc") async throws -> String {
-        let (token, hash) = AdminToken.generate(for: name)
+        let (token, hash) = PrefixedToken.admin.generate(for: name)
         try await hub.storage.addAdmin(HubAdmin(name: name, createdAtMillis: 0, revoked: false), tokenHash: hash)
         return token
     }

@@ -28,7 +28,7 @@ public struct CatalogueService: Sendable {
                 + "the hub operator makes one with setu-hub integration add NAME (office and admin tokens do not open the catalogue)")
         }
         guard let header = authorization, header.hasPrefix("Bearer ") else { throw refuse("no bearer token") }
-        guard let (name, secret) = IntegrationToken.parse(String(header.dropFirst(7))) else {
+        guard let (name, secret) = PrefixedToken.integration.parse(String(header.dropFirst(7))) else {
             throw refuse("not an integration token (integration.<name>.<64 hex digits>)")
         }
         guard let (integration, stored) = try await storage.integrationCredentials(of: name),

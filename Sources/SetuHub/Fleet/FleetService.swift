@@ -19,7 +19,7 @@ public struct FleetService: Sendable {
     /// Refusals are logged with the admin name, never the secret.
     public func admin(token: String?, logger: Logger) async throws -> HubAdmin? {
         guard let token else { return nil }
-        guard let (name, secret) = AdminToken.parse(token) else {
+        guard let (name, secret) = PrefixedToken.admin.parse(token) else {
             logger.warning("refused admin token", metadata: ["setu.reason": "not an admin token (admin.<name>.<64 hex digits>)"])
             return nil
         }
