@@ -201,7 +201,8 @@ public actor SyncLoop: Service {
         let s = currentStatus()
         let error = ending ? s.localWriteError : (stateBefore == .error ? errorBefore : nil)
         return NodeReport(version: s.version, pending: s.pendingLocalChanges, oldestUnsentSeconds: s.oldestUnsentSeconds,
-                          conflicts: s.openConflicts, setAside: s.setAside, clockSkewSeconds: s.clockSkewSeconds, lastError: error)
+                          conflicts: s.openConflicts, setAside: s.setAside, oversold: s.oversold, clockSkewSeconds: s.clockSkewSeconds,
+                          lastError: error)
     }
 
     private func syncNow() async {

@@ -18,6 +18,9 @@ public struct NodeReport: Hashable, Sendable {
     public var conflicts: Int
     /// Writes set aside (`setuctl rejects`).
     public var setAside: Int
+    /// Products sold past zero there (online and over the counter).
+    /// Sent only when there are some, so an idle report stays as short.
+    public var oversold: Int
     /// The hub's clock less the office PC's, as last measured; nil before
     /// the first measurement.
     public var clockSkewSeconds: Int?
@@ -33,12 +36,13 @@ public struct NodeReport: Hashable, Sendable {
     static let seconds = -10_000_000_000...10_000_000_000
 
     public init(version: String, pending: Int, oldestUnsentSeconds: Int? = nil, conflicts: Int = 0, setAside: Int = 0,
-                clockSkewSeconds: Int? = nil, lastError: String? = nil) {
+                oversold: Int = 0, clockSkewSeconds: Int? = nil, lastError: String? = nil) {
         self.version = version
         self.pending = pending
         self.oldestUnsentSeconds = oldestUnsentSeconds
         self.conflicts = conflicts
         self.setAside = setAside
+        self.oversold = oversold
         self.clockSkewSeconds = clockSkewSeconds
         self.lastError = lastError.map { Self.cut($0, toBytes: Self.maxErrorBytes) }
     }
@@ -48,6 +52,7 @@ public struct NodeReport: Hashable, Sendable {
         if let oldestUnsentSeconds { pairs.append(("oldest_unsent", String(oldestUnsentSeconds))) }
         pairs.append(("conflicts", String(conflicts)))
         pairs.append(("set_aside", String(setAside)))
+        if oversold > 0 { pairs.append(("oversold", String(oversold))) }
         if let clockSkewSeconds { pairs.append(("skew", String(clockSkewSeconds))) }
         if let lastError { pairs.append(("error", lastError)) }
         return pairs.map { "\($0.0)=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
@@ -81,6 +86,7 @@ public struct NodeReport: Hashable, Sendable {
         oldestUnsentSeconds = try int("oldest_unsent", Self.counts)
         conflicts = try int("conflicts", Self.counts) ?? 0
         setAside = try int("set_aside", Self.counts) ?? 0
+        oversold = try int("oversold", Self.counts) ?? 0
         clockSkewSeconds = try int("skew", Self.seconds)
         if let error = values["error"] {
             guard error.utf8.count <= Self.maxErrorBytes else { throw WireError(path, "error is longer than \(Self.maxErrorBytes) bytes") }

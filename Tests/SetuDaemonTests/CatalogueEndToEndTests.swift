@@ -105,6 +105,16 @@ import Glibc
         log.show("setuctl conflicts", conflicts)
         #expect(conflicts.output.contains("products/nakshi-1 stock: oversold, stock -2 (integration:ecom -3, khulna-dc +1)"), "\(conflicts.output)")
 
+        // The hub's fleet view shows it too, from the centre's report.
+        func centreInFleet() async throws -> JSONValue? {
+            guard case .array(let nodes)? = try Self.json(Array(try await hub.command(["nodes", "--json"]).output.utf8))["nodes"] else { return nil }
+            return nodes.first { $0["id"] == .string("khulna-dc") }
+        }
+        let flagged = try await waitUntil(seconds: 20) { try await centreInFleet()?["oversold"] == .int(1) }
+        let fleetEntry = try await centreInFleet()
+        #expect(flagged && fleetEntry?["state"] == .string("attention"), "\(fleetEntry.map(JSONWriter.string) ?? "none")")
+        log.say("setu-hub nodes --json → khulna-dc state \(fleetEntry?["state"].map(JSONWriter.string) ?? "?"), problems \(fleetEntry?["problems"].map(JSONWriter.string) ?? "?")")
+
         let (_, after) = try await hub.request("GET", "/v1/catalogue/changes?cursor=\(cursor)", token: token, body: nil)
         log.say("GET /v1/catalogue/changes?cursor=\(cursor) → \(String(decoding: after, as: UTF8.self).prefix(600))…")
         guard case .array(let changed)? = try Self.json(after)["changes"] else { throw SupportError("bad feed") }

@@ -18,8 +18,8 @@ import Testing
         return FleetNode(node: node, activity: activity, lag: lag)
     }
 
-    static func report(pending: Int = 0, conflicts: Int = 0, setAside: Int = 0, skew: Int? = 0, error: String? = nil) -> NodeReport {
-        NodeReport(version: "0.1.0", pending: pending, conflicts: conflicts, setAside: setAside, clockSkewSeconds: skew, lastError: error)
+    static func report(pending: Int = 0, conflicts: Int = 0, setAside: Int = 0, oversold: Int = 0, skew: Int? = 0, error: String? = nil) -> NodeReport {
+        NodeReport(version: "0.1.0", pending: pending, conflicts: conflicts, setAside: setAside, oversold: oversold, clockSkewSeconds: skew, lastError: error)
     }
 
     @Test func eachStateIsDecidedWorstFirst() {
@@ -29,6 +29,9 @@ import Testing
         #expect(state(Self.entry("a", seenAgo: Self.day, report: Self.report(error: "disk full"))) == .stale)
         #expect(state(Self.entry("a", seenAgo: Self.minute, report: Self.report(setAside: 2, error: "disk full"))) == .error)
         #expect(state(Self.entry("a", seenAgo: Self.minute, report: Self.report(setAside: 2, skew: 90_000_000))) == .attention)
+        #expect(state(Self.entry("a", seenAgo: Self.minute, report: Self.report(oversold: 1, skew: 90_000_000))) == .attention)
+        #expect(Self.entry("a", seenAgo: Self.minute, report: Self.report(oversold: 1)).problems(nowMillis: Self.now)
+                    == ["1 product sold past zero (online and over the counter); on the office PC: setuctl conflicts, then restock or set the counted stock"])
         #expect(state(Self.entry("a", seenAgo: Self.minute, report: Self.report(skew: -3_601))) == .clockSkew)
         #expect(state(Self.entry("a", seenAgo: Self.minute, report: Self.report(skew: 3_600), lag: 3)) == .behind)
         #expect(state(Self.entry("a", seenAgo: Self.minute, report: Self.report(conflicts: 4))) == .ok)

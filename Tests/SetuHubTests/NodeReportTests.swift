@@ -12,6 +12,15 @@ import Testing
         #expect(header.hasPrefix("version=0.1.0&pending=12&oldest_unsent=3600&conflicts=2&set_aside=1&skew=-94608000&error="))
     }
 
+    /// Sent only when there are some, so an older hub (which skips the key)
+    /// and an idle report are unchanged.
+    @Test func oversoldProductsAreReportedWhenThereAreSome() throws {
+        let report = NodeReport(version: "0.1.0", pending: 0, oversold: 3)
+        #expect(report.headerValue == "version=0.1.0&pending=0&conflicts=0&set_aside=0&oversold=3")
+        #expect(try NodeReport(headerValue: report.headerValue) == report)
+        #expect(throws: WireError.self) { try NodeReport(headerValue: "version=0.1.0&pending=0&oversold=-1") }
+    }
+
     @Test func aFreshOfficeReportsInAFewDozenBytes() {
         #expect(NodeReport(version: "0.1.0", pending: 0).headerValue == "version=0.1.0&pending=0&conflicts=0&set_aside=0")
     }

@@ -67,7 +67,7 @@ import Testing
         _ = try await a.engine.syncOnce()
         // With the office's report, at its largest (an error cut to its limit).
         let report = NodeReport(version: SetuVersion.current, pending: 999_999, oldestUnsentSeconds: 9_999_999, conflicts: 99_999,
-                                setAside: 99_999, clockSkewSeconds: -999_999_999, lastError: String(repeating: "ডিস্ক পূর্ণ ", count: 40))
+                                setAside: 99_999, oversold: 99_999, clockSkewSeconds: -999_999_999, lastError: String(repeating: "ডিস্ক পূর্ণ ", count: 40))
         for _ in 0..<2 {
             let idle = try await a.engine.syncOnce(nodeReport: report)
             #expect(idle.pages == 0)

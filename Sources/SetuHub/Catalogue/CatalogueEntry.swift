@@ -39,7 +39,7 @@ public struct CatalogueEntry: Sendable {
     public var isOversold: Bool { !isDeleted && stock < 0 }
 
     /// The platform should not sell it while this holds.
-    public var hold: Bool { !conflicts.filter(Self.holdingFields.contains).isEmpty }
+    public var hold: Bool { conflicts.contains(where: Self.holdingFields.contains) }
 
     public var json: JSONValue {
         guard let values else {

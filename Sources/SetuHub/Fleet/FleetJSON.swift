@@ -28,6 +28,7 @@ public enum FleetJSON {
             ("oldest_unsent_seconds", int(report?.oldestUnsentSeconds)),
             ("conflicts", int(report?.conflicts)),
             ("set_aside", int(report?.setAside)),
+            ("oversold", int(report?.oversold)),
             ("clock_skew_seconds", int(report?.clockSkewSeconds)),
             ("last_error", report?.lastError.map { .string($0) } ?? .null),
         ])

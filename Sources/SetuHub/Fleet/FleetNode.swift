@@ -40,6 +40,10 @@ public struct FleetNode: Hashable, Sendable {
         if report.setAside > 0 {
             out.append("\(report.setAside) writes set aside; on the office PC: setuctl rejects")
         }
+        if report.oversold > 0 {
+            out.append("\(report.oversold == 1 ? "1 product" : "\(report.oversold) products") sold past zero (online and over the counter); "
+                + "on the office PC: setuctl conflicts, then restock or set the counted stock")
+        }
         if let skew = report.clockSkewSeconds, abs(skew) > FleetState.skewBoundSeconds {
             let way = skew > 0 ? "behind" : "ahead of"
             out.append("PC clock \(RelativeTime.span(seconds: Int64(abs(skew)))) \(way) the hub's; timedatectl set-ntp true, or the BIOS battery")

@@ -9,7 +9,7 @@ public enum FleetState: String, Sendable, CaseIterable, Comparable {
     case stale
     /// Its last report names an error (a failed sync, a full disk).
     case error
-    /// Writes set aside there wait for a person.
+    /// Writes set aside, or products sold past zero, wait for a person there.
     case attention
     /// Its PC clock is off from the hub's by more than the bound.
     case clockSkew = "clock_skew"
@@ -28,7 +28,7 @@ public enum FleetState: String, Sendable, CaseIterable, Comparable {
         if nowMillis - activity.lastSeenMillis >= Self.staleAfterMillis { self = .stale; return }
         let report = activity.report
         if report?.lastError != nil { self = .error; return }
-        if (report?.setAside ?? 0) > 0 { self = .attention; return }
+        if (report?.setAside ?? 0) > 0 || (report?.oversold ?? 0) > 0 { self = .attention; return }
         if let skew = report?.clockSkewSeconds, abs(skew) > Self.skewBoundSeconds { self = .clockSkew; return }
         self = entry.lag > 0 ? .behind : .ok
     }
