@@ -28,6 +28,7 @@ extension PostgresHubStorage {
         let rows = try await client.query("""
             UPDATE hub_integrations SET
               token_hash = coalesce(\(change.tokenHash.map { ByteBuffer(bytes: $0) })::bytea, token_hash),
+              offices = coalesce(\(change.offices?.joined(separator: ","))::text, offices),
               revoked = coalesce(\(change.revoked)::boolean, revoked)
             WHERE name = \(name) RETURNING name
             """, logger: logger)

@@ -23,8 +23,10 @@ extension SQLiteHubStorage {
 
     public func updateIntegration(_ name: String, _ change: IntegrationChange) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE hub_integrations SET token_hash = coalesce(?, token_hash), revoked = coalesce(?, revoked) WHERE name = ?",
-                           arguments: [change.tokenHash.map { Data($0) }, change.revoked, name])
+            try db.execute(sql: """
+                UPDATE hub_integrations SET token_hash = coalesce(?, token_hash), offices = coalesce(?, offices), revoked = coalesce(?, revoked)
+                WHERE name = ?
+                """, arguments: [change.tokenHash.map { Data($0) }, change.offices?.joined(separator: ","), change.revoked, name])
             return db.changesCount > 0
         }
     }

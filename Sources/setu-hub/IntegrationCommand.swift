@@ -6,13 +6,23 @@ import SetuHub
 /// e-commerce service) that read the product catalogue and record sales.
 struct IntegrationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "integration", abstract: "Add, list, re-key and revoke catalogue integrations (e-commerce platforms).",
-        subcommands: [IntegrationAdd.self, IntegrationList.self, IntegrationRotateToken.self, IntegrationRevoke.self])
+        commandName: "integration", abstract: "Add, list, re-key, re-scope, revoke and reactivate catalogue integrations (e-commerce platforms).",
+        subcommands: [IntegrationAdd.self, IntegrationList.self, IntegrationRotateToken.self, IntegrationSetOffices.self,
+                      IntegrationRevoke.self, IntegrationReactivate.self])
 
     static func checkName(_ name: String) throws {
         guard HubIntegration.isValidName(name) else {
             throw ValidationError("integration name must be 1–48 lowercase letters, digits or '-', not starting with '-' (e.g. ecom)")
         }
+    }
+
+    /// Gives an integration a fresh token (with `revoked` when given) and
+    /// prints it once, with `note` on stderr.
+    static func issueToken(to name: String, revoked: Bool? = nil, config: HubConfig, note: String) async throws {
+        let (token, hash) = PrefixedToken.integration.generate(for: name)
+        try await update(name, IntegrationChange(tokenHash: hash, revoked: revoked), config: config)
+        print(token)
+        FileHandle.standardError.write(Data("\(note)\n".utf8))
     }
 
     /// Applies `change` to one integration, or exits 1 naming the missing one.

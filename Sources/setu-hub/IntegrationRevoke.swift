@@ -14,6 +14,6 @@ struct IntegrationRevoke: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         try await IntegrationCommand.update(name, IntegrationChange(revoked: true), config: config)
-        print("integration \(name) revoked; the sales it recorded stay counted")
+        print("integration \(name) revoked; the sales it recorded stay counted; setu-hub integration reactivate \(name) gives it a new token")
     }
 }

@@ -14,10 +14,8 @@ struct IntegrationRotateToken: AsyncParsableCommand {
     func validate() throws { try IntegrationCommand.checkName(name) }
 
     func run() async throws {
-        let config = try options.load()
-        let (token, hash) = PrefixedToken.integration.generate(for: name)
-        try await IntegrationCommand.update(name, IntegrationChange(tokenHash: hash), config: config)
-        print(token)
-        FileHandle.standardError.write(Data("integration \(name) has a new token; give it to the platform; the old token no longer works\n".utf8))
+        try await IntegrationCommand.issueToken(
+            to: name, config: try options.load(),
+            note: "integration \(name) has a new token; give it to the platform; the old token no longer works")
     }
 }

@@ -170,6 +170,17 @@ import Glibc
         #expect(try await hub.request("GET", "/v1/catalogue/changes", token: fresh, body: nil).0 == 401)
         #expect(try await hub.command(["integration", "list"]).output.contains("ecom\trevoked"))
         #expect(try await hub.command(["integration", "revoke", "nobody"]).status == 1)
+        let back = try await hub.command(["integration", "reactivate", "ecom"])
+        let reactivated = back.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(back.status == 0 && reactivated.hasPrefix("integration.ecom."), "\(back.error)")
+        #expect(try await hub.request("GET", "/v1/catalogue/changes", token: fresh, body: nil).0 == 401, "the revoked token stays refused")
+        #expect(try await hub.request("GET", "/v1/catalogue/changes", token: reactivated, body: nil).0 == 200)
+
+        // Re-scoped (what it then reads and sells: CatalogueTests).
+        #expect(try await hub.command(["integration", "set-offices", "ecom", "--office", "district:jessore"]).status == 0)
+        #expect(try await hub.command(["integration", "list"]).output.contains("ecom\tactive\tread\tdistrict:jessore\t"))
+        let noOffice = try await hub.command(["integration", "set-offices", "ecom"])
+        #expect(noOffice.status != 0 && noOffice.error.contains("--office"), "\(noOffice.error)")
 
         let reserved = try await hub.command(["node", "add", "integration:ecom", "--office", "district:khulna"])
         #expect(reserved.status != 0 && reserved.error.contains("kept for integrations"), "\(reserved.error)")

@@ -298,6 +298,7 @@ import Testing
                 }
                 try await refused(Self.sale("EC-1", "nowhere", 1), .notFound, "unknown_product")
                 try await refused(Self.sale("EC-2", "j1", 1), .notFound, "unknown_product")
+                #expect(!before.contains { $0["id"] == .string("j1") })
                 try await refused(Self.sale("EC-3", "draft", 1), .conflict, "product_unlisted")
                 try await refused(Self.sale("EC-4", "gone", 1), .conflict, "product_deleted")
                 try await refused(Self.sale("EC-5", "p1", 0), .unprocessableContent, "invalid_sale")
@@ -326,6 +327,12 @@ import Testing
                 let ok = try await client.send(.post, "/v1/catalogue/sales", token: token, json: Self.sale("EC-5", "p1", 2))
                 let okJSON = try ok.json
                 #expect(ok.status == .created && okJSON["stock"] == .int(38))
+
+                // Given Jessore too, it reads and sells Jessore's product from the next request on.
+                #expect(try await hub.storage.updateIntegration("ecom", IntegrationChange(offices: ["district:khulna", "district:jessore"])))
+                let (all, _) = try await Self.readAll(client, token)
+                #expect(all.contains { $0["id"] == .string("j1") })
+                #expect(try await client.send(.post, "/v1/catalogue/sales", token: token, json: Self.sale("EC-2", "j1", 1)).status == .created)
             }
         }
     }
