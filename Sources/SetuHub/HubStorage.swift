@@ -16,7 +16,7 @@ public protocol HubStorage: Sendable {
     func nodes() async throws -> [HubNode]
     /// Changes what `change` sets (token hash, offices, revoked) of one
     /// node, at once for every later request; false if there is no such node.
-    func updateNode(_ id: NodeID, _ change: NodeChange) async throws -> Bool
+    func updateNode(_ id: NodeID, _ change: AccountChange) async throws -> Bool
     /// The node and its token hash, to check a presented token.
     func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])?
 
@@ -50,7 +50,7 @@ public protocol HubStorage: Sendable {
     func addIntegration(_ integration: HubIntegration, tokenHash: [UInt8]) async throws
     func integrations() async throws -> [HubIntegration]
     /// False if there is no such integration.
-    func updateIntegration(_ name: String, _ change: IntegrationChange) async throws -> Bool
+    func updateIntegration(_ name: String, _ change: AccountChange) async throws -> Bool
     func integrationCredentials(of name: String) async throws -> (integration: HubIntegration, tokenHash: [UInt8])?
 
     /// Products after `cursor` in `offices` (plus national ones), at most
@@ -60,11 +60,11 @@ public protocol HubStorage: Sendable {
     /// One record's stored state, or nil.
     func storedState(of key: RecordKey) async throws -> HubStoredState?
     /// In one transaction: when `sale`'s integration recorded the same
-    /// order id before, returns that sale and writes nothing; otherwise
-    /// loads the product, asks `decide` for the write (it may throw to
-    /// refuse), stores it at the next feed position, keeps the sale, and
-    /// returns nil.
-    func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> RecordedSale?
+    /// order id before, returns that sale and its product and writes
+    /// nothing; otherwise loads the product, asks `decide` for the write (it
+    /// may throw to refuse), stores it at the next feed position, keeps the
+    /// sale, and returns the product as written.
+    func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> SaleRecording
 
     // MARK: Admins
 
@@ -78,19 +78,6 @@ public protocol HubStorage: Sendable {
 extension HubStorage {
     public func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws {
         try await addNodes([(node, tokenHash)])
-    }
-}
-
-/// What `updateNode` changes; nil leaves a property as it is.
-public struct NodeChange: Sendable {
-    public var tokenHash: [UInt8]?
-    public var offices: [String]?
-    public var revoked: Bool?
-
-    public init(tokenHash: [UInt8]? = nil, offices: [String]? = nil, revoked: Bool? = nil) {
-        self.tokenHash = tokenHash
-        self.offices = offices
-        self.revoked = revoked
     }
 }
 

@@ -24,7 +24,7 @@ extension PostgresHubStorage {
         return found
     }
 
-    public func updateIntegration(_ name: String, _ change: IntegrationChange) async throws -> Bool {
+    public func updateIntegration(_ name: String, _ change: AccountChange) async throws -> Bool {
         let rows = try await client.query("""
             UPDATE hub_integrations SET
               token_hash = coalesce(\(change.tokenHash.map { ByteBuffer(bytes: $0) })::bytea, token_hash),
@@ -75,8 +75,15 @@ extension PostgresHubStorage {
     }
 
     public func storedState(of key: RecordKey) async throws -> HubStoredState? {
-        let rows = try await client.query(
-            "SELECT office, state FROM hub_records WHERE collection = \(key.collection) AND id = \(key.id)", logger: logger)
+        let logger = self.logger
+        return try await client.withConnection { conn in try await Self.storedState(conn, key, logger: logger) }
+    }
+
+    /// `FOR UPDATE`: inside a sale's transaction, the row stays as read until it commits.
+    static func storedState(_ conn: PostgresConnection, _ key: RecordKey, forUpdate: Bool = false, logger: Logger) async throws -> HubStoredState? {
+        let rows = try await conn.query(
+            "SELECT office, state FROM hub_records WHERE collection = \(key.collection) AND id = \(key.id) \(unescaped: forUpdate ? "FOR UPDATE" : "")",
+            logger: logger)
         for try await (office, state) in rows.decode((String, ByteBuffer).self) {
             return HubStoredState(office: office, state: try StateCodec.decode(state.readableBytesView))
         }
@@ -86,38 +93,28 @@ extension PostgresHubStorage {
     /// Under the feed's advisory lock, as a push: the new position commits
     /// in order, and two hubs recording the same order id one after the
     /// other see each other's row.
-    public func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> RecordedSale? {
+    public func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> SaleRecording {
         let logger = self.logger
-        do {
-            return try await client.withTransaction(logger: logger) { conn in
-                try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
-                let earlier = try await conn.query("""
-                    SELECT product_id, quantity, recorded_ms FROM hub_sales WHERE integration = \(sale.integration) AND order_id = \(sale.sale.orderID)
-                    """, logger: logger)
-                for try await (product, quantity, recorded) in earlier.decode((String, Int64, Int64).self) {
-                    return RecordedSale(integration: sale.integration, sale: CatalogueSale(orderID: sale.sale.orderID, productID: product, quantity: quantity),
-                                        recordedAtMillis: recorded)
-                }
-                let rows = try await conn.query(
-                    "SELECT office, state FROM hub_records WHERE collection = 'products' AND id = \(sale.sale.productID) FOR UPDATE", logger: logger)
-                var stored: HubStoredState?
-                for try await (office, state) in rows.decode((String, ByteBuffer).self) {
-                    stored = HubStoredState(office: office, state: try StateCodec.decode(state.readableBytesView))
-                }
-                let write = try decide(stored)
-                try await conn.query("""
-                    UPDATE hub_records SET seq = nextval('hub_feed_seq'), office = \(write.office), state = \(ByteBuffer(bytes: StateCodec.encode(write.state))),
-                      origin = \(write.origin?.rawValue) WHERE collection = \(write.key.collection) AND id = \(write.key.id)
-                    """, logger: logger)
-                try await conn.query("""
-                    INSERT INTO hub_sales (integration, order_id, product_id, quantity, recorded_ms)
-                    VALUES (\(sale.integration), \(sale.sale.orderID), \(sale.sale.productID), \(sale.sale.quantity), \(sale.recordedAtMillis))
-                    """, logger: logger)
-                return nil
+        return try await refusableTransaction { conn in
+            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+            let found = try await conn.query("""
+                SELECT product_id, quantity, recorded_ms FROM hub_sales WHERE integration = \(sale.integration) AND order_id = \(sale.sale.orderID)
+                """, logger: logger)
+            for try await (product, quantity, recorded) in found.decode((String, Int64, Int64).self) {
+                let earlier = RecordedSale(integration: sale.integration, sale: CatalogueSale(orderID: sale.sale.orderID, productID: product, quantity: quantity),
+                                           recordedAtMillis: recorded)
+                return try SaleRecording.repeated(earlier, product: try await Self.storedState(conn, earlier.productKey, logger: logger))
             }
-        } catch let error as PostgresTransactionError {
-            if let refusal = error.closureError, error.rollbackError == nil { throw refusal }
-            throw error
+            let write = try decide(try await Self.storedState(conn, sale.productKey, forUpdate: true, logger: logger))
+            try await conn.query("""
+                UPDATE hub_records SET seq = nextval('hub_feed_seq'), office = \(write.office), state = \(ByteBuffer(bytes: StateCodec.encode(write.state))),
+                  origin = \(write.origin?.rawValue) WHERE collection = \(write.key.collection) AND id = \(write.key.id)
+                """, logger: logger)
+            try await conn.query("""
+                INSERT INTO hub_sales (integration, order_id, product_id, quantity, recorded_ms)
+                VALUES (\(sale.integration), \(sale.sale.orderID), \(sale.sale.productID), \(sale.sale.quantity), \(sale.recordedAtMillis))
+                """, logger: logger)
+            return SaleRecording(earlier: nil, product: HubStoredState(office: write.office, state: write.state))
         }
     }
 }

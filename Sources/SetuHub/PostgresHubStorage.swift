@@ -121,26 +121,33 @@ public final class PostgresHubStorage: HubStorage {
         try await conn.query("INSERT INTO hub_schema (version) VALUES (3)", logger: logger)
     }
 
-    public func addNodes(_ nodes: [(node: HubNode, tokenHash: [UInt8])]) async throws {
-        let logger = self.logger
+    /// A transaction whose body may refuse by throwing: it is rolled back
+    /// and the refusal thrown as itself, not inside postgres-nio's
+    /// `PostgresTransactionError`, which would hide the operator's message.
+    func refusableTransaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
-            try await client.withTransaction(logger: logger) { conn in
-                let rows = try await conn.query("""
-                    INSERT INTO hub_nodes (id, offices, token_hash, created_ms, name)
-                    SELECT i, o, h, c, NULLIF(n, '') FROM unnest(\(nodes.map(\.node.id.rawValue))::text[], \(nodes.map { $0.node.offices.joined(separator: ",") })::text[],
-                      \(nodes.map { ByteBuffer(bytes: $0.tokenHash) })::bytea[], \(nodes.map(\.node.createdAtMillis))::bigint[],
-                      \(nodes.map { $0.node.name ?? "" })::text[]) AS w(i, o, h, c, n)
-                    ON CONFLICT (id) DO NOTHING RETURNING id
-                    """, logger: logger)
-                var inserted = Set<String>()
-                for try await id in rows.decode(String.self) { inserted.insert(id) }
-                let taken = nodes.map(\.node.id).filter { !inserted.contains($0.rawValue) }
-                // Throwing rolls the transaction back: all or none.
-                guard taken.isEmpty else { throw HubStorageError.nodesExist(taken) }
-            }
+            return try await client.withTransaction(logger: logger) { conn in try await body(conn) }
         } catch let error as PostgresTransactionError {
             if let refusal = error.closureError, error.rollbackError == nil { throw refusal }
             throw error
+        }
+    }
+
+    public func addNodes(_ nodes: [(node: HubNode, tokenHash: [UInt8])]) async throws {
+        let logger = self.logger
+        try await refusableTransaction { conn in
+            let rows = try await conn.query("""
+                INSERT INTO hub_nodes (id, offices, token_hash, created_ms, name)
+                SELECT i, o, h, c, NULLIF(n, '') FROM unnest(\(nodes.map(\.node.id.rawValue))::text[], \(nodes.map { $0.node.offices.joined(separator: ",") })::text[],
+                  \(nodes.map { ByteBuffer(bytes: $0.tokenHash) })::bytea[], \(nodes.map(\.node.createdAtMillis))::bigint[],
+                  \(nodes.map { $0.node.name ?? "" })::text[]) AS w(i, o, h, c, n)
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """, logger: logger)
+            var inserted = Set<String>()
+            for try await id in rows.decode(String.self) { inserted.insert(id) }
+            let taken = nodes.map(\.node.id).filter { !inserted.contains($0.rawValue) }
+            // Throwing rolls the transaction back: all or none.
+            guard taken.isEmpty else { throw HubStorageError.nodesExist(taken) }
         }
     }
 
@@ -153,7 +160,7 @@ public final class PostgresHubStorage: HubStorage {
         return nodes
     }
 
-    public func updateNode(_ id: NodeID, _ change: NodeChange) async throws -> Bool {
+    public func updateNode(_ id: NodeID, _ change: AccountChange) async throws -> Bool {
         // One statement: each property keeps its value where the change has none.
         let rows = try await client.query("""
             UPDATE hub_nodes SET
@@ -182,19 +189,8 @@ public final class PostgresHubStorage: HubStorage {
 
     public func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws {
         let logger = self.logger
-        do {
-            try await pushTransaction(keys: keys, decide: decide, logger: logger)
-        } catch let error as PostgresTransactionError {
-            // A refusal from `decide` rolled the transaction back: surface it as itself.
-            if let refusal = error.closureError, error.rollbackError == nil { throw refusal }
-            throw error
-        }
-    }
-
-    private func pushTransaction(
-        keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite], logger: Logger
-    ) async throws {
-        try await client.withTransaction(logger: logger) { conn in
+        // A refusal from `decide` rolls the transaction back.
+        try await refusableTransaction { conn in
             try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
             let rows = try await conn.query("""
                 SELECT collection, id, office, state FROM hub_records

@@ -21,7 +21,7 @@ extension SQLiteHubStorage {
         }
     }
 
-    public func updateIntegration(_ name: String, _ change: IntegrationChange) async throws -> Bool {
+    public func updateIntegration(_ name: String, _ change: AccountChange) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: """
                 UPDATE hub_integrations SET token_hash = coalesce(?, token_hash), offices = coalesce(?, offices), revoked = coalesce(?, revoked)
@@ -66,28 +66,30 @@ extension SQLiteHubStorage {
         try await pool.read { db in try Self.storedState(db, key) }
     }
 
+    /// Also the read of every record a push merges: a cached statement.
     static func storedState(_ db: Database, _ key: RecordKey) throws -> HubStoredState? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT office, state FROM hub_records WHERE collection = ? AND id = ?",
-                                         arguments: [key.collection, key.id]) else { return nil }
+        let select = try db.cachedStatement(sql: "SELECT office, state FROM hub_records WHERE collection = ? AND id = ?")
+        guard let row = try Row.fetchOne(select, arguments: [key.collection, key.id]) else { return nil }
         let blob: Data = row["state"]
         return HubStoredState(office: row["office"], state: try StateCodec.decode(blob))
     }
 
-    public func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> RecordedSale? {
+    public func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> SaleRecording {
         try await pool.write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT product_id, quantity, recorded_ms FROM hub_sales WHERE integration = ? AND order_id = ?",
                                           arguments: [sale.integration, sale.sale.orderID]) {
-                return RecordedSale(integration: sale.integration,
-                                    sale: CatalogueSale(orderID: sale.sale.orderID, productID: row["product_id"], quantity: row["quantity"]),
-                                    recordedAtMillis: row["recorded_ms"])
+                let earlier = RecordedSale(integration: sale.integration,
+                                           sale: CatalogueSale(orderID: sale.sale.orderID, productID: row["product_id"], quantity: row["quantity"]),
+                                           recordedAtMillis: row["recorded_ms"])
+                return try SaleRecording.repeated(earlier, product: try Self.storedState(db, earlier.productKey))
             }
-            let write = try decide(try Self.storedState(db, RecordKey(collection: "products", id: sale.sale.productID)))
+            let write = try decide(try Self.storedState(db, sale.productKey))
             let seq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM hub_records") ?? 0) + 1
             try db.execute(sql: "UPDATE hub_records SET seq = ?, office = ?, state = ?, origin = ? WHERE collection = ? AND id = ?",
                            arguments: [seq, write.office, Data(StateCodec.encode(write.state)), write.origin?.rawValue, write.key.collection, write.key.id])
             try db.execute(sql: "INSERT INTO hub_sales (integration, order_id, product_id, quantity, recorded_ms) VALUES (?, ?, ?, ?, ?)",
                            arguments: [sale.integration, sale.sale.orderID, sale.sale.productID, sale.sale.quantity, sale.recordedAtMillis])
-            return nil
+            return SaleRecording(earlier: nil, product: HubStoredState(office: write.office, state: write.state))
         }
     }
 }

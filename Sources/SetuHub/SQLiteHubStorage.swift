@@ -102,7 +102,7 @@ public final class SQLiteHubStorage: HubStorage {
         }
     }
 
-    public func updateNode(_ id: NodeID, _ change: NodeChange) async throws -> Bool {
+    public func updateNode(_ id: NodeID, _ change: AccountChange) async throws -> Bool {
         try await pool.write { db in
             // One statement: each property keeps its value where the change has none.
             try db.execute(sql: """
@@ -131,12 +131,7 @@ public final class SQLiteHubStorage: HubStorage {
     public func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws {
         try await pool.write { db in
             var stored: [RecordKey: HubStoredState] = [:]
-            let select = try db.cachedStatement(sql: "SELECT office, state FROM hub_records WHERE collection = ? AND id = ?")
-            for key in keys {
-                guard let row = try Row.fetchOne(select, arguments: [key.collection, key.id]) else { continue }
-                let blob: Data = row["state"]
-                stored[key] = HubStoredState(office: row["office"], state: try StateCodec.decode(blob))
-            }
+            for key in keys { stored[key] = try Self.storedState(db, key) }
             let writes = try decide(stored)
             var seq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM hub_records") ?? 0)
             let upsert = try db.cachedStatement(sql: """

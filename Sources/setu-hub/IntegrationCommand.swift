@@ -20,13 +20,13 @@ struct IntegrationCommand: AsyncParsableCommand {
     /// prints it once, with `note` on stderr.
     static func issueToken(to name: String, revoked: Bool? = nil, config: HubConfig, note: String) async throws {
         let (token, hash) = PrefixedToken.integration.generate(for: name)
-        try await update(name, IntegrationChange(tokenHash: hash, revoked: revoked), config: config)
+        try await update(name, AccountChange(tokenHash: hash, revoked: revoked), config: config)
         print(token)
         FileHandle.standardError.write(Data("\(note)\n".utf8))
     }
 
     /// Applies `change` to one integration, or exits 1 naming the missing one.
-    static func update(_ name: String, _ change: IntegrationChange, config: HubConfig) async throws {
+    static func update(_ name: String, _ change: AccountChange, config: HubConfig) async throws {
         let found = try await NodeCommand.withStorage(config) { try await $0.updateIntegration(name, change) }
         guard found else {
             FileHandle.standardError.write(Data("setu-hub: no integration \(name); see setu-hub integration list\n".utf8))

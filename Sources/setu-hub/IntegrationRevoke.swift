@@ -13,7 +13,7 @@ struct IntegrationRevoke: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        try await IntegrationCommand.update(name, IntegrationChange(revoked: true), config: config)
+        try await IntegrationCommand.update(name, AccountChange(revoked: true), config: config)
         print("integration \(name) revoked; the sales it recorded stay counted; setu-hub integration reactivate \(name) gives it a new token")
     }
 }

@@ -22,7 +22,7 @@ struct IntegrationSetOffices: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await IntegrationCommand.update(name, IntegrationChange(offices: offices), config: try options.load())
+        try await IntegrationCommand.update(name, AccountChange(offices: offices), config: try options.load())
         print("integration \(name) reads and sells for \(offices.joined(separator: ", "))")
     }
 }

@@ -29,7 +29,7 @@ struct NodeCommand: AsyncParsableCommand {
     /// prints it once, with `note` on stderr.
     static func issueToken(to id: NodeID, revoked: Bool? = nil, config: HubConfig, note: String) async throws {
         let (token, hash) = NodeToken.generate(for: id)
-        try await update(id, NodeChange(tokenHash: hash, revoked: revoked), config: config)
+        try await update(id, AccountChange(tokenHash: hash, revoked: revoked), config: config)
         print(token)
         FileHandle.standardError.write(Data("\(note)\n".utf8))
     }
@@ -39,7 +39,7 @@ struct NodeCommand: AsyncParsableCommand {
     }
 
     /// Applies `change` to one node, or exits 1 naming the missing node.
-    static func update(_ id: NodeID, _ change: NodeChange, config: HubConfig) async throws {
+    static func update(_ id: NodeID, _ change: AccountChange, config: HubConfig) async throws {
         let found = try await HubRuntime.withStorage(config, logger: HubRuntime.logger(level: .warning)) { try await $0.updateNode(id, change) }
         guard found else {
             FileHandle.standardError.write(Data("setu-hub: no node \(id); see setu-hub node list\n".utf8))
@@ -69,7 +69,7 @@ struct NodeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            try await NodeCommand.update(try NodeCommand.nodeID(nodeID), NodeChange(revoked: true), config: config)
+            try await NodeCommand.update(try NodeCommand.nodeID(nodeID), AccountChange(revoked: true), config: config)
             print("node \(nodeID) revoked; setu-hub node reactivate \(nodeID) gives it a new token")
         }
     }

@@ -22,7 +22,7 @@ extension NodeCommand {
 
         func run() async throws {
             let config = try options.load()
-            try await NodeCommand.update(try NodeCommand.nodeID(nodeID), NodeChange(offices: offices), config: config)
+            try await NodeCommand.update(try NodeCommand.nodeID(nodeID), AccountChange(offices: offices), config: config)
             print("node \(nodeID) serves \(offices.joined(separator: ", "))")
         }
     }

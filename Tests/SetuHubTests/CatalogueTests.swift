@@ -329,7 +329,7 @@ import Testing
                 #expect(ok.status == .created && okJSON["stock"] == .int(38))
 
                 // Given Jessore too, it reads and sells Jessore's product from the next request on.
-                #expect(try await hub.storage.updateIntegration("ecom", IntegrationChange(offices: ["district:khulna", "district:jessore"])))
+                #expect(try await hub.storage.updateIntegration("ecom", AccountChange(offices: ["district:khulna", "district:jessore"])))
                 let (all, _) = try await Self.readAll(client, token)
                 #expect(all.contains { $0["id"] == .string("j1") })
                 #expect(try await client.send(.post, "/v1/catalogue/sales", token: token, json: Self.sale("EC-2", "j1", 1)).status == .created)
@@ -344,10 +344,10 @@ import Testing
             let reader = try await hub.addIntegration("reader", offices: ["district:khulna"], read: true, sell: false)
             let seller = try await hub.addIntegration("seller", offices: ["district:khulna"], read: false, sell: true)
             let revoked = try await hub.addIntegration("old", offices: ["district:khulna"])
-            #expect(try await hub.storage.updateIntegration("old", IntegrationChange(revoked: true)))
+            #expect(try await hub.storage.updateIntegration("old", AccountChange(revoked: true)))
             let rotated = try await hub.addIntegration("ecom", offices: ["district:khulna"])
             let (fresh, hash) = PrefixedToken.integration.generate(for: "ecom")
-            #expect(try await hub.storage.updateIntegration("ecom", IntegrationChange(tokenHash: hash)))
+            #expect(try await hub.storage.updateIntegration("ecom", AccountChange(tokenHash: hash)))
             let sale = JSONWriter.write(Self.sale("EC-1", "p1", 1))
             try await Application(router: hub.router).test(.router) { client in
                 for bad in [nil, node, revoked, rotated, "integration.ecom.\(String(repeating: "0", count: 64))", "integration.ecom", "admin.ecom.\(String(repeating: "0", count: 64))"] {

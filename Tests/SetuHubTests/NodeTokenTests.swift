@@ -18,10 +18,10 @@ import Testing
             let (new, hash) = NodeToken.generate(for: "office-a")
             try await Application(router: hub.router).test(.router) { client async throws in
                 #expect(try await client.send(.get, "/v1/pull", token: old).status == .noContent)
-                #expect(try await hub.storage.updateNode("office-a", NodeChange(tokenHash: hash)))
+                #expect(try await hub.storage.updateNode("office-a", AccountChange(tokenHash: hash)))
                 #expect(try await client.send(.get, "/v1/pull", token: old).status == .unauthorized)
                 #expect(try await client.send(.get, "/v1/pull", token: new).status == .noContent)
-                #expect(try await hub.storage.updateNode("no-such-node", NodeChange(tokenHash: hash)) == false)
+                #expect(try await hub.storage.updateNode("no-such-node", AccountChange(tokenHash: hash)) == false)
             }
         }
     }
@@ -30,13 +30,13 @@ import Testing
     func officesChangeAndARevokedNodeComesBackOnlyWithANewToken(_ backend: Backend) async throws {
         try await HubHarness.with(backend) { hub in
             let token = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
-            #expect(try await hub.storage.updateNode("office-a", NodeChange(offices: ["upazila:rupsha", "district:khulna"])))
+            #expect(try await hub.storage.updateNode("office-a", AccountChange(offices: ["upazila:rupsha", "district:khulna"])))
             #expect(try await hub.storage.credentials(of: "office-a")?.node.offices == ["upazila:rupsha", "district:khulna"])
-            #expect(try await hub.storage.updateNode("office-a", NodeChange(revoked: true)))
+            #expect(try await hub.storage.updateNode("office-a", AccountChange(revoked: true)))
             let (fresh, hash) = NodeToken.generate(for: "office-a")
             try await Application(router: hub.router).test(.router) { client async throws in
                 #expect(try await client.send(.get, "/v1/pull", token: token).status == .unauthorized)
-                #expect(try await hub.storage.updateNode("office-a", NodeChange(tokenHash: hash, revoked: false)))
+                #expect(try await hub.storage.updateNode("office-a", AccountChange(tokenHash: hash, revoked: false)))
                 #expect(try await client.send(.get, "/v1/pull", token: token).status == .unauthorized, "the revoked token stays refused")
                 #expect(try await client.send(.get, "/v1/pull", token: fresh).status == .noContent)
             }

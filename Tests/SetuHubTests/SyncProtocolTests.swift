@@ -61,7 +61,7 @@ import Testing
                 let name = HTTPField.Name(SyncHeader.offices)!
                 let listed = first.headers[name].map(SyncHeader.offices(from:)).map(Set.init)
                 #expect(listed == ["upazila:rupsha", "district:khulna"], "\(first.status)")
-                #expect(try await hub.storage.updateNode("office-a", NodeChange(offices: ["upazila:rupsha"])))
+                #expect(try await hub.storage.updateNode("office-a", AccountChange(offices: ["upazila:rupsha"])))
                 let cursor = first.status == .ok ? try PullResponse(json: first.json).cursor : nil
                 let idle = try await client.send(.get, "/v1/pull" + (cursor.map { "?cursor=\($0)" } ?? ""), token: token)
                 #expect(idle.status == .noContent)
@@ -203,7 +203,7 @@ import Testing
                 #expect(try await client.send(.get, "/v1/pull", token: nil).status == .unauthorized)
                 let wrong = String(token.dropLast()) + (token.hasSuffix("0") ? "1" : "0")
                 #expect(try await client.send(.get, "/v1/pull", token: wrong).status == .unauthorized)
-                #expect(try await hub.storage.updateNode("office-a", NodeChange(revoked: true)))
+                #expect(try await hub.storage.updateNode("office-a", AccountChange(revoked: true)))
                 let revoked = try await client.send(.get, "/v1/pull", token: token)
                 #expect(revoked.status == .unauthorized)
                 #expect(revoked.errorCode == "unauthorized")

@@ -65,20 +65,15 @@ public struct CatalogueService: Sendable {
     /// or answers the same order id again as it was recorded.
     public func record(_ sale: CatalogueSale, by integration: HubIntegration, logger: Logger) async throws -> SaleOutcome {
         let recorded = RecordedSale(integration: integration.name, sale: sale, recordedAtMillis: Int64(now()))
-        let earlier = try await storage.recordSale(recorded) { stored in
+        let recording = try await storage.recordSale(recorded) { stored in
             try Self.decrement(stored, by: sale, from: integration)
         }
-        if let earlier {
-            guard earlier.sale == sale else {
-                throw HubError(409, "order_conflict", "order \(sale.orderID) was recorded at \(RFC3339.format(millis: earlier.recordedAtMillis)) "
-                    + "for product \(earlier.sale.productID), quantity \(earlier.sale.quantity); an order id counts once, so send a new one for another sale")
-            }
+        let earlier = recording.earlier
+        if let earlier, earlier.sale != sale {
+            throw HubError(409, "order_conflict", "order \(sale.orderID) was recorded at \(RFC3339.format(millis: earlier.recordedAtMillis)) "
+                + "for product \(earlier.sale.productID), quantity \(earlier.sale.quantity); an order id counts once, so send a new one for another sale")
         }
-        let key = RecordKey(collection: "products", id: sale.productID)
-        guard let current = try await storage.storedState(of: key) else {
-            throw HubError(500, "internal", "product \(sale.productID) vanished after its sale was recorded; see the hub's log")
-        }
-        let entry = CatalogueEntry(id: sale.productID, office: current.office, state: current.state)
+        let entry = CatalogueEntry(id: sale.productID, office: recording.product.office, state: recording.product.state)
         if earlier == nil {
             metrics.sales.increment()
             if entry.isOversold { metrics.oversoldSales.increment() }

@@ -41,8 +41,7 @@ public struct HubIntegration: Hashable, Sendable {
         return bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
     }
 
-    /// National records (`all:…`) are in every reader's catalogue, as for nodes.
-    public func canRead(_ office: String) -> Bool { offices.contains(office) || HubNode.isNational(office) }
-    /// Sales only for products of the offices it was given.
+    /// Sales only for products of the offices it was given. (What it reads,
+    /// its offices and national products, is the storage's catalogue query.)
     public func canSell(_ office: String) -> Bool { offices.contains(office) }
 }

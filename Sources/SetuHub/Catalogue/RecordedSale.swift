@@ -10,4 +10,7 @@ public struct RecordedSale: Hashable, Sendable {
         self.sale = sale
         self.recordedAtMillis = recordedAtMillis
     }
+
+    /// The product it sold, as the hub stores it.
+    public var productKey: RecordKey { RecordKey(collection: "products", id: sale.productID) }
 }
