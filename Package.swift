@@ -48,11 +48,16 @@ let package = Package(
         .systemLibrary(name: "CSQLiteConfig", providers: [.apt(["libsqlite3-dev"])]),
         // The sync protocol's wire format (JSON), shared by hub and daemon.
         .target(name: "SetuProtocol", dependencies: ["SetuCore"]),
+        // Bundle files (sync carried by hand): format, volumes, Ed25519 keys.
+        .target(name: "SetuBundle", dependencies: [
+            "SetuCore", "SetuProtocol", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // The hub: sync service, HTTP routes, storage on SQLite or PostgreSQL.
         .target(
             name: "SetuHub",
             dependencies: [
-                "SetuCore", "SetuProtocol", "CZlib",
+                "SetuCore", "SetuProtocol", "SetuBundle", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -97,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "setu-hub",
             dependencies: [
-                "SetuHub", "SetuConfig", "SetuImport",
+                "SetuHub", "SetuConfig", "SetuImport", "SetuBundle",
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -110,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "setud",
             dependencies: [
-                "SetuDaemon", "SetuConfig", "SetuCore", "SetuStore", "SetuSync", "SetuTransport",
+                "SetuDaemon", "SetuConfig", "SetuCore", "SetuStore", "SetuSync", "SetuTransport", "SetuBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -121,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "setuctl",
             dependencies: [
-                "SetuCore", "SetuProtocol", "SetuTransport", "SetuImport",
+                "SetuCore", "SetuProtocol", "SetuTransport", "SetuImport", "SetuBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SetuBundle
 import SetuCore
 import SetuProtocol
 import SetuStore
@@ -7,7 +8,8 @@ import SetuStore
 /// setud's HTTP/JSON API on its Unix socket (`curl --unix-socket` works).
 /// Errors are JSON `ErrorBody`s, as on the hub.
 public enum ControlAPI {
-    public static func router(loop: SyncLoop, access: ControlAccessPolicy) -> Router<ControlContext> {
+    /// `signingKey`: this node's key for bundles (nil: no bundle routes).
+    public static func router(loop: SyncLoop, access: ControlAccessPolicy, signingKey: SigningKey? = nil) -> Router<ControlContext> {
         let replica = loop.replica
         let router = Router(context: ControlContext.self)
         router.add(middleware: ControlErrorMiddleware(loop: loop))
@@ -41,6 +43,7 @@ public enum ControlAPI {
             }
         }
         addRejectRoutes(to: router, loop: loop)
+        if let signingKey { addBundleRoutes(to: router, desk: BundleDesk(loop: loop, key: signingKey)) }
         router.get("/v1/conflicts") { _, _ in
             // Concurrent values first, then products sold past zero: both
             // wait for a person, and both are the same on every replica.

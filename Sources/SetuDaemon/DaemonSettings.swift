@@ -13,9 +13,17 @@ public struct DaemonSettings: Sendable {
     public var pageBytes: Int
     public var backoff: Backoff
     public var socketPath: String
+    /// This node's Ed25519 key for bundles (made on first start, mode 0600).
+    public var signingKeyPath: String
+    /// The hub's public key as the operator set it (`hub.public_key`), for
+    /// an office that never connects; else learnt from a network sync.
+    public var hubPublicKey: String?
 
     public init(node: NodeID, replicaPath: String, hub: CurlOptions, token: String, syncIntervalSeconds: Double = 300,
-                pageRecords: Int = 500, pageBytes: Int = 1 << 20, backoff: Backoff = Backoff(), socketPath: String = "/run/setu/setud.sock") {
+                pageRecords: Int = 500, pageBytes: Int = 1 << 20, backoff: Backoff = Backoff(), socketPath: String = "/run/setu/setud.sock",
+                signingKeyPath: String? = nil, hubPublicKey: String? = nil) {
+        self.signingKeyPath = signingKeyPath ?? replicaPath + ".key"
+        self.hubPublicKey = hubPublicKey
         self.node = node
         self.replicaPath = replicaPath
         self.hub = hub

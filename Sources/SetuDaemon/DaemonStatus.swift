@@ -42,6 +42,8 @@ public struct DaemonStatus: Sendable {
     /// Age of the oldest change not yet sent to the hub; nil when none waits.
     public var oldestUnsentSeconds: Int?
     public var replicaBytes = 0
+    /// The hub said it holds another signing key for this node.
+    public var nodeKeyMismatch = false
 
     public init(node: String, version: String, startedAt: Date) {
         self.node = node

@@ -22,19 +22,31 @@ public actor SyncLoop: Service {
     private var triggered = false
     private var wake: CheckedContinuation<Void, Never>?
 
-    public init(settings: DaemonSettings, replica: Replica, notifier: SystemdNotifier, version: String, logger: Logger) {
+    /// This node's public signing key, sent to the hub (bundles).
+    private let nodeKey: String?
+
+    public init(settings: DaemonSettings, replica: Replica, notifier: SystemdNotifier, version: String, logger: Logger, nodeKey: String? = nil) {
+        self.nodeKey = nodeKey
         self.settings = settings
         self.replica = replica
         self.notifier = notifier
         self.logger = logger
-        self.engine = Self.engine(settings, replica: replica, logger: logger)
+        self.engine = Self.engine(settings, replica: replica, logger: logger, nodeKey: nodeKey)
         self.status = DaemonStatus(node: settings.node.rawValue, version: version, startedAt: Date())
     }
 
-    static func engine(_ settings: DaemonSettings, replica: Replica, logger: Logger) -> SyncEngine {
-        SyncEngine(replica: replica, client: HubClient(transport: CurlTransport(options: settings.hub), token: settings.token),
-                   pageRecords: settings.pageRecords, pageBytes: settings.pageBytes, logger: logger)
+    static func engine(_ settings: DaemonSettings, replica: Replica, logger: Logger, nodeKey: String?) -> SyncEngine {
+        var engine = SyncEngine(replica: replica, client: HubClient(transport: CurlTransport(options: settings.hub), token: settings.token),
+                                pageRecords: settings.pageRecords, pageBytes: settings.pageBytes, logger: logger)
+        engine.nodeKey = nodeKey
+        return engine
     }
+
+    /// The hub client of the running config (bundles carried for others).
+    public var hubClient: HubClient { engine.client }
+
+    /// The settings in force (reloads included).
+    public var currentSettings: DaemonSettings { settings }
 
     /// Takes a reloaded config. The node and replica cannot change while running.
     public func reload(_ new: DaemonSettings) -> String? {
@@ -42,7 +54,7 @@ public actor SyncLoop: Service {
             return "node.id and node.replica cannot change on reload; restart setud to change them"
         }
         settings = new
-        engine = Self.engine(new, replica: replica, logger: logger)
+        engine = Self.engine(new, replica: replica, logger: logger, nodeKey: nodeKey)
         status.nextSyncAt = Date()
         triggerSync()
         return nil
@@ -85,7 +97,7 @@ public actor SyncLoop: Service {
             s.lastError = problem
         } else if s.state == .idle, skewIsPastBound(s) {
             s.state = .clockSkew
-        } else if s.state == .idle, s.setAside > 0 || s.oversold > 0 {
+        } else if s.state == .idle, s.setAside > 0 || s.oversold > 0 || s.nodeKeyMismatch {
             s.state = .attention
         }
         s.replicaBytes = replica.sizeInBytes()
@@ -109,6 +121,10 @@ public actor SyncLoop: Service {
         }
         if s.setAside > 0 {
             list.append("\(s.setAside) writes set aside: see setuctl rejects (show, retry or discard each)")
+        }
+        if s.nodeKeyMismatch {
+            list.append("the hub holds another signing key for this node, so bundles made here are refused there: give the hub's operator "
+                + "the key from setud --print-public-key (setu-hub node set-key \(s.node) --public-key KEY)")
         }
         if s.oversold > 0 {
             list.append("\(DaemonStatus.products(s.oversold)) oversold (sold online and here past the stock; every sale counts): see setuctl conflicts; "
@@ -253,6 +269,7 @@ public actor SyncLoop: Service {
         status.bytesIn += report.bytesIn
         status.bytesOut += report.bytesOut
         status.clockSkewSeconds = report.clockSkewSeconds ?? status.clockSkewSeconds
+        status.nodeKeyMismatch = report.nodeKeyMismatch
         status.lastResult = "ok: \(report.pulledRecords) in, \(report.pushedRecords) out" + (report.setAside.isEmpty ? "" : ", \(report.setAside.count) set aside")
         status.nextSyncAt = Date().addingTimeInterval(settings.syncIntervalSeconds)
         if report.pulledRecords + report.pushedRecords > 0 {

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import SetuBundle
 import SetuProtocol
 
 /// The hub's HTTP API, versioned under `/v1` and described by
@@ -11,14 +12,18 @@ public enum HubRouter {
     static let methods: [String: [HTTPRequest.Method]] = [
         "/v1/health": [.get], "/v1/push": [.post], "/v1/pull": [.get], "/metrics": [.get],
         "/v1/admin/summary": [.get], "/v1/admin/nodes": [.get],
-        "/v1/catalogue/changes": [.get], "/v1/catalogue/sales": [.post],
+        "/v1/catalogue/changes": [.get], "/v1/catalogue/sales": [.post], "/v1/bundles": [.post],
         "/admin": [.get], "/admin/nodes": [.get], "/admin/login": [.get, .post], "/admin/logout": [.post],
     ]
 
     /// `secureCookies`: the dashboard's sign-in cookie is `Secure` (the hub
     /// serves TLS itself); behind a TLS proxy it is, when the proxy says so
     /// with `X-Forwarded-Proto: https`.
-    public static func make(service: SyncService, metrics: HubMetrics, secureCookies: Bool = false) -> Router<BasicRequestContext> {
+    /// `signingKey` signs answer bundles: the hub's own, from its key file
+    /// (tests may leave it to a fresh one).
+    public static func make(service: SyncService, metrics: HubMetrics, secureCookies: Bool = false,
+                            signingKey: SigningKey = SigningKey()) -> Router<BasicRequestContext> {
+        let bundles = BundleService(sync: service, key: signingKey)
         let router = Router()
         router.add(middleware: ObservabilityMiddleware(metrics: metrics))
         router.get("/v1/health") { request, _ in
@@ -44,14 +49,19 @@ public enum HubRouter {
         }
         router.get("/v1/pull") { request, context in
             let node = try await service.authenticate(authorization: request.headers[.authorization], logger: context.logger)
+            var headers = officesHeader(node)
+            headers[HTTPField.Name(SyncHeader.hubKey)!] = signingKey.publicKey.description
+            if try await !bundles.learnKey(request.headers[HTTPField.Name(SyncHeader.nodeKey)!], of: node) {
+                headers[HTTPField.Name(SyncHeader.nodeKeyStatus)!] = "mismatch"
+            }
             let query = request.uri.queryParameters
             guard let page = try await service.pull(
                 for: node, cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init),
                 maxBytes: query["max_bytes"].map(String.init), report: request.headers[HTTPField.Name(SyncHeader.report)!])
-            else { return Response(status: .noContent, headers: officesHeader(node)) }
+            else { return Response(status: .noContent, headers: headers) }
             context.logger.with(node: node).debug("pull", metadata: ["setu.records": "\(page.records.count)", "setu.cursor": "\(page.cursor)"])
             var response = HTTPBody.response(page.json, request: request)
-            response.headers.append(contentsOf: officesHeader(node))
+            response.headers.append(contentsOf: headers)
             return response
         }
         let fleet = FleetService(storage: service.storage, now: service.now)
@@ -64,6 +74,7 @@ public enum HubRouter {
         AdminAPI.add(to: router, fleet: fleet)
         CatalogueAPI.add(to: router, catalogue: CatalogueService(storage: service.storage, metrics: metrics, now: service.now))
         Dashboard.add(to: router, fleet: fleet, secureCookies: secureCookies)
+        BundleAPI.add(to: router, bundles: bundles)
         return router
     }
 

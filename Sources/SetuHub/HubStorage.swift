@@ -66,6 +66,22 @@ public protocol HubStorage: Sendable {
     /// sale, and returns the product as written.
     func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> SaleRecording
 
+    // MARK: Bundles
+
+    /// The public signing key the hub holds for a node (nil: none). It is
+    /// cleared when the node is revoked.
+    func publicKey(of id: NodeID) async throws -> [UInt8]?
+    /// Stores a node's key: always when `replace` (enrolment, `node
+    /// set-key`), else only when it has none (its first network sync).
+    /// Returns the key held afterwards.
+    func setPublicKey(_ key: [UInt8], of id: NodeID, replace: Bool) async throws -> [UInt8]?
+    func bundleLedger(of id: NodeID) async throws -> BundleLedger
+    /// Notes a bundle taken in, if its number is above the last one's;
+    /// false when another import of it (or a later one) came first.
+    func recordImportedBundle(of id: NodeID, seq: Int64, held: Int64, through: Int64, rejections: [Rejection]) async throws -> Bool
+    /// Counts and returns the next answer number for a node.
+    func nextAnswerSeq(of id: NodeID) async throws -> Int64
+
     // MARK: Admins
 
     func addAdmin(_ admin: HubAdmin, tokenHash: [UInt8]) async throws

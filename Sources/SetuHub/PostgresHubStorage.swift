@@ -53,7 +53,7 @@ public final class PostgresHubStorage: HubStorage {
         return PostgresClient(configuration: config, backgroundLogger: logger)
     }
 
-    static let schemaVersion = 3
+    static let schemaVersion = 4
 
     public func migrate() async throws {
         try await client.withTransaction(logger: logger) { conn in
@@ -68,6 +68,7 @@ public final class PostgresHubStorage: HubStorage {
             if current < 1 { try await Self.createV1(conn, logger: logger) }
             if current < 2 { try await Self.createV2(conn, logger: logger) }
             if current < 3 { try await Self.createV3(conn, logger: logger) }
+            if current < 4 { try await Self.createV4(conn, logger: logger) }
         }
     }
 
@@ -171,6 +172,11 @@ public final class PostgresHubStorage: HubStorage {
             """, logger: logger)
         var found = false
         for try await _ in rows.decode(String.self) { found = true }
+        // A revoked node's bundles are refused from now on, also once it is
+        // reactivated, until its key is enrolled again.
+        if change.revoked == true {
+            try await client.query("UPDATE hub_bundles SET public_key = NULL WHERE node = \(id.rawValue)", logger: logger)
+        }
         return found
     }
 

@@ -75,6 +75,7 @@ public final class SQLiteHubStorage: HubStorage {
             // alone, however many requests those offices hold.
             try db.execute(sql: "CREATE INDEX hub_records_catalogue ON hub_records (collection, office, seq)")
         }
+        migrator.registerMigration("v4-bundles") { db in try Self.createBundles(db) }
         let known = Set(migrator.migrations)
         let reader = migrator
         let applied = try await pool.read { db in try reader.appliedIdentifiers(db) }
@@ -109,7 +110,11 @@ public final class SQLiteHubStorage: HubStorage {
                 UPDATE hub_nodes SET token_hash = coalesce(?, token_hash), offices = coalesce(?, offices), revoked = coalesce(?, revoked)
                 WHERE id = ?
                 """, arguments: [change.tokenHash.map { Data($0) }, change.offices?.joined(separator: ","), change.revoked, id.rawValue])
-            return db.changesCount > 0
+            let found = db.changesCount > 0
+            // A revoked node's bundles are refused from now on, also once it
+            // is reactivated, until its key is enrolled again.
+            if change.revoked == true { try db.execute(sql: "UPDATE hub_bundles SET public_key = NULL WHERE node = ?", arguments: [id.rawValue]) }
+            return found
         }
     }
 

@@ -12,12 +12,15 @@ public struct SyncLimits: Sendable, Hashable {
     public var maxPullBytes: Int
     /// A pushed write stamped further ahead of the hub's clock is refused.
     public var maxSkewMillis: UInt64
+    /// Largest bundle an office may upload for another (`POST /v1/bundles`).
+    public var maxBundleBytes: Int
 
     public init(
         maxBodyBytes: Int = 8 << 20, maxPushRecords: Int = 1_000, defaultPullRecords: Int = 500,
         maxPullRecords: Int = 1_000, defaultPullBytes: Int = 1 << 20, maxPullBytes: Int = 4 << 20,
-        maxSkewMillis: UInt64 = HybridClock.defaultMaxSkewMillis
+        maxSkewMillis: UInt64 = HybridClock.defaultMaxSkewMillis, maxBundleBytes: Int = 64 << 20
     ) {
+        self.maxBundleBytes = maxBundleBytes
         self.maxBodyBytes = maxBodyBytes
         self.maxPushRecords = maxPushRecords
         self.defaultPullRecords = defaultPullRecords

@@ -119,6 +119,18 @@ public enum SyncHeader {
     /// On the first pull of each sync: the office's `NodeReport`.
     public static let report = "Setu-Report"
 
+    /// On the first pull of each sync: the office's public signing key
+    /// (`ed25519:…`), so the hub can verify its bundles (learnt on first use).
+    public static let nodeKey = "Setu-Node-Key"
+
+    /// On pull answers: the hub's public signing key, which the office
+    /// verifies answer bundles with.
+    public static let hubKey = "Setu-Hub-Key"
+
+    /// On a pull answer when the hub holds another key for this node than
+    /// the one it sent (`mismatch`): its bundles would be refused.
+    public static let nodeKeyStatus = "Setu-Node-Key-Status"
+
     public static func officesValue(_ offices: [String]) -> String { offices.joined(separator: ",") }
 
     public static func offices(from value: String) -> [String] {

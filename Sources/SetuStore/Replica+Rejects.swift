@@ -82,19 +82,23 @@ extension Replica {
     /// each time.
     public func noteRefused(_ collection: String, id: String, by peer: String, reason: String) throws {
         let now = Int64(self.now())
-        try pool.write { db in
-            let attempts = (try Int.fetchOne(db, sql: "SELECT attempts FROM setu_rejects WHERE kind = 'refused' AND collection = ? AND id = ?",
-                                             arguments: [collection, id]) ?? 0) + 1
-            let retryAt = now + Self.retryDelayMillis(attempts: attempts)
-            if attempts > 1 {
-                try db.execute(sql: """
-                    UPDATE setu_rejects SET source = ?, reason = ?, at_ms = ?, attempts = ?, retry_at_ms = ? WHERE kind = 'refused' AND collection = ? AND id = ?
-                    """, arguments: [peer, reason, now, attempts, retryAt, collection, id])
-            } else {
-                try db.execute(sql: """
-                    INSERT INTO setu_rejects (kind, collection, id, source, reason, at_ms, attempts, retry_at_ms) VALUES ('refused', ?, ?, ?, ?, ?, 1, ?)
-                    """, arguments: [collection, id, peer, reason, now, retryAt])
-            }
+        try pool.write { db in try Self.noteRefused(db, collection, id: id, by: peer, reason: reason, now: now) }
+    }
+
+    /// The same inside the caller's transaction (an answer bundle notes its
+    /// refusals with the states and cursors it brings, all or none).
+    static func noteRefused(_ db: Database, _ collection: String, id: String, by peer: String, reason: String, now: Int64) throws {
+        let attempts = (try Int.fetchOne(db, sql: "SELECT attempts FROM setu_rejects WHERE kind = 'refused' AND collection = ? AND id = ?",
+                                         arguments: [collection, id]) ?? 0) + 1
+        let retryAt = now + retryDelayMillis(attempts: attempts)
+        if attempts > 1 {
+            try db.execute(sql: """
+                UPDATE setu_rejects SET source = ?, reason = ?, at_ms = ?, attempts = ?, retry_at_ms = ? WHERE kind = 'refused' AND collection = ? AND id = ?
+                """, arguments: [peer, reason, now, attempts, retryAt, collection, id])
+        } else {
+            try db.execute(sql: """
+                INSERT INTO setu_rejects (kind, collection, id, source, reason, at_ms, attempts, retry_at_ms) VALUES ('refused', ?, ?, ?, ?, ?, 1, ?)
+                """, arguments: [collection, id, peer, reason, now, retryAt])
         }
     }
 

@@ -17,6 +17,9 @@ public struct SyncEngine: Sendable {
     public let client: HubClient
     public var pageRecords: Int
     public var pageBytes: Int
+    /// This node's public signing key, sent on the first pull of a sync so
+    /// the hub can verify the bundles this office makes.
+    public var nodeKey: String?
     let logger: Logger
 
     public init(replica: Replica, client: HubClient, pageRecords: Int = 500, pageBytes: Int = 1 << 20, logger: Logger) {
@@ -62,7 +65,7 @@ public struct SyncEngine: Sendable {
     /// applied (a stop, a failure) is simply asked for again next time.
     func pull(into report: inout SyncReport, nodeReport: NodeReport?, shouldStop: @Sendable () -> Bool,
               progress: @Sendable (SyncReport) async -> Void) async throws {
-        var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(after: try replica.pullCursor(from: Self.hub), report: nodeReport)
+        var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(after: try replica.pullCursor(from: Self.hub), report: nodeReport, first: true)
         defer { fetching?.cancel() }
         while let current = fetching, !shouldStop() {
             // The fetch is a task of its own (it overlaps the apply), which
@@ -95,6 +98,8 @@ public struct SyncEngine: Sendable {
     /// re-apply of what was set aside) runs off the pool, like a page.
     private func adoptHub<Value>(_ exchange: HubClient.Exchange<Value>, into report: inout SyncReport) async throws {
         let offices = exchange.offices
+        report.nodeKeyMismatch = exchange.nodeKeyMismatch
+        if let hubKey = exchange.hubKey { try replica.setHubSigningKey(hubKey) }
         let offset = exchange.hubDate.flatMap(HTTPDate.parse).map {
             Self.offsetMillis(hubDate: $0, localMillis: replica.options.now(), since: exchange.receivedAt)
         }
@@ -141,8 +146,11 @@ public struct SyncEngine: Sendable {
 
     private static let writes = DispatchQueue(label: "setu.sync.writes")
 
-    private func fetch(after cursor: String?, report: NodeReport? = nil) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
-        Task { [client, pageRecords, pageBytes] in try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes, report: report) }
+    private func fetch(after cursor: String?, report: NodeReport? = nil, first: Bool = false) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
+        let key = first ? nodeKey : nil
+        return Task { [client, pageRecords, pageBytes] in
+            try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes, report: report, nodeKey: key)
+        }
     }
 
     func push(into report: inout SyncReport, shouldStop: @Sendable () -> Bool, progress: @Sendable (SyncReport) async -> Void) async throws {

@@ -19,6 +19,9 @@ public struct SyncReport: Sendable, Hashable {
     public var restamped = 0
     /// Writes set aside earlier that went through when tried again.
     public var retried = 0
+    /// The hub holds another signing key for this node: its bundles would
+    /// be refused there.
+    public var nodeKeyMismatch = false
 
     public init() {}
 }

@@ -28,6 +28,11 @@ public struct HubClient: Sendable {
         /// The offices the hub says this node serves (`Setu-Offices`, on
         /// pull answers); nil from a hub that does not say.
         public let offices: [String]?
+        /// The hub's public signing key (`Setu-Hub-Key`), which answer
+        /// bundles are verified with; nil from a hub that does not say.
+        public let hubKey: String?
+        /// The hub holds another signing key for this node than the one sent.
+        public let nodeKeyMismatch: Bool
 
         init(value: Value, response: TransportResponse) {
             self.value = value
@@ -36,6 +41,8 @@ public struct HubClient: Sendable {
             self.hubDate = response.headers["date"]
             self.receivedAt = response.receivedAt
             self.offices = response.headers[SyncHeader.offices.lowercased()].map(SyncHeader.offices(from:))
+            self.hubKey = response.headers[SyncHeader.hubKey.lowercased()]
+            self.nodeKeyMismatch = response.headers[SyncHeader.nodeKeyStatus.lowercased()] == "mismatch"
         }
     }
 
@@ -52,15 +59,36 @@ public struct HubClient: Sendable {
 
     /// A page after `cursor`, or nil when the hub has nothing new (204).
     /// `report` goes with the first pull of a sync, for the hub's fleet view.
-    public func pull(cursor: String?, limit: Int, maxBytes: Int, report: NodeReport? = nil) async throws -> Exchange<PullResponse?> {
+    /// `nodeKey` (this node's public signing key) too, so the hub can
+    /// verify the bundles it makes.
+    public func pull(cursor: String?, limit: Int, maxBytes: Int, report: NodeReport? = nil, nodeKey: String? = nil) async throws -> Exchange<PullResponse?> {
         var path = "/v1/pull?limit=\(limit)&max_bytes=\(maxBytes)"
         if let cursor { path += "&cursor=\(cursor)" }
         var headers = [("Authorization", "Bearer \(token)")]
         if let report { headers.append((SyncHeader.report, report.headerValue)) }
+        if let nodeKey { headers.append((SyncHeader.nodeKey, nodeKey)) }
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: headers))
         try Self.check(response)
         let page: PullResponse? = response.status == 204 ? nil : try Self.decode(response) { try PullResponse(json: $0) }
         return Exchange(value: page, response: response)
+    }
+
+    /// Uploads a bundle another node made (`POST /v1/bundles`); the hub's
+    /// answer says what taking it in did.
+    public func uploadBundle(_ bytes: [UInt8]) async throws -> Exchange<JSONValue> {
+        let response = try await transport.send(TransportRequest(
+            method: "POST", path: "/v1/bundles",
+            headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/octet-stream")], body: bytes))
+        try Self.check(response)
+        return Exchange(value: try Self.decode(response) { $0 }, response: response)
+    }
+
+    /// The hub's answer bundle for `node` (`GET /v1/bundles/NODE/answer`).
+    public func fetchAnswer(for node: String) async throws -> Exchange<[UInt8]> {
+        let response = try await transport.send(TransportRequest(
+            method: "GET", path: "/v1/bundles/\(node)/answer", headers: [("Authorization", "Bearer \(token)")]))
+        try Self.check(response)
+        return Exchange(value: response.body, response: response)
     }
 
     /// Turns an HTTP error status into a `TransportError` carrying the hub's

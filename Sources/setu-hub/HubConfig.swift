@@ -1,4 +1,7 @@
+import ArgumentParser
+import Foundation
 import Logging
+import SetuBundle
 import SetuConfig
 import SetuHub
 
@@ -18,6 +21,8 @@ struct HubConfig {
     var tlsCertificate: String?
     var tlsKey: String?
     var storage: Storage
+    /// The hub's signing key for answer bundles.
+    var signingKeyPath: String
     var limits: SyncLimits
     var connections: ConnectionTimeouts
     /// How long requests in progress may run on after SIGTERM.
@@ -58,6 +63,13 @@ struct HubConfig {
         case (.some, .some):
             throw storageSection.error("postgres_url", "both sqlite_path and postgres_url are set", fix: "keep exactly one of them")
         }
+        let defaultKey: String
+        if case .sqlite(let path) = storage {
+            defaultKey = (path as NSString).deletingLastPathComponent.isEmpty ? "hub-signing.key" : (path as NSString).deletingLastPathComponent + "/hub-signing.key"
+        } else {
+            defaultKey = "/var/lib/setu-hub/hub-signing.key"
+        }
+        let signingKey = try storageSection.string("signing_key") ?? defaultKey
         try storageSection.checkNoUnknownKeys()
 
         let l = try file.section("limits")
@@ -69,12 +81,23 @@ struct HubConfig {
         limits.maxPullBytes = try l.int("max_pull_bytes", range: 4_096...(64 << 20)) ?? limits.maxPullBytes
         limits.defaultPullBytes = try l.int("default_pull_bytes", range: 1_024...limits.maxPullBytes) ?? min(limits.defaultPullBytes, limits.maxPullBytes)
         limits.maxSkewMillis = UInt64(try l.int("max_clock_skew_seconds", range: 1...86_400 * 7) ?? 3_600) * 1_000
+        limits.maxBundleBytes = try l.int("max_bundle_bytes", range: 65_536...(1 << 30)) ?? limits.maxBundleBytes
         try l.checkNoUnknownKeys()
 
         let level = try file.logLevel()
         try file.checkNoUnknownSections()
-        return HubConfig(listen: listen, tlsCertificate: cert, tlsKey: key, storage: storage, limits: limits, connections: connections,
+        return HubConfig(listen: listen, tlsCertificate: cert, tlsKey: key, storage: storage, signingKeyPath: signingKey, limits: limits, connections: connections,
                          shutdownTimeout: .seconds(shutdown), logLevel: level)
+    }
+
+    /// The hub's signing key, made on first use; exits 1 with the problem.
+    func signingKey() throws -> SigningKey {
+        do {
+            return try SigningKey.loadOrCreate(at: signingKeyPath)
+        } catch {
+            FileHandle.standardError.write(Data("setu-hub: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 
     static func parseListen(_ text: String, section: ConfigSection) throws -> Listen {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SetuCore
+import SetuBundle
 import SetuHub
 
 extension NodeCommand {
@@ -24,6 +25,9 @@ extension NodeCommand {
         @Option(help: "What people call the office, shown in the fleet view (any script; stored NFC).")
         var name: String?
 
+        @Option(help: "The node's public signing key for bundle files (setud --print-public-key), for an office that may never connect.")
+        var publicKey: String?
+
         @Option(help: "Register every node listed in this CSV file (id,offices,name).")
         var from: String?
 
@@ -34,7 +38,7 @@ extension NodeCommand {
 
         func validate() throws {
             if from != nil {
-                guard nodeID == nil, offices.isEmpty, name == nil else { throw ValidationError("--from takes the nodes from the file; give no id, --office or --name") }
+                guard nodeID == nil, offices.isEmpty, name == nil, publicKey == nil else { throw ValidationError("--from takes the nodes from the file; give no id, --office or --name") }
                 guard tokens != nil else { throw ValidationError("--from needs --tokens FILE, where the new tokens are written") }
                 return
             }
@@ -44,6 +48,7 @@ extension NodeCommand {
             guard !HubNode.isReservedID(id) else { throw ValidationError(HubNode.reservedIDMessage(id)) }
             try NodeCommand.validateOffices(offices)
             if let name { _ = try NodeList.checkName(name) }
+            if let publicKey, PublicSigningKey(publicKey) == nil { throw ValidationError("--public-key must be \(PublicSigningKey.formatHint)") }
         }
 
         func run() async throws {
@@ -53,6 +58,7 @@ extension NodeCommand {
                                name: try name.map(NodeList.checkName))
             let (token, hash) = NodeToken.generate(for: node.id)
             try await NodeCommand.withStorage(config) { try await $0.addNode(node, tokenHash: hash) }
+            if let publicKey { try await NodeCommand.setKey(publicKey, of: node.id, config: config) }
             print(token)
             FileHandle.standardError.write(Data("node \(node.id) added for \(offices.joined(separator: ", ")); put the token above in its setud.toml (hub.token); it is not shown again\n".utf8))
         }

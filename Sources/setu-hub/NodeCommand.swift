@@ -5,8 +5,8 @@ import SetuHub
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "Register, list, re-key, re-scope, revoke and reactivate office nodes.",
-        subcommands: [Add.self, List.self, RotateToken.self, SetOffices.self, Revoke.self, Reactivate.self])
+        commandName: "node", abstract: "Register, list, re-key, re-scope, enrol signing keys of, revoke and reactivate office nodes.",
+        subcommands: [Add.self, List.self, RotateToken.self, SetOffices.self, SetKey.self, Revoke.self, Reactivate.self])
 
     /// Checks `--office` values (at least one, each an office code).
     static func validateOffices(_ offices: [String]) throws {
@@ -70,7 +70,7 @@ struct NodeCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try options.load()
             try await NodeCommand.update(try NodeCommand.nodeID(nodeID), AccountChange(revoked: true), config: config)
-            print("node \(nodeID) revoked; setu-hub node reactivate \(nodeID) gives it a new token")
+            print("node \(nodeID) revoked (its signing key too: its bundles are refused); setu-hub node reactivate \(nodeID) gives it a new token")
         }
     }
 }

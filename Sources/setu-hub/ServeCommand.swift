@@ -34,7 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
         // After the PostgreSQL client: services stop in reverse order, so the
         // recorder's last flush at shutdown still has its database.
         services.append(service.recorder)
-        let router = HubRouter.make(service: service, metrics: metrics, secureCookies: config.tlsCertificate != nil)
+        let router = HubRouter.make(service: service, metrics: metrics, secureCookies: config.tlsCertificate != nil,
+                                    signingKey: try config.signingKey())
         let address: BindAddress
         switch config.listen {
         case .tcp(let host, let port): address = .hostname(host, port: port)

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import SetuBundle
 import SetuConfig
 import SetuCore
 import SetuDaemon
@@ -24,19 +25,31 @@ struct Setud: AsyncParsableCommand {
     @Option(name: .long, help: "Path to setud.toml.")
     var config: String = "/etc/setu/setud.toml"
 
+    @Flag(name: .long, help: "Print this node's public signing key (made if there is none yet) for the hub's operator (setu-hub node set-key), and exit.")
+    var printPublicKey = false
+
     func run() async throws {
         let (settings, level) = try loadOrExit(config)
+        let signingKey: SigningKey
+        do {
+            signingKey = try SigningKey.loadOrCreate(at: settings.signingKeyPath)
+        } catch {
+            FileHandle.standardError.write(Data("setud: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if printPublicKey { return print(signingKey.publicKey) }
         var logger = Logger(label: "setud")
         logger.logLevel = level
         logger[metadataKey: "setu.node"] = "\(settings.node)"
         let lock = try ReplicaLock(path: settings.replicaPath + ".lock")
         defer { lock.release() }
         let replica = try Replica(path: settings.replicaPath, node: settings.node, options: ReplicaOptions(now: try SimulatedClock.now()))
-        let loop = SyncLoop(settings: settings, replica: replica, notifier: SystemdNotifier(), version: Self.version, logger: logger)
+        let loop = SyncLoop(settings: settings, replica: replica, notifier: SystemdNotifier(), version: Self.version, logger: logger,
+                            nodeKey: signingKey.publicKey.description)
         let socketPath = settings.socketPath
         let socketLogger = logger
         let app = Application(
-            router: ControlAPI.router(loop: loop, access: ControlAccessPolicy(socketPath: socketPath)),
+            router: ControlAPI.router(loop: loop, access: ControlAccessPolicy(socketPath: socketPath), signingKey: signingKey),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "setud"),
             onServerRunning: { _ in
                 // 0660: root and the socket's group only (see setud.service).

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SetuBundle
 import SetuConfig
 import SetuCore
 import SetuDaemon
@@ -18,6 +19,7 @@ enum SetudConfig {
             throw node.error("id", "invalid node id (got \(idText))", fix: "use 1–64 letters, digits, '.', '_', '-' or ':'")
         }
         let replica = try node.string("replica") ?? "/var/lib/setu/replica.sqlite"
+        let signingKey = try node.string("signing_key")
         try node.checkNoUnknownKeys()
 
         let hub = try file.section("hub")
@@ -46,6 +48,10 @@ enum SetudConfig {
         options.caFile = try hub.string("ca_file")
         options.clientCertificate = try hub.string("client_certificate")
         options.clientKey = try hub.string("client_key")
+        let hubKey = try hub.string("public_key")
+        if let hubKey, PublicSigningKey(hubKey) == nil {
+            throw hub.error("public_key", "not a public key (got \(hubKey))", fix: "paste what setu-hub key prints at the hub: \(PublicSigningKey.formatHint)")
+        }
         options.insecureTestHost = try hub.string("insecure_test_host")
         if let insecure = options.insecureTestHost, insecure != options.host {
             throw hub.error("insecure_test_host", "names \(insecure), but hub.url's host is \(options.host ?? "?")",
@@ -69,6 +75,6 @@ enum SetudConfig {
         try file.checkNoUnknownSections()
         return (DaemonSettings(node: id, replicaPath: replica, hub: options, token: token, syncIntervalSeconds: Double(interval),
                                pageRecords: pageRecords, pageBytes: pageBytes, backoff: Backoff(baseSeconds: Double(base), maxSeconds: Double(max)),
-                               socketPath: socket), level)
+                               socketPath: socket, signingKeyPath: signingKey, hubPublicKey: hubKey), level)
     }
 }

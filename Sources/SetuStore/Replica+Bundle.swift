@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import SetuCore
+
+/// What an office bundle carries, read from the replica in one snapshot:
+/// every local change `peer` has not acknowledged, and how far this
+/// replica holds `peer`'s feed (so the answer brings exactly the rest).
+public struct BundleContent: Sendable {
+    /// This replica's bundle number, one more than the last exported.
+    public let seq: Int64
+    public let records: [ReplicatedRecord]
+    /// The pull cursor from `peer` (0 before any pull).
+    public let held: Int64
+    /// This replica's feed position the records run to: what `peer`
+    /// acknowledges by taking the bundle in.
+    public let through: Int64
+}
+
+/// An answer bundle whose number is not above the last one taken in.
+public struct AnswerReplayed: Error, Sendable {
+    public let seq: Int64
+    public let last: Int64
+}
+
+extension Replica {
+    /// Reads the next bundle's content and counts its number (a number is
+    /// used once even if its file is never written: the hub only asks that
+    /// numbers grow). Outside SQL writes are stamped first, so they travel.
+    public func prepareBundle(for peer: NodeID) throws -> BundleContent {
+        _ = try stampOutsideWrites()
+        let seq = try pool.write { db in
+            let next = (try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'bundle.seq'") ?? 0) + 1
+            try ReplicaSchema.setMeta(db, "bundle.seq", next)
+            return next
+        }
+        return try read { db in
+            let pushed = try Int64.fetchOne(db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
+            let pulled = try String.fetchOne(db, sql: "SELECT pulled FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue])
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, collection, id, state, known_to FROM setu_records WHERE seq > ? ORDER BY seq",
+                                           arguments: [pushed])
+            var records: [ReplicatedRecord] = []
+            var through = pushed
+            while let row = try rows.next() {
+                through = row["seq"]
+                if (row["known_to"] as String?) == peer.rawValue { continue }
+                let blob: Data = row["state"]
+                records.append(ReplicatedRecord(collection: row["collection"], id: row["id"], state: try StateCodec.decode(blob)))
+            }
+            return BundleContent(seq: seq, records: records, held: pulled.flatMap { Int64($0) } ?? 0, through: through)
+        }
+    }
+
+    /// The key the hub signs answers with, as last learnt (a network sync,
+    /// or `hub.public_key` in setud.toml); nil if never.
+    public func hubSigningKey() throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'bundle.hub_key'") }
+    }
+
+    public func setHubSigningKey(_ key: String) throws {
+        guard try hubSigningKey() != key else { return }
+        try pool.write { db in try ReplicaSchema.setMeta(db, "bundle.hub_key", key) }
+    }
+
+    /// The number of the last answer bundle taken in (0 if none).
+    public func lastAnswerSeq() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'bundle.answer_seq'") ?? 0 }
+    }
+
+    /// Takes in a verified answer from `peer`, in one transaction: its
+    /// states (merged as a pull page is), its refusals (set aside, as a
+    /// refused push is), the push acknowledgement up to `through`, the pull
+    /// cursor moved to `cursor` when the answer starts at or before what
+    /// this replica holds (never back), and its number, so the same answer
+    /// twice is refused as a replay and changes nothing.
+    @discardableResult
+    public func applyAnswer(_ records: [ReplicatedRecord], rejections: [Rejection], from peer: NodeID, seq: Int64, held: Int64,
+                            cursor: Int64, through: Int64) throws -> ApplyReport {
+        let now = Int64(self.now())
+        return try write { tx in
+            let last = try Int64.fetchOne(tx.db, sql: "SELECT value FROM setu_meta WHERE key = 'bundle.answer_seq'") ?? 0
+            guard seq > last else { throw AnswerReplayed(seq: seq, last: last) }
+            var report = ApplyReport()
+            for record in records {
+                if let reason = try tx.applyOne(record, from: peer, report: &report) {
+                    report.rejected.append(Rejection(collection: record.collection, id: record.id, reason: reason))
+                    try tx.setAsideReceived(record, from: peer, reason: reason)
+                }
+            }
+            for rejection in rejections {
+                try Self.noteRefused(tx.db, rejection.collection, id: rejection.id, by: peer.rawValue, reason: rejection.reason, now: now)
+            }
+            let pulled = try String.fetchOne(tx.db, sql: "SELECT pulled FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue])
+                .flatMap { Int64($0) } ?? 0
+            let newCursor = pulled >= held ? max(pulled, cursor) : pulled
+            try tx.db.execute(sql: """
+                INSERT INTO setu_cursors (peer, pulled, pushed) VALUES (?, ?, ?)
+                ON CONFLICT(peer) DO UPDATE SET pulled = excluded.pulled, pushed = max(pushed, excluded.pushed)
+                """, arguments: [peer.rawValue, String(newCursor), through])
+            try ReplicaSchema.setMeta(tx.db, "bundle.answer_seq", seq)
+            return report
+        }
+    }
+}
