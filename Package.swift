@@ -177,6 +177,10 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
+            name: "SetuBundleTests",
+            dependencies: ["SetuBundle", "SetuCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
             name: "SetuConfigTests",
             dependencies: ["SetuConfig", .product(name: "Logging", package: "swift-log")]
         ),

@@ -97,7 +97,7 @@ public final class SetudProcess: @unchecked Sendable {
     /// `identity` (setpriv options such as `--reuid=65534`), as another user.
     @discardableResult
     public func ctl(_ arguments: [String], as identity: [String] = []) async throws -> (status: Int32, output: String, error: String) {
-        let words = ["stock", "import", "request", "rejects"].contains(arguments.first ?? "") ? 2 : 1
+        let words = ["stock", "import", "request", "rejects", "bundle"].contains(arguments.first ?? "") ? 2 : 1
         let args = Array(arguments.prefix(words)) + ["--socket", socketPath] + arguments.dropFirst(words)
         let setuctl = try Binaries.find("setuctl")
         guard !identity.isEmpty else { return try await runProgram(setuctl, args) }
