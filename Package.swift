@@ -191,7 +191,8 @@ let package = Package(
         .testTarget(
             name: "SetuHubTests",
             dependencies: [
-                "SetuCore", "SetuProtocol", "SetuHub", "SetuStore", "SetuConfig", "SetuTestSupport", "SetuSync", "SetuTransport", "CCurl",
+                "SetuCore", "SetuProtocol", "SetuHub", "SetuStore", "SetuConfig", "SetuTestSupport", "SetuSync", "SetuTransport", "SetuBundle", "CCurl",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -48,7 +48,8 @@ public struct BundleHeader: Hashable, Sendable {
 
     /// "office bundle 3 of rupsha-uz (120 records)"
     public var summary: String {
-        kind == .office ? "office bundle \(seq) of \(node) (\(records) records)" : "hub answer \(seq) for \(node) (\(records) records)"
+        let count = records == 1 ? "1 record" : "\(records) records"
+        return kind == .office ? "office bundle \(seq) of \(node) (\(count))" : "hub answer \(seq) for \(node) (\(count))"
     }
 
     var json: JSONValue {

@@ -18,7 +18,7 @@ extension BundleCommand {
             do {
                 let bytes = try VolumeSet.read(file)
                 let imported = try await BundleCommand.withBundles(config) { bundles in
-                    try await bundles.importBundle(bytes, logger: HubRuntime.logger(level: .notice))
+                    try await bundles.importBundle(bytes, logger: HubRuntime.logger(level: .warning))
                 }
                 print("\(imported.header.summary) taken in: \(imported.changed) changed, \(imported.unchanged) already here, \(imported.refused.count) refused")
                 for refusal in imported.refused.prefix(20) { print("  refused \(refusal.collection)/\(refusal.id): \(refusal.reason)") }
