@@ -29,9 +29,9 @@ enum BundleAPI {
                 throw HubError(refusal)
             }
         }
-        router.get("/v1/bundles/:node/answer") { request, context in
+        router.get("/v1/bundles/:id/answer") { request, context in
             let carrier = try await bundles.sync.authenticate(authorization: request.headers[.authorization], logger: context.logger)
-            let text = try context.parameters.require("node")
+            let text = try context.parameters.require("id")
             guard let id = NodeID(rawValue: text) else { throw HubError.badRequest("bad_node", "not a node id: \(text)") }
             let (header, bytes) = try await bundles.answer(for: id)
             context.logger.with(node: carrier).notice("answer bundle fetched", metadata: [
