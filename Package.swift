@@ -134,8 +134,9 @@ let package = Package(
         .executableTarget(
             name: "setu-bench",
             dependencies: [
-                "SetuCore", "SetuStore", "SetuProtocol", "SetuHub", "SetuTestSupport",
+                "SetuCore", "SetuStore", "SetuProtocol", "SetuHub", "SetuTestSupport", "SetuBundle", "SetuSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

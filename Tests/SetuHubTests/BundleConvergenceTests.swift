@@ -21,7 +21,7 @@ import Testing
 /// replica dumps the same bytes and lists the same conflicts, and no write
 /// is lost.
 @Suite struct BundleConvergenceTests {
-    static let cases = ProcessInfo.processInfo.environment["SETU_PROPERTY_CASES"].flatMap(Int.init).map { min($0, 150) } ?? 150
+    static let cases = ProcessInfo.processInfo.environment["SETU_PROPERTY_CASES"].flatMap(Int.init).map { min($0, 100) } ?? 100
 
     @Test(.shrinking(false)) func bundlesAndNetworkSyncsInAnyOrderConverge() async throws {
         let counter = Counter()

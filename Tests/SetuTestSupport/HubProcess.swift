@@ -39,6 +39,7 @@ public final class HubProcess: @unchecked Sendable {
             \(server)
             [storage]
             \(storage)
+            signing_key = "\(dir.appendingPathComponent("hub-signing.key").path)"
             [log]
             level = "warning"
             """.write(toFile: configPath, atomically: true, encoding: .utf8)

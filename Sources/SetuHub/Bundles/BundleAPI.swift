@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 import SetuBundle
@@ -31,7 +32,8 @@ enum BundleAPI {
         }
         router.get("/v1/bundles/:id/answer") { request, context in
             let carrier = try await bundles.sync.authenticate(authorization: request.headers[.authorization], logger: context.logger)
-            let text = try context.parameters.require("id")
+            let raw = try context.parameters.require("id")
+            let text = raw.removingPercentEncoding ?? raw
             guard let id = NodeID(rawValue: text) else { throw HubError.badRequest("bad_node", "not a node id: \(text)") }
             let (header, bytes) = try await bundles.answer(for: id)
             context.logger.with(node: carrier).notice("answer bundle fetched", metadata: [
