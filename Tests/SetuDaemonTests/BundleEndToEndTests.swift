@@ -139,11 +139,14 @@ import Glibc
         #expect(try await other.command(["bundle", "export", "--node", "kamarkhola-udc", file("other-hub.setu")]).status == 0)
         refused(try await ctl(udc, "kamarkhola-udc", ["bundle", "import", file("other-hub.setu")]), "wrong_hub")
 
-        // A revoked node's key goes with it.
+        // A new token keeps the key; a revoked node's key goes with it.
+        #expect(try await hubCommand(["node", "rotate-token", "kamarkhola-udc"]).status == 0)
+        #expect(try await ctl(udc, "kamarkhola-udc", ["bundle", "export", file("udc-3.setu")]).status == 0)
+        #expect(try await hubCommand(["bundle", "import", file("udc-3.setu")]).status == 0)
         #expect(try await hubCommand(["node", "revoke", "kamarkhola-udc"]).status == 0)
         #expect(try await hubCommand(["node", "reactivate", "kamarkhola-udc"]).status == 0)
-        #expect(try await ctl(udc, "kamarkhola-udc", ["bundle", "export", file("udc-3.setu")]).status == 0)
-        refused(try await hubCommand(["bundle", "import", file("udc-3.setu")]), "unknown_signer")
+        #expect(try await ctl(udc, "kamarkhola-udc", ["bundle", "export", file("udc-4.setu")]).status == 0)
+        refused(try await hubCommand(["bundle", "import", file("udc-4.setu")]), "unknown_signer")
 
         // Nothing any refusal touched changed either office.
         #expect(try await udc.ctl(["conflicts", "--json"]).output == udcConflicts.output)
