@@ -1,6 +1,7 @@
 import Foundation
 import SetuCore
 import SetuProtocol
+import SetuStore
 import SetuSync
 
 /// The daemon's state as `GET /v1/status` shows it.
@@ -42,6 +43,9 @@ public struct DaemonStatus: Sendable {
     /// Age of the oldest change not yet sent to the hub; nil when none waits.
     public var oldestUnsentSeconds: Int?
     public var replicaBytes = 0
+    /// Sync by files: the last bundle exported here, the last answer taken in.
+    public var lastBundleOut: BundleMark?
+    public var lastAnswerIn: BundleMark?
     /// The hub said it holds another signing key for this node.
     public var nodeKeyMismatch = false
 
@@ -55,6 +59,9 @@ public struct DaemonStatus: Sendable {
         // Whole seconds, as status shows them; SetuCore's formatter, not a
         // Foundation formatter built on every call.
         func time(_ date: Date?) -> JSONValue { date.map { .string(RFC3339.format(millis: Int64($0.timeIntervalSince1970) * 1000)) } ?? .null }
+        func mark(_ mark: BundleMark?) -> JSONValue {
+            mark.map { .object([("seq", .int($0.seq)), ("at", .string(RFC3339.format(millis: $0.atMillis / 1000 * 1000)))]) } ?? .null
+        }
         return .object([
             ("node", .string(node)), ("version", .string(version)),
             ("uptime_seconds", .int(Int64(Date().timeIntervalSince(startedAt)))),
@@ -69,6 +76,7 @@ public struct DaemonStatus: Sendable {
             ("oldest_unsent_seconds", oldestUnsentSeconds.map { .int(Int64($0)) } ?? .null),
             ("clock_skew_seconds", clockSkewSeconds.map { .int(Int64($0)) } ?? .null),
             ("replica_bytes", .int(Int64(replicaBytes))),
+            ("last_bundle_out", mark(lastBundleOut)), ("last_answer_in", mark(lastAnswerIn)),
             ("local_write_error", localWriteError.map { .string($0) } ?? .null),
             ("warnings", .array(warnings.map { .string($0) })),
             ("sync_in_flight", inFlight.map { report in .object([
@@ -95,6 +103,7 @@ public struct DaemonStatus: Sendable {
             var needs: [String] = []
             if setAside > 0 { needs.append("\(setAside) writes set aside; see setuctl rejects") }
             if oversold > 0 { needs.append("\(Self.products(oversold)) oversold; see setuctl conflicts") }
+            if nodeKeyMismatch { needs.append("the hub holds another signing key for this node; bundles from here are refused") }
             parts.append("attention: " + needs.joined(separator: "; "))
         case .idle:
             if let last = lastSyncAt {

@@ -89,6 +89,8 @@ public actor SyncLoop: Service {
             s.openConflicts = summary.openConflicts
             s.setAside = summary.setAside
             s.oversold = summary.oversold
+            s.lastBundleOut = summary.lastBundleOut
+            s.lastAnswerIn = summary.lastAnswerIn
             s.oldestUnsentSeconds = summary.oldestUnsentMillis.map { max(0, Int((Double(replica.now()) - Double($0)) / 1000)) }
         }
         s.warnings = warnings(s)

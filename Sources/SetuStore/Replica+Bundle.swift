@@ -16,6 +16,12 @@ public struct BundleContent: Sendable {
     public let through: Int64
 }
 
+/// A bundle made or taken in here: its number, and when (this node's clock).
+public struct BundleMark: Hashable, Sendable {
+    public let seq: Int64
+    public let atMillis: Int64
+}
+
 /// An answer bundle whose number is not above the last one taken in.
 public struct AnswerReplayed: Error, Sendable {
     public let seq: Int64
@@ -31,6 +37,7 @@ extension Replica {
         let seq = try pool.write { db in
             let next = (try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'bundle.seq'") ?? 0) + 1
             try ReplicaSchema.setMeta(db, "bundle.seq", next)
+            try ReplicaSchema.setMeta(db, "bundle.seq_ms", Int64(now()))
             return next
         }
         return try read { db in
@@ -59,6 +66,14 @@ extension Replica {
     public func setHubSigningKey(_ key: String) throws {
         guard try hubSigningKey() != key else { return }
         try pool.write { db in try ReplicaSchema.setMeta(db, "bundle.hub_key", key) }
+    }
+
+    /// The last bundle exported (`bundle.seq`) or answer taken in
+    /// (`bundle.answer_seq`), for status; nil if none, inside a read.
+    static func bundleMark(_ db: Database, _ key: String) throws -> BundleMark? {
+        guard let seq = try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = ?", arguments: [key]),
+              let at = try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = ?", arguments: [key + "_ms"]) else { return nil }
+        return BundleMark(seq: seq, atMillis: at)
     }
 
     /// The number of the last answer bundle taken in (0 if none).
@@ -97,6 +112,7 @@ extension Replica {
                 ON CONFLICT(peer) DO UPDATE SET pulled = excluded.pulled, pushed = max(pushed, excluded.pushed)
                 """, arguments: [peer.rawValue, String(newCursor), through])
             try ReplicaSchema.setMeta(tx.db, "bundle.answer_seq", seq)
+            try ReplicaSchema.setMeta(tx.db, "bundle.answer_seq_ms", now)
             return report
         }
     }

@@ -94,7 +94,8 @@ extension Replica {
                                            arguments: [pushed])
                 .flatMap { try? StateCodec.decode($0) }
                 .flatMap { $0.vector[node]?.physicalMillis }
-            return ReplicaSummary(pendingPush: unsent + dirty, openConflicts: conflicts, setAside: setAside, oversold: oversold, oldestUnsentMillis: oldest)
+            return ReplicaSummary(pendingPush: unsent + dirty, openConflicts: conflicts, setAside: setAside, oversold: oversold, oldestUnsentMillis: oldest,
+                                  lastBundleOut: try Self.bundleMark(db, "bundle.seq"), lastAnswerIn: try Self.bundleMark(db, "bundle.answer_seq"))
         }
     }
 }
@@ -108,4 +109,7 @@ public struct ReplicaSummary: Sendable, Equatable {
     public var oversold: Int
     /// When the oldest change not yet sent was written (this node's clock).
     public var oldestUnsentMillis: UInt64?
+    /// The last bundle exported here, and the last answer taken in.
+    public var lastBundleOut: BundleMark?
+    public var lastAnswerIn: BundleMark?
 }

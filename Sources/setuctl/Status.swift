@@ -18,6 +18,10 @@ struct Status: AsyncParsableCommand {
             default: "—"
             }
         }
+        func bundle(_ key: String) -> String {
+            guard case .int(let seq)? = status[key]?["seq"], case .string(let at)? = status[key]?["at"] else { return "—" }
+            return "#\(seq) at \(at)"
+        }
         let rows = [
             ("node", text("node")), ("state", text("state")), ("last sync", text("last_sync_at")), ("result", text("last_result")),
             ("next sync", text("next_sync_at")), ("pending local changes", text("pending_local_changes")),
@@ -25,6 +29,7 @@ struct Status: AsyncParsableCommand {
             ("records in / out", "\(text("records_in")) / \(text("records_out"))"),
             ("bytes in / out", "\(text("bytes_in")) / \(text("bytes_out"))"),
             ("clock skew vs hub (s)", text("clock_skew_seconds")), ("replica size (bytes)", text("replica_bytes")),
+            ("last bundle out", bundle("last_bundle_out")), ("last answer in", bundle("last_answer_in")),
             ("uptime (s)", text("uptime_seconds")), ("version", text("version")),
         ]
         for (name, value) in rows { print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + value) }

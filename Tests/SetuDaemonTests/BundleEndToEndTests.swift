@@ -108,6 +108,10 @@ import Glibc
         #expect(udcList.output.contains("আবুল কালাম") && onlineList.output.contains("সালমা বেগম"))
         let status = try JSONParser.parse(Array(try await udc.ctl(["status", "--json"]).output.utf8))
         #expect(status["pending_local_changes"] == .int(0), "the answers acknowledged every change the centre sent")
+        #expect(status["last_bundle_out"]?["seq"] == .int(2))
+        #expect(status["last_answer_in"]?["seq"] == .int(3))
+        let shown = try await ctl(udc, "kamarkhola-udc", ["status"])
+        #expect(shown.output.contains("last answer in          #3 at "), "\(shown.output)")
 
         // Refusals, each applying nothing.
         func refused(_ result: (status: Int32, output: String, error: String), _ code: String) {
