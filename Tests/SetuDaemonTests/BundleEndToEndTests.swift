@@ -113,6 +113,13 @@ import Glibc
         let shown = try await ctl(udc, "kamarkhola-udc", ["status"])
         #expect(shown.output.contains("last answer in          #3 at "), "\(shown.output)")
 
+        // An office that syncs over the network gave the hub its key then, and
+        // learnt the hub's: its bundles need no enrolment.
+        #expect(try await ctl(online, "dacope-uz", ["put", "requests", "r5", "office=\(Self.office)", "service_id=s1", "applicant_name=নাসির উদ্দিন",
+                                                     "applicant_phone=+8801711000005", "submitted_at=2026-12-02T12:00:00Z", "status=submitted"]).status == 0)
+        #expect(try await ctl(online, "dacope-uz", ["bundle", "export", file("online-1.setu")]).status == 0)
+        #expect(try await hubCommand(["bundle", "import", file("online-1.setu")]).status == 0)
+
         // Refusals, each applying nothing.
         func refused(_ result: (status: Int32, output: String, error: String), _ code: String) {
             #expect(result.status != 0, "\(code): \(result)")
@@ -151,6 +158,14 @@ import Glibc
         #expect(try await hubCommand(["node", "reactivate", "kamarkhola-udc"]).status == 0)
         #expect(try await ctl(udc, "kamarkhola-udc", ["bundle", "export", file("udc-4.setu")]).status == 0)
         refused(try await hubCommand(["bundle", "import", file("udc-4.setu")]), "unknown_signer")
+
+        // A hub holding another key for an office says so at its next sync,
+        // and the office's status asks for attention with the fix.
+        #expect(try await hubCommand(["node", "set-key", "dacope-uz", "--public-key", udcKey]).status == 0)
+        _ = try await ctl(online, "dacope-uz", ["sync", "--wait"])
+        let warned = try await ctl(online, "dacope-uz", ["status"])
+        #expect(warned.output.contains("attention"), "\(warned.output)")
+        #expect(warned.output.contains("another signing key"), "\(warned.output)")
 
         // Nothing any refusal touched changed either office.
         #expect(try await udc.ctl(["conflicts", "--json"]).output == udcConflicts.output)
