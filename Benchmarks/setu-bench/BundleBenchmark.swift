@@ -43,8 +43,8 @@ struct BundleBenchmark {
         let exporting = try measure {
             let content = try office.prepareBundle(for: SyncEngine.hub)
             let header = BundleHeader(kind: .office, node: "office-a", hubKey: bundles.key.publicKey, seq: content.seq, createdMillis: office.now(),
-                                      records: content.records.count, held: content.held, through: content.through)
-            bundle = try SignedBundle.seal(header, BundlePayload(records: content.records), key: officeKey)
+                                      records: content.states.count, held: content.held, through: content.through)
+            bundle = try SignedBundle.seal(header, BundlePayload(entries: content.states.map { BundlePayload.Entry(collection: $0.collection, id: $0.id, state: $0.state) }), key: officeKey)
         }
         let gzipped = try Self.gzippedRows(office)
         let importing = try await timed { _ = try await bundles.importBundle(bundle, logger: Logger(label: "bench")) }
@@ -54,10 +54,10 @@ struct BundleBenchmark {
         let opened = try SignedBundle.open(answer, signedBy: bundles.key.publicKey)
         let applying = try measure {
             let h = opened.header
-            try fresh.applyAnswer(opened.payload.records, rejections: [], from: SyncEngine.hub, seq: h.seq, held: h.held, cursor: h.cursor ?? 0, through: h.through)
+            try fresh.applyAnswer(opened.payload.lazyRecords, rejections: [], from: SyncEngine.hub, seq: h.seq, held: h.held, cursor: h.cursor ?? 0, through: h.through)
         }
         let raw = try RawInsertBaseline(path: "\(dir)/raw.sqlite", durable: true)
-        let rawSeconds = try raw.insert(stride(from: 0, to: n, by: 500).map { Array(opened.payload.records[$0..<min(n, $0 + 500)]) })
+        let rawSeconds = try raw.insert(stride(from: 0, to: n, by: 500).map { opened.payload.records($0..<min(n, $0 + 500)) })
 
         print("bundles, \(n) changes of services (Bengali text):")
         print(String(format: "  office bundle: %d bytes, %.0f bytes per record; gzip of the same rows as plain text: %d bytes, %.0f per record (%.2fx)",

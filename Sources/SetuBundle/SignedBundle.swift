@@ -35,7 +35,7 @@ public struct SignedBundle: Sendable {
         let compressed = try plain.compress(with: .gzip, configuration: ZlibConfiguration(compressionLevel: .defaultCompressionLevel))
         let body = Array(compressed.readableBytesView)
         var header = header
-        header.records = payload.records.count
+        header.records = payload.entries.count
         header.payloadBytes = body.count
         header.payloadSHA256 = SHA256.hash(data: body).hex
         let headerBytes = JSONWriter.write(header.json)
@@ -73,8 +73,8 @@ public struct SignedBundle: Sendable {
             throw BundleRefusal(.damaged, "the payload does not inflate (\(error)); the maker's Setu is broken")
         }
         let payload = try BundlePayload(decoding: Array(plain.readableBytesView))
-        guard payload.records.count == parts.header.records else {
-            throw BundleRefusal(.damaged, "the header says \(parts.header.records) records, the payload holds \(payload.records.count)")
+        guard payload.entries.count == parts.header.records else {
+            throw BundleRefusal(.damaged, "the header says \(parts.header.records) records, the payload holds \(payload.entries.count)")
         }
         return SignedBundle(header: parts.header, payload: payload)
     }

@@ -35,8 +35,8 @@ public struct BundleDesk: Sendable {
         let hub = try await hubKey()
         let content = try replica.prepareBundle(for: SyncEngine.hub)
         let header = BundleHeader(kind: .office, node: replica.node, hubKey: hub, seq: content.seq, createdMillis: replica.now(),
-                                  records: content.records.count, held: content.held, through: content.through)
-        return (header, try SignedBundle.seal(header, BundlePayload(records: content.records), key: key))
+                                  records: content.states.count, held: content.held, through: content.through)
+        return (header, try SignedBundle.seal(header, BundlePayload(entries: content.states.map { BundlePayload.Entry(collection: $0.collection, id: $0.id, state: $0.state) }), key: key))
     }
 
     /// Verifies an answer from the hub (made for this node, signed with the
@@ -59,7 +59,7 @@ public struct BundleDesk: Sendable {
         let header = bundle.header
         let report: ApplyReport
         do {
-            report = try replica.applyAnswer(bundle.payload.records, rejections: bundle.payload.rejections, from: SyncEngine.hub, seq: header.seq,
+            report = try replica.applyAnswer(bundle.payload.lazyRecords, rejections: bundle.payload.rejections, from: SyncEngine.hub, seq: header.seq,
                                              held: header.held, cursor: header.cursor ?? header.held, through: header.through)
         } catch let replay as AnswerReplayed {
             throw BundleRefusal(.replayed, "\(header.summary) is not newer than the last answer taken in here (\(replay.last)); nothing was applied")

@@ -8,7 +8,9 @@ import SetuCore
 public struct BundleContent: Sendable {
     /// This replica's bundle number, one more than the last exported.
     public let seq: Int64
-    public let records: [ReplicatedRecord]
+    /// Each record's key and its state's canonical bytes, as stored (not
+    /// decoded: a bundle carries exactly these bytes).
+    public let states: [(collection: String, id: String, state: [UInt8])]
     /// The pull cursor from `peer` (0 before any pull).
     public let held: Int64
     /// This replica's feed position the records run to: what `peer`
@@ -45,15 +47,15 @@ extension Replica {
             let pulled = try String.fetchOne(db, sql: "SELECT pulled FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue])
             let rows = try Row.fetchCursor(db, sql: "SELECT seq, collection, id, state, known_to FROM setu_records WHERE seq > ? ORDER BY seq",
                                            arguments: [pushed])
-            var records: [ReplicatedRecord] = []
+            var states: [(collection: String, id: String, state: [UInt8])] = []
             var through = pushed
             while let row = try rows.next() {
                 through = row["seq"]
                 if (row["known_to"] as String?) == peer.rawValue { continue }
                 let blob: Data = row["state"]
-                records.append(ReplicatedRecord(collection: row["collection"], id: row["id"], state: try StateCodec.decode(blob)))
+                states.append((row["collection"], row["id"], Array(blob)))
             }
-            return BundleContent(seq: seq, records: records, held: pulled.flatMap { Int64($0) } ?? 0, through: through)
+            return BundleContent(seq: seq, states: states, held: pulled.flatMap { Int64($0) } ?? 0, through: through)
         }
     }
 
@@ -88,7 +90,7 @@ extension Replica {
     /// this replica holds (never back), and its number, so the same answer
     /// twice is refused as a replay and changes nothing.
     @discardableResult
-    public func applyAnswer(_ records: [ReplicatedRecord], rejections: [Rejection], from peer: NodeID, seq: Int64, held: Int64,
+    public func applyAnswer(_ records: some Sequence<ReplicatedRecord>, rejections: [Rejection], from peer: NodeID, seq: Int64, held: Int64,
                             cursor: Int64, through: Int64) throws -> ApplyReport {
         let now = Int64(self.now())
         return try write { tx in

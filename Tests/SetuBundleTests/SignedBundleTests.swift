@@ -27,6 +27,7 @@ import Testing
     @Test func whatIsSealedOpensExactly() throws {
         let bundle = try SignedBundle.open(try Self.sealed(), signedBy: Self.office.publicKey)
         #expect(bundle.payload.records == Self.records(20), "states byte-exact, Bengali included")
+        #expect(Array(bundle.payload.lazyRecords) == Self.records(20))
         #expect(bundle.header.node == "rupsha-uz")
         #expect(bundle.header.held == 7)
         #expect(bundle.header.through == 42)

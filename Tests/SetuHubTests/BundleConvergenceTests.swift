@@ -124,8 +124,8 @@ final class BundleWorld: @unchecked Sendable {
     func export(_ i: Int) throws -> [UInt8] {
         let content = try replicas[i].prepareBundle(for: SyncEngine.hub)
         let header = BundleHeader(kind: .office, node: replicas[i].node, hubKey: bundles.key.publicKey, seq: content.seq, createdMillis: replicas[i].now(),
-                                  records: content.records.count, held: content.held, through: content.through)
-        return try SignedBundle.seal(header, BundlePayload(records: content.records), key: keys[i])
+                                  records: content.states.count, held: content.held, through: content.through)
+        return try SignedBundle.seal(header, BundlePayload(entries: content.states.map { BundlePayload.Entry(collection: $0.collection, id: $0.id, state: $0.state) }), key: keys[i])
     }
 
     /// A replayed bundle or answer is refused and changes nothing; any other
@@ -138,7 +138,7 @@ final class BundleWorld: @unchecked Sendable {
         let bundle = try SignedBundle.open(stick.bytes, signedBy: bundles.key.publicKey)
         let h = bundle.header
         do {
-            try replicas[to].applyAnswer(bundle.payload.records, rejections: bundle.payload.rejections, from: SyncEngine.hub, seq: h.seq,
+            try replicas[to].applyAnswer(bundle.payload.lazyRecords, rejections: bundle.payload.rejections, from: SyncEngine.hub, seq: h.seq,
                                          held: h.held, cursor: h.cursor ?? h.held, through: h.through)
         } catch is AnswerReplayed {}
     }

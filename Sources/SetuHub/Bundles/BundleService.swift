@@ -66,7 +66,7 @@ public struct BundleService: Sendable {
         let bundle = try SignedBundle.open(bytes, signedBy: nodeKey)
         let ledger = try await storage.bundleLedger(of: node.id)
         guard bundle.header.seq > ledger.importedSeq else { throw Self.replayed(bundle.header, last: ledger.importedSeq) }
-        let (changed, refused) = try await apply(bundle.payload.records, from: node, logger: logger)
+        let (changed, refused) = try await apply(bundle.payload, from: node, logger: logger)
         guard try await storage.recordImportedBundle(of: node.id, seq: bundle.header.seq, held: bundle.header.held,
                                                      through: bundle.header.through, rejections: refused) else {
             throw Self.replayed(bundle.header, last: bundle.header.seq)
@@ -85,12 +85,12 @@ public struct BundleService: Sendable {
     /// Pushes the records as their maker, in batches of the push limit. A
     /// batch the sync rules refuse for named records is sent again without
     /// them, as setud does with a refused push page.
-    private func apply(_ records: [ReplicatedRecord], from node: HubNode, logger: Logger) async throws -> (Int, [Rejection]) {
+    private func apply(_ payload: BundlePayload, from node: HubNode, logger: Logger) async throws -> (Int, [Rejection]) {
         var changed = 0
         var refused: [Rejection] = []
         var start = 0
-        while start < records.count {
-            var batch = Array(records[start..<min(records.count, start + sync.limits.maxPushRecords)])
+        while start < payload.entries.count {
+            var batch = payload.records(start..<min(payload.entries.count, start + sync.limits.maxPushRecords))
             start += batch.count
             while !batch.isEmpty {
                 do {
@@ -116,21 +116,21 @@ public struct BundleService: Sendable {
         }
         guard !node.revoked else { throw HubError(403, "node_revoked", "node \(id) is revoked; no answer is made for it") }
         let ledger = try await storage.bundleLedger(of: id)
-        var records: [ReplicatedRecord] = []
+        var entries: [BundlePayload.Entry] = []
         var cursor = ledger.held
         while true {
             let rows = try await storage.feed(offices: node.offices, after: cursor, limit: 1_000)
             for row in rows {
                 cursor = row.seq
                 if row.origin == id { continue }
-                records.append(ReplicatedRecord(collection: row.key.collection, id: row.key.id, state: row.state))
+                entries.append(BundlePayload.Entry(collection: row.key.collection, id: row.key.id, state: StateCodec.encode(row.state)))
             }
             if rows.count < 1_000 { break }
         }
         let seq = try await storage.nextAnswerSeq(of: id)
-        let header = BundleHeader(kind: .hub, node: id, hubKey: key.publicKey, seq: seq, createdMillis: sync.now(), records: records.count,
+        let header = BundleHeader(kind: .hub, node: id, hubKey: key.publicKey, seq: seq, createdMillis: sync.now(), records: entries.count,
                                   held: ledger.held, through: ledger.through, cursor: cursor)
-        return (header, try SignedBundle.seal(header, BundlePayload(records: records, rejections: ledger.rejections), key: key))
+        return (header, try SignedBundle.seal(header, BundlePayload(entries: entries, rejections: ledger.rejections), key: key))
     }
 
     /// Learns a node's key from its network sync (trust on first use: the
