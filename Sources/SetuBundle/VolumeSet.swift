@@ -52,7 +52,7 @@ public enum VolumeSet {
         let (digest, index, count) = try volumeHeader(bytes, name: first)
         guard index == 1 else { throw BundleRefusal(.missingVolume, "\(first) is volume \(index) of \(count); give the first volume (\(volumeName(base, 1)))") }
         var bundle = Array(bytes[headerBytes...])
-        for n in 2...max(2, count) where n <= count {
+        for n in (1...count).dropFirst() {
             let name = volumeName(base, n)
             guard FileManager.default.fileExists(atPath: name) else {
                 throw BundleRefusal(.missingVolume, "volume \(n) of \(count) is missing (\(name)); copy every volume; nothing was applied")
@@ -78,7 +78,9 @@ public enum VolumeSet {
         }
         let digest = Array(bytes[magic.count..<(magic.count + 32)])
         let at = magic.count + 32
-        return (digest, Int(bytes[at]) << 8 | Int(bytes[at + 1]), Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]))
+        let index = Int(bytes[at]) << 8 | Int(bytes[at + 1]), count = Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+        guard count >= 1, (1...count).contains(index) else { throw BundleRefusal(.damaged, "\(name): volume \(index) of \(count) cannot be") }
+        return (digest, index, count)
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {

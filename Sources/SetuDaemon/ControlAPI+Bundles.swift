@@ -12,8 +12,7 @@ extension ControlAPI {
 
     static func addBundleRoutes(to router: Router<ControlContext>, desk: BundleDesk) {
         router.post("/v1/bundle/export") { _, _ in
-            let (header, bytes) = try await refusing { try await desk.export() }
-            return octets(bytes, summary: header.summary)
+            return octets(try await refusing { try await desk.export() }.bytes)
         }
         router.post("/v1/bundle/import") { request, _ in
             var request = request
@@ -29,8 +28,7 @@ extension ControlAPI {
             guard let text = request.uri.queryParameters["for"].map(String.init), let node = NodeID(rawValue: text) else {
                 throw ControlError(400, "bad_request", "say whose answer to fetch: ?for=NODE_ID")
             }
-            let bytes = try await desk.fetch(for: node)
-            return octets(bytes, summary: (try? SignedBundle.peek(bytes).summary) ?? "answer")
+            return octets(try await desk.fetch(for: node))
         }
     }
 
@@ -46,7 +44,8 @@ extension ControlAPI {
         }
     }
 
-    static func octets(_ bytes: [UInt8], summary: String) -> Response {
+    /// A bundle's bytes; setuctl reads its header itself (`SignedBundle.peek`).
+    static func octets(_ bytes: [UInt8]) -> Response {
         Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

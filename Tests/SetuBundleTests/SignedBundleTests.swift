@@ -71,6 +71,12 @@ import Testing
         #expect(try VolumeSet.read(files[0]) == bytes)
         try FileManager.default.removeItem(atPath: files[1])
         #expect { try VolumeSet.read(path) } throws: { ($0 as? BundleRefusal)?.reason == .missingVolume }
+        // A volume header that names an impossible place is refused, not trusted.
+        var first = try Array(Data(contentsOf: URL(fileURLWithPath: files[0])))
+        first[12 + 32 + 2] = 0
+        first[12 + 32 + 3] = 0
+        try Data(first).write(to: URL(fileURLWithPath: files[0]))
+        #expect { try VolumeSet.read(files[0]) } throws: { ($0 as? BundleRefusal)?.reason == .damaged }
         // A small bundle stays one file.
         let single = dir.appendingPathComponent("small.setu").path
         #expect(try VolumeSet.write(try Self.sealed(2), to: single, volumeBytes: 64 << 10) == [single])
