@@ -54,8 +54,12 @@ public struct ReplicaBatch {
     public mutating func put(_ collection: String, id: String, _ values: [String: FieldValue]) throws -> WriteReceipt {
         let spec = try Replica.collection(collection)
         try spec.checkID(id)
-        let validated = try spec.validate(values, mode: .whole)
-        let state = try tx.loadState(spec.name, id)
+        return try put(spec, id: id, try spec.validate(values, mode: .whole), onto: try tx.loadState(spec.name, id))
+    }
+
+    /// A whole record already validated, onto the state already loaded
+    /// (an import checks both first, and need not do either twice).
+    mutating func put(_ spec: CollectionSpec, id: String, _ validated: ValidatedWrite, onto state: RecordState?) throws -> WriteReceipt {
         try Self.checkWorkflow(spec, state: state, values: validated.values)
         return try tx.localWrite(spec, id, values: validated.values, counterDeltas: Self.deltas(to: validated.counters, from: state), onto: state)
     }
@@ -144,7 +148,7 @@ extension Replica {
                    ReplicaBatch.deltas(to: validated.counters, from: state).isEmpty {
                     continue
                 }
-                try batch.put(spec.name, id: record.id, record.values)
+                try batch.put(spec, id: record.id, validated, onto: state)
                 written += 1
             }
             return (written, records.count - written)
