@@ -162,21 +162,22 @@ public final class PostgresHubStorage: HubStorage {
     }
 
     public func updateNode(_ id: NodeID, _ change: AccountChange) async throws -> Bool {
-        // One statement: each property keeps its value where the change has none.
+        // One statement: each property keeps its value where the change has
+        // none; a revoke also clears the node's signing key (its bundles are
+        // refused from then on, also once reactivated, until it is enrolled again).
         let rows = try await client.query("""
-            UPDATE hub_nodes SET
-              token_hash = coalesce(\(change.tokenHash.map { ByteBuffer(bytes: $0) })::bytea, token_hash),
-              offices = coalesce(\(change.offices?.joined(separator: ","))::text, offices),
-              revoked = coalesce(\(change.revoked)::boolean, revoked)
-            WHERE id = \(id.rawValue) RETURNING id
+            WITH updated AS (
+              UPDATE hub_nodes SET
+                token_hash = coalesce(\(change.tokenHash.map { ByteBuffer(bytes: $0) })::bytea, token_hash),
+                offices = coalesce(\(change.offices?.joined(separator: ","))::text, offices),
+                revoked = coalesce(\(change.revoked)::boolean, revoked)
+              WHERE id = \(id.rawValue) RETURNING id),
+            unkeyed AS (
+              UPDATE hub_bundles SET public_key = NULL WHERE \(change.revoked == true) AND node IN (SELECT id FROM updated))
+            SELECT id FROM updated
             """, logger: logger)
         var found = false
         for try await _ in rows.decode(String.self) { found = true }
-        // A revoked node's bundles are refused from now on, also once it is
-        // reactivated, until its key is enrolled again.
-        if change.revoked == true {
-            try await client.query("UPDATE hub_bundles SET public_key = NULL WHERE node = \(id.rawValue)", logger: logger)
-        }
         return found
     }
 

@@ -12,13 +12,7 @@ extension Replica {
     @discardableResult
     public func apply(_ records: [ReplicatedRecord], from peer: NodeID, cursor: String? = nil) throws -> ApplyReport {
         try write { tx in
-            var report = ApplyReport()
-            for record in records {
-                if let reason = try tx.applyOne(record, from: peer, report: &report) {
-                    report.rejected.append(Rejection(collection: record.collection, id: record.id, reason: reason))
-                    try tx.setAsideReceived(record, from: peer, reason: reason)
-                }
-            }
+            let report = try tx.applyAll(records, from: peer)
             if let cursor {
                 try tx.db.execute(sql: """
                     INSERT INTO setu_cursors (peer, pulled) VALUES (?, ?)
@@ -31,6 +25,19 @@ extension Replica {
 }
 
 extension WriteTransaction {
+    /// Applies remote states; each one refused is set aside with its reason
+    /// and the rest still apply.
+    mutating func applyAll(_ records: some Sequence<ReplicatedRecord>, from peer: NodeID) throws -> ApplyReport {
+        var report = ApplyReport()
+        for record in records {
+            if let reason = try applyOne(record, from: peer, report: &report) {
+                report.rejected.append(Rejection(collection: record.collection, id: record.id, reason: reason))
+                try setAsideReceived(record, from: peer, reason: reason)
+            }
+        }
+        return report
+    }
+
     /// Applies one remote state; returns why it was refused, or nil.
     mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, report: inout ApplyReport) throws -> String? {
         guard let spec = Collections.named(record.collection) else { return "unknown collection" }

@@ -78,11 +78,6 @@ extension Replica {
         return BundleMark(seq: seq, atMillis: at)
     }
 
-    /// The number of the last answer bundle taken in (0 if none).
-    public func lastAnswerSeq() throws -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'bundle.answer_seq'") ?? 0 }
-    }
-
     /// Takes in a verified answer from `peer`, in one transaction: its
     /// states (merged as a pull page is), its refusals (set aside, as a
     /// refused push is), the push acknowledgement up to `through`, the pull
@@ -96,13 +91,7 @@ extension Replica {
         return try write { tx in
             let last = try Int64.fetchOne(tx.db, sql: "SELECT value FROM setu_meta WHERE key = 'bundle.answer_seq'") ?? 0
             guard seq > last else { throw AnswerReplayed(seq: seq, last: last) }
-            var report = ApplyReport()
-            for record in records {
-                if let reason = try tx.applyOne(record, from: peer, report: &report) {
-                    report.rejected.append(Rejection(collection: record.collection, id: record.id, reason: reason))
-                    try tx.setAsideReceived(record, from: peer, reason: reason)
-                }
-            }
+            let report = try tx.applyAll(records, from: peer)
             for rejection in rejections {
                 try Self.noteRefused(tx.db, rejection.collection, id: rejection.id, by: peer.rawValue, reason: rejection.reason, now: now)
             }

@@ -98,13 +98,14 @@ public struct SyncEngine: Sendable {
     /// re-apply of what was set aside) runs off the pool, like a page.
     private func adoptHub<Value>(_ exchange: HubClient.Exchange<Value>, into report: inout SyncReport) async throws {
         let offices = exchange.offices
+        let hubKey = exchange.hubKey
         report.nodeKeyMismatch = exchange.nodeKeyMismatch
-        if let hubKey = exchange.hubKey { try replica.setHubSigningKey(hubKey) }
         let offset = exchange.hubDate.flatMap(HTTPDate.parse).map {
             Self.offsetMillis(hubDate: $0, localMillis: replica.options.now(), since: exchange.receivedAt)
         }
         let (officesChanged, correction, retried) = try await Self.offThePool { [replica] in
             let changed = try offices.map { try replica.setServedOffices($0) } ?? false
+            if let hubKey { try replica.setHubSigningKey(hubKey) }
             let correction = try offset.map { try replica.adoptHubClock(offsetMillis: $0) }
             return (changed, correction, try replica.retryDueRejects())
         }

@@ -141,6 +141,9 @@ public struct BundleService: Sendable {
         guard let key = PublicSigningKey(header) else {
             throw HubError.badRequest("bad_node_key", "\(SyncHeader.nodeKey) must be \(PublicSigningKey.formatHint)")
         }
+        // Every sync sends the key: read it, and write only when none is held
+        // (a write per sync would cost the hub an fsync per idle poll).
+        if let held = try await storage.publicKey(of: node.id) { return held == key.rawBytes }
         return try await storage.setPublicKey(key.rawBytes, of: node.id, replace: false) == key.rawBytes
     }
 }
