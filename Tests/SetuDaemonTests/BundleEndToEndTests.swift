@@ -14,14 +14,6 @@ import Glibc
 /// records and the same conflicts as the online office. Every kind of bad
 /// bundle is refused, applying nothing.
 @Suite struct BundleEndToEndTests {
-    final class Transcript: @unchecked Sendable {
-        func say(_ line: String) { print("│ \(line)") }
-        func show(_ command: String, _ result: (status: Int32, output: String, error: String)) {
-            say("$ \(command)   (exit \(result.status))")
-            for line in (result.output + result.error).split(separator: "\n", omittingEmptySubsequences: false).dropLast() { say("  \(line)") }
-        }
-    }
-
     static let office = "union:dacope-kamarkhola"
 
     @Test func anOfficeWithNoNetworkConvergesThroughBundlesAlone() async throws {

@@ -12,15 +12,6 @@ import Glibc
 /// offline the same day all count; the stock is exact everywhere, and the
 /// oversold product is shown to the office and to the platform.
 @Suite struct CatalogueEndToEndTests {
-    /// What the test did, printed as it goes: the transcript of a run.
-    final class Transcript: @unchecked Sendable {
-        func say(_ line: String) { print("│ \(line)") }
-        func show(_ command: String, _ result: (status: Int32, output: String, error: String)) {
-            say("$ \(command)   (exit \(result.status))")
-            for line in (result.output + result.error).split(separator: "\n", omittingEmptySubsequences: false).dropLast() { say("  \(line)") }
-        }
-    }
-
     static func json(_ bytes: [UInt8]) throws -> JSONValue { try JSONParser.parse(bytes) }
 
     static func product(_ entries: [JSONValue], _ id: String) -> JSONValue? { entries.first { $0["id"] == .string(id) } }

@@ -11,6 +11,7 @@ import SetuHub
 import SetuProtocol
 import SetuStore
 import SetuSync
+import SetuTestSupport
 import SetuTransport
 import Testing
 
@@ -24,9 +25,9 @@ import Testing
     static let cases = ProcessInfo.processInfo.environment["SETU_PROPERTY_CASES"].flatMap(Int.init).map { min($0, 100) } ?? 100
 
     @Test(.shrinking(false)) func bundlesAndNetworkSyncsInAnyOrderConverge() async throws {
-        let counter = Counter()
+        let counter = CaseCounter()
         await propertyCheck(count: Self.cases, input: Gen.uint64().array(of: 10...60)) { (program: [UInt64]) async throws in
-            counter.add()
+            counter.increment()
             try await HubHarness.with(.sqlite) { harness in
                 try await Application(router: harness.router).test(.router) { client in
                     let world = try await BundleWorld(harness: harness, client: client)
@@ -38,13 +39,6 @@ import Testing
         }
         #expect(counter.value == Self.cases)
     }
-}
-
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var n = 0
-    func add() { lock.withLock { n += 1 } }
-    var value: Int { lock.withLock { n } }
 }
 
 /// The hub's router as an office's transport, in process.

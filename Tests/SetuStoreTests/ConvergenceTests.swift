@@ -3,6 +3,7 @@ import GRDB
 import PropertyBased
 import SetuCore
 import SetuStore
+import SetuTestSupport
 import Testing
 
 /// Five real SQLite replicas play a random program of writes (engine API and
@@ -27,13 +28,6 @@ import Testing
         }
         #expect(counter.value == Self.cases)
     }
-}
-
-final class CaseCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func increment() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
 }
 
 /// One generated scenario.
