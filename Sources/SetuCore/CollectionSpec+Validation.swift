@@ -125,15 +125,19 @@ extension CollectionSpec {
     /// without building the canonical form: every state another replica
     /// sends is checked this way, so it is on the path of every sync. It must
     /// agree with `normalise`; a property test holds the two together.
-    public func isCanonical(_ value: FieldValue, for spec: FieldSpec) -> Bool {
+    ///
+    /// `withinLimits: false` leaves out the length of text and the range of
+    /// integers, for states from peers: a newer release may have widened
+    /// them (docs/SCHEMA-CHANGES.md).
+    public func isCanonical(_ value: FieldValue, for spec: FieldSpec, withinLimits: Bool = true) -> Bool {
         switch (spec.type, value) {
         case (_, .null):
             return !spec.isCounter
         case (.text(let maxBytes), .text(let text)):
-            return Self.isStorableText(text, maxBytes: maxBytes) && NFC.isNormalised(text)
+            return Self.isStorableText(text, maxBytes: withinLimits ? maxBytes : RecordState.maxForeignTextBytes) && NFC.isNormalised(text)
                 && (spec.name != "office" || FieldFormats.isOfficeCode(text))
         case (.integer(let range), .int(let number)):
-            return range.contains(number)
+            return !withinLimits || range.contains(number)
         case (.counter, .int), (.boolean, .bool):
             return true
         case (.timestamp, .text(let text)):

@@ -17,6 +17,10 @@ public struct CollectionSpec: Hashable, Sendable {
     /// Where the counters sit in `fields`.
     let counterPositions: [Int]
     private let index: [String: Int]
+    /// Tells two declarations of one name apart without comparing every
+    /// field (a newer schema's `products` beside this one's): an in-process
+    /// hash, never stored.
+    public let declarationHash: Int
 
     public init(name: String, fields: [FieldSpec]) {
         precondition(!fields.contains { $0.name.hasPrefix("_") || $0.name == "id" }, "reserved field name in \(name)")
@@ -30,6 +34,10 @@ public struct CollectionSpec: Hashable, Sendable {
         self.positionsInStateOrder = order
         self.officePosition = fields.firstIndex { $0.name == "office" }
         self.counterPositions = fields.indices.filter { fields[$0].isCounter }
+        var hasher = Hasher()
+        hasher.combine(name)
+        hasher.combine(fields)
+        self.declarationHash = hasher.finalize()
     }
 
     /// Specs are declared once, in `Collections`; the name identifies one.

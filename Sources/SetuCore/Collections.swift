@@ -3,6 +3,11 @@
 /// Every record also has an `office` (the owning office code, which decides
 /// who may read and write it) and a text `id`.
 public enum Collections {
+    /// The number of this declaration (see `Schema`): add one whenever a
+    /// field or collection is added or a limit changes, and say in
+    /// docs/SCHEMA-CHANGES.md whether the change is compatible.
+    public static let schemaVersion = 1
+
     /// The request workflow, in the order a request moves along it; `rank`
     /// resolution picks the furthest of concurrent statuses. `rejected` ranks
     /// above `approved`, so a concurrent rejection is never hidden behind an
@@ -55,6 +60,6 @@ public enum Collections {
     public static let all: [CollectionSpec] = [services, requests, products]
 
     public static func named(_ name: String) -> CollectionSpec? {
-        all.first { $0.name == name }
+        Schema.current.named(name)
     }
 }

@@ -17,4 +17,13 @@ public struct FieldSpec: Hashable, Sendable {
     }
 
     public var isCounter: Bool { type == .counter }
+
+    /// A field name any release may declare: a lowercase ASCII letter, then
+    /// up to 63 lowercase letters, digits or `_`. Names starting with `_`
+    /// are Setu's own (the tombstone).
+    public static func isValidName(_ name: String) -> Bool {
+        let bytes = name.utf8
+        guard (1...64).contains(bytes.count), let first = bytes.first, first >= 0x61, first <= 0x7A else { return false }
+        return bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+    }
 }

@@ -45,11 +45,14 @@ public enum HubRouter {
             }
             let logger = context.logger.with(node: node)
             let result = try await service.push(push, from: node, logger: logger)
-            return HTTPBody.response(result.json, request: request)
+            var response = HTTPBody.response(result.json, request: request)
+            response.headers[HTTPField.Name(SyncHeader.schema)!] = String(service.schema.version)
+            return response
         }
         router.get("/v1/pull") { request, context in
             let node = try await service.authenticate(authorization: request.headers[.authorization], logger: context.logger)
             var headers = officesHeader(node)
+            headers[HTTPField.Name(SyncHeader.schema)!] = String(service.schema.version)
             headers[HTTPField.Name(SyncHeader.hubKey)!] = signingKey.publicKey.description
             if try await !bundles.learnKey(request.headers[HTTPField.Name(SyncHeader.nodeKey)!], of: node) {
                 headers[HTTPField.Name(SyncHeader.nodeKeyStatus)!] = "mismatch"

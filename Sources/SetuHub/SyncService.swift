@@ -7,6 +7,10 @@ import SetuProtocol
 public struct SyncService: Sendable {
     public let storage: any HubStorage
     public let limits: SyncLimits
+    /// The collections this hub knows. States carrying fields or
+    /// collections it does not know (a newer release's offices) are checked
+    /// by the rules every release shares, stored and passed on as they are.
+    public let schema: Schema
     let now: @Sendable () -> UInt64
     let metrics: HubMetrics
     /// What the hub sees of each node, for the fleet view; run it as a
@@ -14,9 +18,10 @@ public struct SyncService: Sendable {
     public let recorder: FleetRecorder
 
     public init(storage: any HubStorage, limits: SyncLimits, metrics: HubMetrics, logger: Logger = Logger(label: "setu-hub"),
-                now: @escaping @Sendable () -> UInt64) {
+                schema: Schema = .current, now: @escaping @Sendable () -> UInt64) {
         self.storage = storage
         self.limits = limits
+        self.schema = schema
         self.metrics = metrics
         self.now = now
         self.recorder = FleetRecorder(storage: storage, logger: logger)
@@ -69,7 +74,7 @@ public struct SyncService: Sendable {
         let keys = records.map { RecordKey(collection: $0.collection, id: $0.id) }
         let outcome = Outcome()
         try await storage.push(keys: keys) { stored in
-            try SyncService.decide(records, keys: keys, stored: stored, from: node, outcome: outcome)
+            try SyncService.decide(records, keys: keys, stored: stored, from: node, schema: schema, outcome: outcome)
         }
         let result = PushResponse(changed: outcome.changed, unchanged: records.count - outcome.changed)
         metrics.recordsIn.increment(by: result.changed)
@@ -96,12 +101,14 @@ public struct SyncService: Sendable {
                 problems.append(.init(collection: record.collection, id: record.id, reason: reason))
                 if code == 403 { status = 403 }
             }
-            guard let spec = Collections.named(record.collection) else { refuse("unknown collection"); continue }
+            // A collection this hub does not declare is a newer release's.
+            let spec = schema.named(record.collection)
+            guard spec != nil || FieldSpec.isValidName(record.collection) else { refuse("unknown collection (not a collection name)"); continue }
             guard RecordID.isValid(record.id) else { refuse("invalid record id"); continue }
             guard seen.insert(RecordKey(collection: record.collection, id: record.id)).inserted else { refuse("appears twice in the batch"); continue }
             if let problem = record.state.problem(in: spec) { refuse(problem); continue }
-            if let field = record.state.missingRequiredField(in: spec) { refuse("required field \(field) has no value"); continue }
-            guard case .text(let office) = record.state.resolvedValue(of: spec.field("office")!), node.canWrite(office) else {
+            if let spec, let field = record.state.missingRequiredField(in: spec) { refuse("required field \(field) has no value"); continue }
+            guard let office = record.state.resolvedOffice, node.canWrite(office) else {
                 refuse("office is outside this node's offices (\(node.offices.joined(separator: ", ")))", 403); continue
             }
             if let own = record.state.vector[node.id], own.physicalMillis > limit {
@@ -123,7 +130,8 @@ public struct SyncService: Sendable {
     /// Checks against stored state, then merges: pure, run by the backend
     /// inside its transaction.
     static func decide(
-        _ records: [ReplicatedRecord], keys: [RecordKey], stored: [RecordKey: HubStoredState], from node: HubNode, outcome: Outcome
+        _ records: [ReplicatedRecord], keys: [RecordKey], stored: [RecordKey: HubStoredState], from node: HubNode,
+        schema: Schema, outcome: Outcome
     ) throws -> [HubWrite] {
         var problems: [Rejection] = []
         for (record, key) in zip(records, keys) {
@@ -156,12 +164,11 @@ public struct SyncService: Sendable {
         for (record, key) in zip(records, keys) {
             let current = stored[key]?.state
             if let current, current.subsumes(record.state) { continue }
-            let spec = Collections.named(key.collection)!
             let merged = current.map { $0.merged(with: record.state) } ?? record.state
-            guard case .text(let office) = merged.resolvedValue(of: spec.field("office")!) else { continue }
+            guard let office = merged.resolvedOffice else { continue }
             let origin = current.map { record.state.subsumes($0) } ?? true
             writes.append(HubWrite(key: key, office: office, state: merged, origin: origin ? node.id : nil))
-            conflicts += merged.conflicts(collection: spec, id: key.id).isEmpty ? 0 : 1
+            if let spec = schema.named(key.collection), !merged.conflicts(collection: spec, id: key.id).isEmpty { conflicts += 1 }
         }
         outcome.changed = writes.count
         outcome.conflicts = conflicts

@@ -131,6 +131,11 @@ public enum SyncHeader {
     /// the one it sent (`mismatch`): its bundles would be refused.
     public static let nodeKeyStatus = "Setu-Node-Key-Status"
 
+    /// On every push and pull, both ways: the schema version (`Schema`) the
+    /// sender speaks. Nodes of different versions sync all the same (states
+    /// carry what either does not know); this says what the other shows.
+    public static let schema = "Setu-Schema"
+
     public static func officesValue(_ offices: [String]) -> String { offices.joined(separator: ",") }
 
     public static func offices(from value: String) -> [String] {

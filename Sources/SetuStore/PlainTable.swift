@@ -1,4 +1,5 @@
 import SetuCore
+import Synchronization
 
 /// The SQL of one collection's plain table and its capture triggers, derived
 /// from the collection's declaration.
@@ -24,12 +25,17 @@ struct PlainTable: Sendable {
     }
 
     init(spec: CollectionSpec) {
-        // By name: comparing whole specs on every row written cost more than
-        // the row's SQL. Specs come from `Collections`, one per name.
-        if let known = PlainTable.all.first(where: { $0.spec.name == spec.name }) {
+        // By name and declaration hash: comparing whole specs on every row
+        // written cost more than the row's SQL.
+        if let known = PlainTable.all.first(where: { $0.spec.name == spec.name && $0.spec.declarationHash == spec.declarationHash }) {
             self = known
         } else {
-            self = PlainTable(building: spec)
+            self = PlainTable.others.withLock { others in
+                if let known = others.first(where: { $0.spec.name == spec.name && $0.spec.declarationHash == spec.declarationHash }) { return known }
+                let built = PlainTable(building: spec)
+                others.append(built)
+                return built
+            }
         }
     }
 
@@ -44,6 +50,8 @@ struct PlainTable: Sendable {
 
     /// A list, not a dictionary: three short names compare faster than one hashes.
     private static let all: [PlainTable] = Collections.all.map { PlainTable(building: $0) }
+    /// Declarations of other schemas (a newer or older release's, in tests).
+    private static let others = Mutex<[PlainTable]>([])
 
     var name: String { spec.name }
 

@@ -40,21 +40,28 @@ extension WriteTransaction {
 
     /// Applies one remote state; returns why it was refused, or nil.
     mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, report: inout ApplyReport) throws -> String? {
-        guard let spec = Collections.named(record.collection) else { return "unknown collection" }
+        // A collection this node does not declare is a newer release's: kept.
+        let spec = options.schema.named(record.collection)
+        guard spec != nil || FieldSpec.isValidName(record.collection) else { return "unknown collection (not a collection name)" }
         guard RecordID.isValid(record.id) else { return "invalid record id" }
         if let problem = record.state.problem(in: spec) { return problem }
-        let local = try loadState(spec.name, record.id)
+        let local = try loadState(record.collection, record.id)
         if let reason = try observeClocks(of: record.state, against: local, report: &report) { return reason }
         if let local, local.subsumes(record.state) {
             report.unchanged += 1
             return nil
         }
         let merged = local.map { $0.merged(with: record.state) } ?? record.state
-        let row = merged.resolvedRow(in: spec)
-        if let row, let field = spec.missingRequiredField(in: row) { return "required field \(field) has no value" }
         // The peer already holds the merged state when its own state had seen
         // everything ours had: then there is nothing to push back.
         let peerHasIt = local.map { record.state.subsumes($0) } ?? true
+        guard let spec else {
+            try storeForeign(record.collection, record.id, merged, isNew: local == nil, knownTo: peerHasIt ? peer : nil)
+            report.changed += 1
+            return nil
+        }
+        let row = merged.resolvedRow(in: spec)
+        if let row, let field = spec.missingRequiredField(in: row) { return "required field \(field) has no value" }
         try store(spec, record.id, merged, row: row, isNew: local == nil, knownTo: peerHasIt ? peer : nil)
         report.changed += 1
         return nil

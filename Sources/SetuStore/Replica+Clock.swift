@@ -94,7 +94,7 @@ extension WriteTransaction {
         }
         var restart = HybridClock(last: latest, maxSkewMillis: options.maxSkewMillis)
         for entry in late {
-            guard let spec = Collections.named(entry.collection),
+            guard let spec = options.schema.named(entry.collection),
                   let moved = entry.state.restamped(node: node, after: limit, to: restart.tick(nowMillis: 0)) else { continue }
             try store(spec, entry.id, moved, isNew: false)
         }

@@ -4,19 +4,36 @@ import SetuCore
 
 extension Replica {
     /// A canonical text dump of everything replicated: each record's state
-    /// bytes and its plain-table row, ordered by collection and id. Local
-    /// bookkeeping (feed positions, cursors) is left out, so two replicas that
-    /// have seen the same writes dump byte-identical text.
+    /// bytes, ordered by collection and id (collections this node does not
+    /// declare included), then the plain-table rows of the collections it
+    /// shows. Local bookkeeping (feed positions, cursors) is left out, so
+    /// two replicas that have seen the same writes and speak the same
+    /// schema dump byte-identical text.
     public func canonicalDump() throws -> String {
+        try stateDump() + rowDump()
+    }
+
+    /// The states alone: equal on replicas that have seen the same writes,
+    /// whatever schema each speaks.
+    public func stateDump() throws -> String {
         try read { db in
             var out = ""
-            for spec in Collections.all {
-                let states = try Row.fetchCursor(db, sql: "SELECT id, state FROM setu_records WHERE collection = ? ORDER BY id", arguments: [spec.name])
-                while let row = try states.next() {
-                    let id: String = row["id"]
-                    let blob: Data = row["state"]
-                    out += "state \(spec.name) \(id) \(blob.map { String(format: "%02x", $0) }.joined())\n"
-                }
+            let states = try Row.fetchCursor(db, sql: "SELECT collection, id, state FROM setu_records ORDER BY collection, id")
+            while let row = try states.next() {
+                let collection: String = row["collection"]
+                let id: String = row["id"]
+                let blob: Data = row["state"]
+                out += "state \(collection) \(id) \(blob.map { String(format: "%02x", $0) }.joined())\n"
+            }
+            return out
+        }
+    }
+
+    /// The plain tables' rows, by collection then id.
+    public func rowDump() throws -> String {
+        try read { db in
+            var out = ""
+            for spec in schema.collections {
                 let table = PlainTable(spec: spec)
                 let rows = try Row.fetchCursor(db, sql: "SELECT \(table.columns.map { "quote(\"\($0)\")" }.joined(separator: ", ")) FROM \"\(spec.name)\" ORDER BY id")
                 while let row = try rows.next() {

@@ -52,7 +52,7 @@ public struct ReplicaBatch {
 
     @discardableResult
     public mutating func put(_ collection: String, id: String, _ values: [String: FieldValue]) throws -> WriteReceipt {
-        let spec = try Replica.collection(collection)
+        let spec = try tx.options.schema.collection(collection)
         try spec.checkID(id)
         return try put(spec, id: id, try spec.validate(values, mode: .whole), onto: try tx.loadState(spec.name, id))
     }
@@ -66,7 +66,7 @@ public struct ReplicaBatch {
 
     @discardableResult
     public mutating func patch(_ collection: String, id: String, _ values: [String: FieldValue]) throws -> WriteReceipt {
-        let spec = try Replica.collection(collection)
+        let spec = try tx.options.schema.collection(collection)
         try spec.checkID(id)
         let validated = try spec.validate(values, mode: .patch)
         let state = try live(spec, id)
@@ -76,14 +76,14 @@ public struct ReplicaBatch {
 
     @discardableResult
     public mutating func delete(_ collection: String, id: String) throws -> WriteReceipt {
-        let spec = try Replica.collection(collection)
+        let spec = try tx.options.schema.collection(collection)
         try spec.checkID(id)
         return try tx.localWrite(spec, id, values: [:], deleting: true, onto: try live(spec, id))
     }
 
     @discardableResult
     public mutating func adjust(_ collection: String, id: String, field: String, by delta: Int64) throws -> WriteReceipt {
-        let spec = try Replica.collection(collection)
+        let spec = try tx.options.schema.collection(collection)
         try spec.checkID(id)
         guard let fieldSpec = spec.field(field) else {
             throw ValidationError(.unknownField, collection: spec.name, field: field, "no such field")
@@ -98,7 +98,7 @@ public struct ReplicaBatch {
     /// onto the live record, or as a new record when there is none.
     @discardableResult
     mutating func write(_ collection: String, id: String, _ values: [String: FieldValue], counterDeltas: [String: Int64]) throws -> WriteReceipt {
-        let spec = try Replica.collection(collection)
+        let spec = try tx.options.schema.collection(collection)
         try spec.checkID(id)
         let state = try tx.loadState(spec.name, id)
         let live = state?.isDeleted == false ? state : nil
@@ -135,7 +135,7 @@ extension Replica {
     /// already match: re-importing the same file writes nothing, and a
     /// changed file writes only what changed. Any invalid record aborts all.
     public func importRecords(_ collection: String, _ records: [(id: String, values: [String: FieldValue])]) throws -> (written: Int, unchanged: Int) {
-        let spec = try Replica.collection(collection)
+        let spec = try self.collection(collection)
         return try batch { batch in
             var written = 0
             for record in records {

@@ -20,7 +20,7 @@ public struct RecordPage: Sendable {
 extension Replica {
     /// One record, deleted or not; nil if this replica never saw it.
     public func record(_ collection: String, id: String) throws -> StoredRecord? {
-        let spec = try Replica.collection(collection)
+        let spec = try self.collection(collection)
         return try read { db in
             guard let blob = try Data.fetchOne(db, sql: "SELECT state FROM setu_records WHERE collection = ? AND id = ?",
                                                arguments: [spec.name, id]) else { return nil }
@@ -34,7 +34,7 @@ extension Replica {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT collection, id, state FROM setu_records WHERE conflicts > 0 ORDER BY collection, id")
             return try rows.flatMap { row -> [FieldConflict] in
-                guard let spec = Collections.named(row["collection"]) else { return [] }
+                guard let spec = schema.named(row["collection"]) else { return [] }
                 let blob: Data = row["state"]
                 return try StateCodec.decode(blob).conflicts(collection: spec, id: row["id"])
             }
@@ -60,7 +60,7 @@ extension Replica {
     /// lie in between (a page of 2× the limit once held 20 of 50 asked for,
     /// and the caller took the short page for the end).
     public func list(_ collection: String, after id: String?, limit: Int) throws -> RecordPage {
-        let spec = try Replica.collection(collection)
+        let spec = try self.collection(collection)
         return try read { db in
             let batch = max(limit, 256)
             let select = try db.cachedStatement(sql: "SELECT id, state FROM setu_records WHERE collection = ? AND id > ? ORDER BY id LIMIT ?")

@@ -210,7 +210,7 @@ extension WriteTransaction {
                 return try refusedAgain(reason, retryAt: later)
             }
         case .refused:
-            guard let spec = Collections.named(entry.collection), let state = try loadState(spec.name, entry.id) else { break }
+            guard let spec = options.schema.named(entry.collection), let state = try loadState(spec.name, entry.id) else { break }
             // A new feed position puts it in the next push; the entry stays
             // until the peer takes it (`clearRefusals`).
             try store(spec, entry.id, state, isNew: false)

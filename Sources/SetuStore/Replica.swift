@@ -42,6 +42,7 @@ public final class Replica: Sendable {
         pool = try DatabasePool(path: path, configuration: config)
         try Replica.syncEveryCommit(pool)
         try ReplicaSchema.migrate(pool, path: path)
+        try ReplicaSchema.showSchema(options.schema, in: pool)
         checkpointer = try BackgroundCheckpointer(path: path, busyTimeoutSeconds: options.busyTimeoutSeconds)
         try pool.writeWithoutTransaction { db in checkpointer.attach(to: db) }
         try claimNode()
@@ -121,12 +122,11 @@ public final class Replica: Sendable {
         try pool.read(body)
     }
 
+    /// The schema this replica shows (`ReplicaOptions.schema`).
+    public var schema: Schema { options.schema }
+
     /// The collection declaration for `name`, or a typed error.
-    static func collection(_ name: String) throws(ValidationError) -> CollectionSpec {
-        guard let spec = Collections.named(name) else {
-            throw ValidationError(.unknownCollection, collection: name,
-                                  "no such collection; the collections are \(Collections.all.map(\.name).joined(separator: ", "))")
-        }
-        return spec
+    func collection(_ name: String) throws(ValidationError) -> CollectionSpec {
+        try schema.collection(name)
     }
 }

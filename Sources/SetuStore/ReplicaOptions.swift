@@ -11,16 +11,21 @@ public struct ReplicaOptions: Sendable {
     /// How long a write waits for another process's transaction (office
     /// software holding the write lock) before failing with SQLITE_BUSY.
     public var busyTimeoutSeconds: Double
+    /// The collections this node shows in its plain tables; states of
+    /// others, and fields it does not declare, are kept and passed on.
+    public var schema: Schema
 
     public init(
         maxSkewMillis: UInt64 = HybridClock.defaultMaxSkewMillis,
         skewPolicy: SkewPolicy = .refuse,
         busyTimeoutSeconds: Double = 5,
+        schema: Schema = .current,
         now: @escaping @Sendable () -> UInt64 = ReplicaOptions.systemMillis
     ) {
         self.maxSkewMillis = maxSkewMillis
         self.skewPolicy = skewPolicy
         self.busyTimeoutSeconds = busyTimeoutSeconds
+        self.schema = schema
         self.now = now
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SetuCore
 
@@ -83,7 +84,10 @@ enum ReplicaSchema {
             // writes already noted in `setu_dirty`, are kept.
             for spec in Collections.all {
                 let table = PlainTable(spec: spec)
-                let columns = table.columns.map { "\"\($0)\"" }.joined(separator: ", ")
+                // Only the columns the v2 table had: a field added since is
+                // filled from the states by `showSchema`.
+                let old = try db.columns(in: table.name).map(\.name)
+                let columns = table.columns.filter(old.contains).map { "\"\($0)\"" }.joined(separator: ", ")
                 for name in table.triggerNames { try db.execute(sql: "DROP TRIGGER IF EXISTS \(name)") }
                 try db.execute(sql: "ALTER TABLE \"\(table.name)\" RENAME TO \"setu_v2_\(table.name)\"")
                 try db.execute(sql: table.createSQL)
@@ -137,6 +141,77 @@ enum ReplicaSchema {
     static func setMeta(_ db: Database, _ key: String, _ value: some DatabaseValueConvertible) throws {
         try db.execute(sql: "INSERT INTO setu_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                        arguments: [key, value])
+    }
+
+    /// Makes the plain tables show `schema` (run at every open, after the
+    /// migrations). Nothing to do when each table is as the schema declares
+    /// it. Otherwise each table that differs is made anew (a collection or a
+    /// field added by a newer release, a limit widened): rows are copied as
+    /// they are, so an outside write not yet stamped stays in its row and is
+    /// stamped later; columns the table lacked, and whole rows of a table
+    /// that did not exist, are filled from the states already held (kept
+    /// while this node did not know them), so an upgraded office shows them
+    /// without a new sync. Open conflicts are counted again by the new
+    /// declaration.
+    static func showSchema(_ schema: Schema, in writer: some DatabaseWriter) throws {
+        let differing = try writer.read { db in
+            try schema.collections.filter { spec in
+                try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [spec.name])
+                    != PlainTable(spec: spec).createSQL
+            }
+        }
+        guard !differing.isEmpty else { return }
+        try writer.write { db in
+            for spec in differing {
+                do {
+                    try show(spec, in: db)
+                } catch let error as DatabaseError {
+                    throw ReplicaError(.newerSchema, "the plain table \(spec.name) cannot show schema \(schema.version) (\(error.message ?? "\(error)")); "
+                        + "a change that is not compatible (docs/SCHEMA-CHANGES.md) needs a migration of its own")
+                }
+            }
+            try setMeta(db, "schema", schema.version)
+        }
+    }
+
+    /// Makes one plain table as `spec` declares it, keeping its rows and
+    /// indexes, and shows what the states hold that the table did not.
+    private static func show(_ spec: CollectionSpec, in db: Database) throws {
+        let table = PlainTable(spec: spec)
+        let existed = try db.tableExists(spec.name)
+        let oldColumns = existed ? try db.columns(in: spec.name).map(\.name) : []
+        let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                                          arguments: [spec.name])
+        if existed {
+            for name in table.triggerNames { try db.execute(sql: "DROP TRIGGER IF EXISTS \(name)") }
+            try db.execute(sql: "ALTER TABLE \"\(spec.name)\" RENAME TO \"setu_old_\(spec.name)\"")
+        }
+        try db.execute(sql: table.createSQL)
+        if existed {
+            let kept = table.columns.filter(oldColumns.contains).map { "\"\($0)\"" }.joined(separator: ", ")
+            try db.execute(sql: "INSERT INTO \"\(spec.name)\" (\(kept)) SELECT \(kept) FROM \"setu_old_\(spec.name)\"")
+            try db.execute(sql: "DROP TABLE \"setu_old_\(spec.name)\"")
+            for sql in indexes { try db.execute(sql: sql) }
+        }
+        for trigger in table.triggerSQL { try db.execute(sql: trigger) }
+        let added = spec.fields.indices.filter { !oldColumns.contains(spec.fields[$0].name) }
+        let fill = "UPDATE \"\(spec.name)\" SET \(added.map { "\"\(spec.fields[$0].name)\" = ?" }.joined(separator: ", ")) WHERE id = ?"
+        let states = try Row.fetchAll(db, sql: "SELECT id, state, conflicts FROM setu_records WHERE collection = ?", arguments: [spec.name])
+        for row in states {
+            let id: String = row["id"]
+            let blob: Data = row["state"]
+            let state = try StateCodec.decode(blob)
+            let conflicts = state.openConflictCount(in: spec)
+            if conflicts != row["conflicts"] {
+                try db.execute(sql: "UPDATE setu_records SET conflicts = ? WHERE collection = ? AND id = ?", arguments: [conflicts, spec.name, id])
+            }
+            guard let values = state.resolvedRow(in: spec) else { continue }
+            if !existed {
+                try db.execute(sql: table.insertSQL, arguments: StatementArguments(values.map(\.databaseValue) + [id.databaseValue]))
+            } else if !added.isEmpty {
+                try db.execute(sql: fill, arguments: StatementArguments(added.map { values[$0].databaseValue } + [id.databaseValue]))
+            }
+        }
     }
 
     /// Migrates, or refuses a replica that a newer Setu has migrated further.

@@ -18,7 +18,7 @@ extension WriteTransaction {
         for row in noted {
             let collection: String = row["collection"]
             let id: String = row["id"]
-            guard let spec = Collections.named(collection) else { continue }
+            guard let spec = options.schema.named(collection) else { continue }
             if let receipt = try stampRow(spec, id) { receipts.append(receipt) }
         }
         try db.execute(sql: "DELETE FROM setu_dirty")

@@ -1,6 +1,7 @@
 import CompressNIO
 import Foundation
 import NIOCore
+import SetuCore
 import SetuProtocol
 
 /// The sync protocol over a `HubTransport`: push and pull with a node's
@@ -8,10 +9,13 @@ import SetuProtocol
 public struct HubClient: Sendable {
     public let transport: any HubTransport
     let token: String
+    /// The schema version this node speaks, sent as `Setu-Schema`.
+    let schemaVersion: Int
 
-    public init(transport: any HubTransport, token: String) {
+    public init(transport: any HubTransport, token: String, schemaVersion: Int = Schema.current.version) {
         self.transport = transport
         self.token = token
+        self.schemaVersion = schemaVersion
     }
 
     /// The outcome of one exchange, with its cost on the wire.
@@ -33,6 +37,9 @@ public struct HubClient: Sendable {
         public let hubKey: String?
         /// The hub holds another signing key for this node than the one sent.
         public let nodeKeyMismatch: Bool
+        /// The schema version the hub speaks (`Setu-Schema`); nil from a
+        /// hub that does not say.
+        public let hubSchema: Int?
 
         init(value: Value, response: TransportResponse) {
             self.value = value
@@ -43,6 +50,7 @@ public struct HubClient: Sendable {
             self.offices = response.headers[SyncHeader.offices.lowercased()].map(SyncHeader.offices(from:))
             self.hubKey = response.headers[SyncHeader.hubKey.lowercased()]
             self.nodeKeyMismatch = response.headers[SyncHeader.nodeKeyStatus.lowercased()] == "mismatch"
+            self.hubSchema = response.headers[SyncHeader.schema.lowercased()].flatMap { Int($0) }
         }
     }
 
@@ -51,7 +59,8 @@ public struct HubClient: Sendable {
         let gzipped = try buffer.compress(with: .gzip())
         let response = try await transport.send(TransportRequest(
             method: "POST", path: "/v1/push",
-            headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+            headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Encoding", "gzip"),
+                      (SyncHeader.schema, String(schemaVersion))],
             body: Array(gzipped.readableBytesView)))
         try Self.check(response)
         return Exchange(value: try Self.decode(response) { try PushResponse(json: $0) }, response: response)
@@ -64,7 +73,7 @@ public struct HubClient: Sendable {
     public func pull(cursor: String?, limit: Int, maxBytes: Int, report: NodeReport? = nil, nodeKey: String? = nil) async throws -> Exchange<PullResponse?> {
         var path = "/v1/pull?limit=\(limit)&max_bytes=\(maxBytes)"
         if let cursor { path += "&cursor=\(cursor)" }
-        var headers = [("Authorization", "Bearer \(token)")]
+        var headers = [("Authorization", "Bearer \(token)"), (SyncHeader.schema, String(schemaVersion))]
         if let report { headers.append((SyncHeader.report, report.headerValue)) }
         if let nodeKey { headers.append((SyncHeader.nodeKey, nodeKey)) }
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: headers))

@@ -37,13 +37,46 @@ import Testing
         #expect(Self.state(["office": .text("upazila:rupsha"), "officer_title": .null]).problem(in: Collections.services) == nil)
     }
 
-    @Test func anUndeclaredFieldIsNamedWhereverItSorts() {
+    /// A newer release's field is kept wherever it sorts among the declared
+    /// ones; only what no release could write is refused.
+    @Test func anUndeclaredFieldIsKeptWhereverItSorts() {
         for stray in ["aaa", "fee_extra", "office_", "zzz"] {
-            let state = Self.state(["fee": .null, stray: .null, "name": .null, "serial": .int(1)])
-            #expect(state.problem(in: Collections.services) == "unknown field \(stray)")
+            let state = Self.state(["fee": .null, stray: .text("নতুন"), "name": .null, "serial": .int(1)])
+            #expect(state.problem(in: Collections.services) == nil, "\(stray)")
         }
-        // A counter's name is not a value field.
-        #expect(Self.state(["stock": .int(1)]).problem(in: Collections.products) == "unknown field stock")
+        for bad in ["Colour", "_hidden", "9lives", "a-b", String(repeating: "a", count: 65)] {
+            let state = Self.state(["fee": .null, bad: .null])
+            #expect(state.problem(in: Collections.services)?.contains("is not a field name") == true, "\(bad)")
+        }
+        #expect(Self.state(["weight_grams": .text("a\u{0}b")]).problem(in: Collections.products)?.contains("NUL") == true)
+        #expect(Self.state(["weight_grams": .text("ক\u{9C7}\u{9BE}")]).problem(in: Collections.products)?.contains("NFC") == true)
+        #expect(Self.state(["weight_grams": .text(String(repeating: "x", count: RecordState.maxForeignTextBytes + 1))])
+            .problem(in: Collections.products) != nil)
+        // A counter's name is not a value field, nor a value field's a counter.
+        #expect(Self.state(["stock": .int(1)]).problem(in: Collections.products) == "counter stock carried as a value field")
+        var counted = Self.state(["title": .text("x")])
+        counted.counters["title"] = PNCounter([Self.dot.node: .init(increments: 1)])
+        #expect(counted.problem(in: Collections.products) == "field title carried as a counter")
+        counted.counters = ["weight_grams": PNCounter([Self.dot.node: .init(increments: 1)])]
+        #expect(counted.problem(in: Collections.products) == nil, "a newer release's counter")
+    }
+
+    /// Limits are this release's: a newer one may widen them, so a peer's
+    /// value past them is kept (local writes are still held to them).
+    @Test func limitsBindLocalWritesNotPeersStates() {
+        let long = String(repeating: "ক", count: 400) // 1,200 bytes, past name's 1,024
+        #expect(Self.state(["name": .text(long)]).problem(in: Collections.services) == nil)
+        #expect(Self.state(["serial": .int(20_000)]).problem(in: Collections.services) == nil)
+        #expect(Self.state(["section": .text("other")]).problem(in: Collections.services) != nil, "a choice is not widened")
+        #expect(Self.state(["serial": .text("3")]).problem(in: Collections.services) != nil, "the type still holds")
+        #expect(throws: ValidationError.self) { try Collections.services.validate(["name": .text(long)], mode: .patch) }
+    }
+
+    /// A collection this node does not declare: any valid fields, and an office.
+    @Test func anUndeclaredCollectionNeedsOnlyAnOffice() {
+        #expect(Self.state(["office": .text("district:khulna"), "stall_no": .int(4)]).problem(in: nil) == nil)
+        #expect(Self.state(["stall_no": .int(4)]).problem(in: nil)?.contains("names no office") == true)
+        #expect(Self.state(["office": .text("Khulna")]).problem(in: nil)?.contains("names no office") == true)
     }
 
     @Test func aDotOutsideTheVectorIsRefusedEvenAfterSharedDots() {

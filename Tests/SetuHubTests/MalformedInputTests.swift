@@ -46,10 +46,12 @@ import Testing
              status: .badRequest, code: "bad_request", mentions: "records[0].vector[0][1]"),
         Case(name: "float value", method: .post, uri: "/v1/push",
              body: push(goodRecord.replacingOccurrences(of: #"0,1]]"#, with: #"0,1.5]]"#)), status: .badRequest, code: "bad_request", mentions: "fields.serial"),
-        Case(name: "unknown collection", method: .post, uri: "/v1/push",
-             body: push(goodRecord.replacingOccurrences(of: "services", with: "gadgets")), status: .unprocessableContent, code: "invalid_records", mentions: "unknown collection"),
-        Case(name: "unknown field", method: .post, uri: "/v1/push",
-             body: push(goodRecord.replacingOccurrences(of: #""name":"#, with: #""colour":"#)), status: .unprocessableContent, code: "invalid_records", mentions: "colour"),
+        // An undeclared collection or field is a newer release's and is kept
+        // (MixedSchemaHubTests); a name no release could declare is not.
+        Case(name: "collection that is no collection name", method: .post, uri: "/v1/push",
+             body: push(goodRecord.replacingOccurrences(of: "services", with: "Gadgets")), status: .unprocessableContent, code: "invalid_records", mentions: "unknown collection"),
+        Case(name: "field that is no field name", method: .post, uri: "/v1/push",
+             body: push(goodRecord.replacingOccurrences(of: #""name":"#, with: #""Colour":"#)), status: .unprocessableContent, code: "invalid_records", mentions: "Colour"),
         Case(name: "wrong value type for field", method: .post, uri: "/v1/push",
              body: push(goodRecord.replacingOccurrences(of: #"0,1]]"#, with: #"0,"one"]]"#)), status: .unprocessableContent, code: "invalid_records", mentions: "serial"),
         Case(name: "duplicate member", method: .post, uri: "/v1/push", body: Array(#"{"records":[],"records":[]}"#.utf8), status: .badRequest, code: "bad_json", mentions: "duplicate"),

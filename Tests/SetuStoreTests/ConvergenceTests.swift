@@ -34,27 +34,38 @@ import Testing
 final class World {
     let dir = TemporaryDirectory()
     let clock = ManualClock()
-    let replicas: [Replica]
+    private(set) var replicas: [Replica]
     /// A second SQLite connection per replica file: the "office software".
     let outside: [DatabaseQueue]
     var inbox: [(to: Int, records: [ReplicatedRecord])] = []
     var receipts: [WriteReceipt] = []
     static let serviceIDs = ["s0", "s1", "s2"]
     static let productIDs = ["p0", "p1"]
+    static let stallIDs = ["st0", "st1"]
 
-    init(replicaCount: Int) throws {
+    /// `schemas` gives each replica the schema it speaks (all the current
+    /// one by default): a mixed fleet when some speak a newer one.
+    init(replicaCount: Int, schemas: [Schema]? = nil) throws {
         var replicas: [Replica] = []
         var outside: [DatabaseQueue] = []
         for i in 0..<replicaCount {
-            // Clocks disagree by up to a few seconds, some behind the others.
-            let skew = UInt64(i) * 1_500
-            let clock = self.clock
             let path = dir.file("n\(i).sqlite")
-            replicas.append(try Replica(path: path, node: NodeID(rawValue: "n\(i)")!, options: ReplicaOptions(now: { clock.now - skew })))
+            replicas.append(try World.open(path, i, schema: schemas?[i] ?? .current, clock: clock))
             outside.append(try DatabaseQueue(path: path))
         }
         self.replicas = replicas
         self.outside = outside
+    }
+
+    private static func open(_ path: String, _ i: Int, schema: Schema, clock: ManualClock) throws -> Replica {
+        // Clocks disagree by up to a few seconds, some behind the others.
+        let skew = UInt64(i) * 1_500
+        return try Replica(path: path, node: NodeID(rawValue: "n\(i)")!, options: ReplicaOptions(schema: schema, now: { clock.now - skew }))
+    }
+
+    /// Opens replica `i`'s file again with `schema`, as an upgraded setud would.
+    func upgrade(_ i: Int, to schema: Schema) throws {
+        replicas[i] = try World.open(replicas[i].path, i, schema: schema, clock: clock)
     }
 
     func step(_ word: UInt64) throws {
@@ -65,7 +76,17 @@ final class World {
         let product = World.productIDs[Int((word >> 10) % 2)]
         let value = ["ক", "খ", "গ", "ঘ"][Int((word >> 12) % 4)]
         let live = { (c: String, id: String) in (try replica.record(c, id: id))?.values != nil }
+        // A newer release's writes, where this replica speaks it.
+        let newer = replica.schema.named("stalls") != nil && (word >> 40) % 3 == 0
+        let stall = World.stallIDs[Int((word >> 42) % 2)]
         switch word % 10 {
+        case 0 where newer:
+            receipts.append(try replica.put("stalls", id: stall, ["office": .text("district:khulna"), "name": .text("স্টল " + value),
+                                                                  "visitors": .int(Int64((word >> 14) % 4))]))
+        case 1 where try newer && live("products", product):
+            receipts.append(try replica.patch("products", id: product, ["weight_grams": .int(Int64((word >> 14) % 900))]))
+        case 3 where try newer && live("stalls", stall):
+            receipts.append(try replica.adjust("stalls", id: stall, field: "visitors", by: Int64((word >> 14) % 5)))
         case 0:
             receipts.append(try replica.put("services", id: service, Fixtures.service(serial: Int64((word >> 14) % 5 + 1), name: value)))
         case 1 where try live("services", service):
@@ -103,6 +124,10 @@ final class World {
             case 0: try db.execute(sql: "UPDATE services SET fee = ? WHERE id = ?", arguments: [value + "০", service])
             case 1: try db.execute(sql: "UPDATE products SET stock = stock + ? WHERE id = ?", arguments: [Int((word >> 18) % 7) - 3, product])
             case 2: try db.execute(sql: "DELETE FROM services WHERE id = ?", arguments: [service])
+            case 3 where (word >> 40) % 2 == 0:
+                // A title edited in SQL: on an older replica, a record that
+                // carries fields it does not show.
+                try db.execute(sql: "UPDATE products SET title = ? WHERE id = ?", arguments: ["কাঁথা " + value, product])
             default:
                 try db.execute(sql: """
                     INSERT INTO services (id, office, section, serial, name) VALUES (?, 'upazila:rupsha', 'internal', 3, ?)
@@ -111,6 +136,19 @@ final class World {
             }
         }
         receipts += try replicas[r].stampOutsideWrites()
+    }
+
+    /// Every replica sends everything to replica `hub` alone, then takes
+    /// everything from it: a star through one node, so what reaches the
+    /// others has passed through it.
+    func exchange(through hub: Int) throws {
+        for replica in replicas { receipts += try replica.stampOutsideWrites() }
+        let hubID = replicas[hub].node
+        for replica in replicas where replica.node != hubID {
+            try replicas[hub].apply(try replica.feed(after: 0, limit: 10_000).entries.map(\.record), from: replica.node)
+        }
+        let everything = try replicas[hub].feed(after: 0, limit: 10_000).entries.map(\.record)
+        for replica in replicas where replica.node != hubID { try replica.apply(everything, from: hubID) }
     }
 
     func exchangeEverything() throws {
@@ -134,7 +172,7 @@ final class World {
 
     /// Every write is a current sibling, or superseded by a write that had seen it;
     /// every counter equals the sum of all adjustments ever made.
-    private func checkNothingLost(in replica: Replica) throws {
+    func checkNothingLost(in replica: Replica) throws {
         let seen = Dictionary(receipts.map { ($0.dot, $0.vectorAfter) }, uniquingKeysWith: { a, _ in a })
         for receipt in receipts {
             let state = try #require(try replica.record(receipt.collection, id: receipt.id)).state
@@ -145,10 +183,13 @@ final class World {
                 #expect(kept || superseded, "lost \(receipt.collection)/\(receipt.id).\(field) written at \(receipt.dot)")
             }
         }
-        for id in World.productIDs {
-            let expected = receipts.filter { $0.collection == "products" && $0.id == id }.reduce(Int64(0)) { $0 + ($1.counterDeltas["stock"] ?? 0) }
-            let actual = try replica.record("products", id: id)?.state.counters["stock"]?.value ?? 0
-            #expect(actual == expected, "stock of \(id)")
+        for (collection, ids, counter) in [("products", World.productIDs, "stock"), ("stalls", World.stallIDs, "visitors")]
+        where replica.schema.named(collection) != nil {
+            for id in ids {
+                let expected = receipts.filter { $0.collection == collection && $0.id == id }.reduce(Int64(0)) { $0 + ($1.counterDeltas[counter] ?? 0) }
+                let actual = try replica.record(collection, id: id)?.state.counters[counter]?.value ?? 0
+                #expect(actual == expected, "\(counter) of \(collection)/\(id)")
+            }
         }
     }
 }
