@@ -36,7 +36,8 @@ struct HubHarness: Sendable {
     }
 
     /// Runs `body` with a fresh hub on `backend`.
-    static func with<T: Sendable>(_ backend: Backend, limits: SyncLimits = SyncLimits(), _ body: @Sendable (HubHarness) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(_ backend: Backend, limits: SyncLimits = SyncLimits(), schema: Schema = .current,
+                                  _ body: @Sendable (HubHarness) async throws -> T) async throws -> T {
         let logger = Logger(label: "setu-hub-test")
         switch backend {
         case .sqlite:
@@ -45,20 +46,20 @@ struct HubHarness: Sendable {
             defer { try? FileManager.default.removeItem(at: dir) }
             let storage = try SQLiteHubStorage(path: dir.appendingPathComponent("hub.sqlite").path)
             try await storage.migrate()
-            return try await body(make(storage, limits: limits))
+            return try await body(make(storage, limits: limits, schema: schema))
         case .postgres:
             return try await TestPostgres.withDatabase(logger: logger) { client in
                 let storage = PostgresHubStorage(client: client, logger: logger)
                 try await storage.migrate()
-                return try await body(make(storage, limits: limits))
+                return try await body(make(storage, limits: limits, schema: schema))
             }
         }
     }
 
-    static func make(_ storage: any HubStorage, limits: SyncLimits) -> HubHarness {
+    static func make(_ storage: any HubStorage, limits: SyncLimits, schema: Schema = .current) -> HubHarness {
         let metrics = HubMetrics()
         let clock = TestClock()
-        let service = SyncService(storage: storage, limits: limits, metrics: metrics, now: { clock.now })
+        let service = SyncService(storage: storage, limits: limits, metrics: metrics, schema: schema, now: { clock.now })
         return HubHarness(storage: storage, service: service, metrics: metrics, clock: clock)
     }
 }
@@ -145,8 +146,8 @@ final class OfficeReplicas {
     }
     deinit { try? FileManager.default.removeItem(at: dir) }
 
-    func replica(_ node: NodeID) throws -> Replica {
-        try Replica(path: dir.appendingPathComponent("\(node).sqlite").path, node: node)
+    func replica(_ node: NodeID, schema: Schema = .current) throws -> Replica {
+        try Replica(path: dir.appendingPathComponent("\(node).sqlite").path, node: node, options: ReplicaOptions(schema: schema))
     }
 }
 
@@ -154,6 +155,9 @@ enum Records {
     static func service(office: String = "upazila:rupsha", serial: Int64 = 1, name: String = "জন্ম নিবন্ধন") -> [String: FieldValue] {
         ["office": .text(office), "section": .text("citizen"), "serial": .int(serial), "name": .text(name)]
     }
+
+    static let product: [String: FieldValue] = ["office": .text("district:khulna"), "entrepreneur": .text("রহিমা বেগম"),
+                                                "title": .text("নকশী কাঁথা"), "price_paisa": .int(250_000), "stock": .int(3)]
 
     /// Everything `replica` changed, as a push body.
     static func pushBody(_ replica: Replica, for peer: NodeID? = nil) throws -> PushRequest {
