@@ -97,21 +97,29 @@ extension WriteTransaction {
     /// backward status, a bad phone) is set aside alone and keeps the value
     /// its record shows, and the other fields of the write go through. Only
     /// a new row, or a failure no single field explains, refuses the row.
+    ///
+    /// Of a record already shown, only the fields the row changes are
+    /// validated: the others were checked when they came, and a peer's
+    /// value may pass this release's limits (a newer one widened them), which
+    /// must not stop office software editing another field.
     static func validateByField(
         _ row: [String: FieldValue], spec: CollectionSpec, state: RecordState?, current: [String: FieldValue]?, served: [String]? = nil
     ) throws -> (ValidatedWrite, refused: [ValidationError]) {
         var row = row
+        if let current {
+            for field in spec.valueFields where row[field.name] == (current[field.name] ?? .null) { row[field.name] = nil }
+        }
         var refused: [ValidationError] = []
         while true {
             do {
-                let validated = try spec.validate(row, mode: .whole)
+                let validated = try spec.validate(row, mode: current == nil ? .whole : .patch)
                 try ReplicaBatch.checkWorkflow(spec, state: state, values: validated.values)
                 if case .text(let office)? = validated.values["office"] { try checkScope(spec, office: office, served: served) }
                 return (validated, refused)
             } catch let error as ValidationError {
                 guard let current, let field = error.field, let kept = current[field] ?? .some(.null), row[field] != kept else { throw error }
                 refused.append(error)
-                row[field] = kept
+                row[field] = spec.field(field)?.isCounter == true ? kept : nil
             }
         }
     }

@@ -79,4 +79,28 @@ import Testing
         #expect(try upgraded.conflicts().map(\.field) == ["name"])
         #expect(try upgraded.summary(for: "hub").openConflicts == 1)
     }
+
+    /// A release that widened `services.name` to 4 KiB: its long names
+    /// reach an older office, which shows them, and its office software
+    /// can still edit the record's other fields by SQL.
+    @Test func aWidenedLimitIsCompatible() throws {
+        let widened = Schema(version: Schema.current.version + 1, collections: Schema.current.collections.map { spec in
+            spec.name != "services" ? spec : CollectionSpec(name: "services", fields: spec.fields.map {
+                $0.name == "name" ? FieldSpec("name", .text(maxBytes: 4_096), required: true, review: true) : $0
+            })
+        })
+        let newer = try Replica(path: dir.file("newer.sqlite"), node: "office-new", options: ReplicaOptions(schema: widened))
+        let long = String(repeating: "নাগরিক সেবা ", count: 60) // 1,980 bytes
+        try newer.put("services", id: "s1", Fixtures.service(name: long))
+        let path = dir.file("older.sqlite")
+        let older = try Replica(path: path, node: "office-old")
+        #expect(try older.apply(try newer.feed(after: 0, limit: 10).entries.map(\.record), from: "hub").rejected.isEmpty)
+        #expect(try older.record("services", id: "s1")?.values?["name"] == .text(long))
+        #expect(try sqlite3(path, "UPDATE services SET fee = '৫০ টাকা' WHERE id = 's1';").status == 0)
+        #expect(try older.stampOutsideWrites().map(\.fields) == [["fee": .text("৫০ টাকা")]])
+        #expect(try older.rejections().isEmpty)
+        #expect(throws: ValidationError.self, "a local write is still held to this release's limit") {
+            try older.patch("services", id: "s1", ["name": .text(long + "১")])
+        }
+    }
 }
