@@ -21,6 +21,27 @@ public struct FieldConflict: Hashable, Sendable {
 
     /// The oldest dot's time: how long the conflict has waited.
     public var openedAt: HLCTimestamp { siblings.map(\.dot.time).min() ?? .zero }
+
+    /// One value and every write that gave it, newest writer last.
+    public struct Value: Hashable, Sendable {
+        public let value: FieldValue
+        public let dots: [Dot]
+    }
+
+    /// The distinct values, in the order of their newest write: siblings
+    /// with identical values (two offices approving the same request) are
+    /// one value of the conflict, not two.
+    public var values: [Value] {
+        var groups: [(value: FieldValue, dots: [Dot])] = []
+        for sibling in siblings {
+            if let i = groups.firstIndex(where: { $0.value.isIdentical(to: sibling.value) }) {
+                groups[i].dots.append(sibling.dot)
+            } else {
+                groups.append((sibling.value, [sibling.dot]))
+            }
+        }
+        return groups.sorted { $0.dots.last! < $1.dots.last! }.map { Value(value: $0.value, dots: $0.dots) }
+    }
 }
 
 extension RecordState {

@@ -6,11 +6,14 @@ extension RecordState {
     /// counters merge pointwise by maximum. The result does not depend on which
     /// side is `self`: merge is commutative, associative and idempotent, which
     /// the property tests check.
-    public func merged(with other: RecordState) -> RecordState {
+    ///
+    /// The result keeps at most `siblingCap` siblings per field (see
+    /// `capped(at:)`); every node of a fleet merges with the same cap.
+    public func merged(with other: RecordState, siblingCap: Int = RecordState.defaultSiblingCap) -> RecordState {
         // A side that has seen everything the other has is the merge: its
         // siblings already account for every dot the other side holds.
-        if subsumes(other) { return self }
-        if other.subsumes(self) { return other }
+        if subsumes(other) { return capped(at: siblingCap) }
+        if other.subsumes(self) { return other.capped(at: siblingCap) }
         var merged: [Field] = []
         merged.reserveCapacity(max(fields.count, other.fields.count))
         var i = fields.startIndex, j = other.fields.startIndex
@@ -33,7 +36,7 @@ extension RecordState {
         for (name, counter) in other.counters {
             counters[name] = (counters[name] ?? PNCounter()).merged(with: counter)
         }
-        return RecordState(vector: vector.merged(with: other.vector), sortedFields: merged, counters: counters)
+        return RecordState(vector: vector.merged(with: other.vector), sortedFields: merged, counters: counters).capped(at: siblingCap)
     }
 
     /// The survivors of two sorted sibling lists, sorted by dot, no duplicates.

@@ -6,8 +6,12 @@ extension RecordState {
     /// records whether this write deletes. The vector advances to `dot`.
     /// The caller guarantees `dot` is newer than every dot of its node in the
     /// state (the hybrid clock does).
+    ///
+    /// The vector's new entry may take another field's old sibling past
+    /// the cap (`capped(at:)`), which is applied here as after a merge.
     public mutating func write(
-        _ values: [String: FieldValue], counterDeltas: [String: Int64] = [:], deleting: Bool = false, dot: Dot
+        _ values: [String: FieldValue], counterDeltas: [String: Int64] = [:], deleting: Bool = false, dot: Dot,
+        siblingCap: Int = RecordState.defaultSiblingCap
     ) {
         for (name, value) in values {
             setSiblings([Sibling(dot: dot, value: value)], of: name)
@@ -17,6 +21,7 @@ extension RecordState {
         }
         setSiblings([Sibling(dot: dot, value: .bool(deleting))], of: RecordState.deletedField)
         vector.advance(to: dot)
+        self = capped(at: siblingCap)
     }
 
     /// Whether the record is deleted: every sibling of the tombstone says so.

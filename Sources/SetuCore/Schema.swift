@@ -12,13 +12,20 @@ public struct Schema: Hashable, Sendable {
     /// the wire (`Setu-Schema`) so each end knows what the other shows.
     public let version: Int
     public let collections: [CollectionSpec]
+    /// Siblings kept per field (`RecordState.capped(at:)`). The same on
+    /// every node of a fleet: it decides which values a merge keeps, so it
+    /// is no compatible change (docs/SCHEMA-CHANGES.md). Tests lower it to
+    /// reach it with a few replicas.
+    public let siblingCap: Int
 
-    public init(version: Int, collections: [CollectionSpec]) {
+    public init(version: Int, collections: [CollectionSpec], siblingCap: Int = RecordState.defaultSiblingCap) {
+        precondition(siblingCap >= 1, "a field keeps at least one value")
         precondition(version >= 1, "schema versions start at 1")
         precondition(Set(collections.map(\.name)).count == collections.count, "two collections share a name")
         precondition(collections.allSatisfy { $0.officePosition != nil }, "every collection needs an office field")
         self.version = version
         self.collections = collections
+        self.siblingCap = siblingCap
     }
 
     /// What this build declares (`Collections`).
@@ -44,6 +51,11 @@ public struct Schema: Hashable, Sendable {
         Schema(version: version, collections: collections.map { spec in
             guard let extra = fields[spec.name] else { return spec }
             return CollectionSpec(name: spec.name, fields: spec.fields + extra)
-        } + added)
+        } + added, siblingCap: siblingCap)
+    }
+
+    /// This schema with another sibling cap (tests reach it with few replicas).
+    public func withSiblingCap(_ cap: Int) -> Schema {
+        Schema(version: version, collections: collections, siblingCap: cap)
     }
 }

@@ -47,7 +47,7 @@ public enum ControlAPI {
         router.get("/v1/conflicts") { _, _ in
             // Concurrent values first, then products sold past zero: both
             // wait for a person, and both are the same on every replica.
-            json(.array(try replica.conflicts().map(conflictJSON) + replica.oversold().map(oversoldJSON)))
+            json(.array(try replica.conflicts().map { conflictJSON($0, cap: replica.schema.siblingCap) } + replica.oversold().map(oversoldJSON)))
         }
         router.post("/v1/conflicts/:collection/:id/:field") { request, context in
             let (collection, id, field) = try (context.parameters.require("collection"), context.parameters.require("id"), context.parameters.require("field"))
@@ -150,13 +150,21 @@ public enum ControlAPI {
         return .object(members)
     }
 
-    static func conflictJSON(_ conflict: FieldConflict) -> JSONValue {
+    /// `values`: each distinct value once, with every node that wrote it
+    /// (`node` is its newest writer). `cap` is how many siblings a field
+    /// keeps; `at_cap` says this one holds that many, so a further
+    /// concurrent write may drop its oldest (RecordState.capped(at:)).
+    static func conflictJSON(_ conflict: FieldConflict, cap: Int) -> JSONValue {
         .object([
             ("collection", .string(conflict.collection)), ("id", .string(conflict.id)), ("field", .string(conflict.field)),
             ("kind", .string(conflict.isDeleteConflict ? "delete" : "values")),
             ("shown", JSONValue(conflict.shown)), ("needs_review", .bool(conflict.needsReview)),
             ("opened_at_ms", .int(Int64(conflict.openedAt.physicalMillis))),
-            ("values", .array(conflict.siblings.map { .object([("node", .string($0.dot.node.rawValue)), ("value", JSONValue($0.value))]) })),
+            ("values", .array(conflict.values.map { value in .object([
+                ("node", .string(value.dots.last!.node.rawValue)), ("nodes", .array(value.dots.map { .string($0.node.rawValue) })),
+                ("value", JSONValue(value.value)),
+            ]) })),
+            ("cap", .int(Int64(cap))), ("at_cap", .bool(conflict.siblings.count >= cap)),
         ])
     }
 

@@ -48,11 +48,15 @@ public struct DaemonStatus: Sendable {
     public var lastAnswerIn: BundleMark?
     /// The hub said it holds another signing key for this node.
     public var nodeKeyMismatch = false
+    /// The schema version this setud speaks, and the hub's as last heard.
+    public var schema: Int
+    public var hubSchema: Int?
 
-    public init(node: String, version: String, startedAt: Date) {
+    public init(node: String, version: String, startedAt: Date, schema: Int = Schema.current.version) {
         self.node = node
         self.version = version
         self.startedAt = startedAt
+        self.schema = schema
     }
 
     public var json: JSONValue {
@@ -64,6 +68,7 @@ public struct DaemonStatus: Sendable {
         }
         return .object([
             ("node", .string(node)), ("version", .string(version)),
+            ("schema", .int(Int64(schema))), ("hub_schema", hubSchema.map { .int(Int64($0)) } ?? .null),
             ("uptime_seconds", .int(Int64(Date().timeIntervalSince(startedAt)))),
             ("state", .string(state.rawValue)),
             ("last_sync_at", time(lastSyncAt)), ("last_result", .string(lastResult)),

@@ -32,11 +32,11 @@ public actor SyncLoop: Service {
         self.notifier = notifier
         self.logger = logger
         self.engine = Self.engine(settings, replica: replica, logger: logger, nodeKey: nodeKey)
-        self.status = DaemonStatus(node: settings.node.rawValue, version: version, startedAt: Date())
+        self.status = DaemonStatus(node: settings.node.rawValue, version: version, startedAt: Date(), schema: replica.schema.version)
     }
 
     static func engine(_ settings: DaemonSettings, replica: Replica, logger: Logger, nodeKey: String?) -> SyncEngine {
-        var engine = SyncEngine(replica: replica, client: HubClient(transport: CurlTransport(options: settings.hub), token: settings.token),
+        var engine = SyncEngine(replica: replica, client: HubClient(transport: CurlTransport(options: settings.hub), token: settings.token, schemaVersion: replica.schema.version),
                                 pageRecords: settings.pageRecords, pageBytes: settings.pageBytes, logger: logger)
         engine.nodeKey = nodeKey
         return engine
@@ -127,6 +127,10 @@ public actor SyncLoop: Service {
         if s.nodeKeyMismatch {
             list.append("the hub holds another signing key for this node, so bundles made here are refused there: give the hub's operator "
                 + "the key from setud --print-public-key (setu-hub node set-key \(s.node) --public-key KEY)")
+        }
+        if let hub = s.hubSchema, hub > s.schema {
+            list.append("the hub speaks schema \(hub) and this setud \(s.schema): records carry fields or collections this office keeps and passes on "
+                + "but does not show; upgrade setud (apt install ./setu_VERSION_amd64.deb) to show them, no new sync needed")
         }
         if s.oversold > 0 {
             list.append("\(DaemonStatus.products(s.oversold)) oversold (sold online and here past the stock; every sale counts): see setuctl conflicts; "
@@ -272,6 +276,7 @@ public actor SyncLoop: Service {
         status.bytesOut += report.bytesOut
         status.clockSkewSeconds = report.clockSkewSeconds ?? status.clockSkewSeconds
         status.nodeKeyMismatch = report.nodeKeyMismatch
+        status.hubSchema = report.hubSchema ?? status.hubSchema
         status.lastResult = "ok: \(report.pulledRecords) in, \(report.pushedRecords) out" + (report.setAside.isEmpty ? "" : ", \(report.setAside.count) set aside")
         status.nextSyncAt = Date().addingTimeInterval(settings.syncIntervalSeconds)
         if report.pulledRecords + report.pushedRecords > 0 {

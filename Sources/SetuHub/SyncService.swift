@@ -164,7 +164,7 @@ public struct SyncService: Sendable {
         for (record, key) in zip(records, keys) {
             let current = stored[key]?.state
             if let current, current.subsumes(record.state) { continue }
-            let merged = current.map { $0.merged(with: record.state) } ?? record.state
+            let merged = current.map { $0.merged(with: record.state, siblingCap: schema.siblingCap) } ?? record.state.capped(at: schema.siblingCap)
             guard let office = merged.resolvedOffice else { continue }
             let origin = current.map { record.state.subsumes($0) } ?? true
             writes.append(HubWrite(key: key, office: office, state: merged, origin: origin ? node.id : nil))

@@ -51,7 +51,8 @@ extension WriteTransaction {
             report.unchanged += 1
             return nil
         }
-        let merged = local.map { $0.merged(with: record.state) } ?? record.state
+        let cap = options.schema.siblingCap
+        let merged = local.map { $0.merged(with: record.state, siblingCap: cap) } ?? record.state.capped(at: cap)
         // The peer already holds the merged state when its own state had seen
         // everything ours had: then there is nothing to push back.
         let peerHasIt = local.map { record.state.subsumes($0) } ?? true

@@ -162,7 +162,7 @@ extension WriteTransaction {
         let old = try Row.fetchOne(db, sql: "SELECT n, attempts, state FROM setu_rejects WHERE kind = 'received' AND collection = ? AND id = ?",
                                    arguments: [record.collection, record.id])
         var kept = record.state
-        if let blob: Data = old?["state"], let earlier = try? StateCodec.decode(blob) { kept = earlier.merged(with: kept) }
+        if let blob: Data = old?["state"], let earlier = try? StateCodec.decode(blob) { kept = earlier.merged(with: kept, siblingCap: options.schema.siblingCap) }
         let attempts = (old?["attempts"] as Int? ?? 0) + 1
         let now = Int64(nowMillis)
         let retryAt = now + Replica.retryDelayMillis(attempts: attempts)

@@ -151,7 +151,7 @@ struct WriteTransaction {
     ) throws -> WriteReceipt {
         var state = existing ?? RecordState()
         let dot = Dot(node: node, time: clock.tick(nowMillis: max(nowMillis, HLCTimestamp.earliestMillis)))
-        state.write(values, counterDeltas: counterDeltas, deleting: deleting, dot: dot)
+        state.write(values, counterDeltas: counterDeltas, deleting: deleting, dot: dot, siblingCap: options.schema.siblingCap)
         try checkScope(spec, state)
         for name in counterDeltas.keys.sorted() where state.counters[name]?.isWithinBounds == false {
             throw ValidationError(.invalidValue, collection: spec.name, field: name,

@@ -100,6 +100,7 @@ public struct SyncEngine: Sendable {
         let offices = exchange.offices
         let hubKey = exchange.hubKey
         report.nodeKeyMismatch = exchange.nodeKeyMismatch
+        report.hubSchema = exchange.hubSchema ?? report.hubSchema
         let offset = exchange.hubDate.flatMap(HTTPDate.parse).map {
             Self.offsetMillis(hubDate: $0, localMillis: replica.options.now(), since: exchange.receivedAt)
         }

@@ -22,6 +22,8 @@ public struct SyncReport: Sendable, Hashable {
     /// The hub holds another signing key for this node: its bundles would
     /// be refused there.
     public var nodeKeyMismatch = false
+    /// The schema version the hub speaks (`Setu-Schema`); nil from a hub that does not say.
+    public var hubSchema: Int?
 
     public init() {}
 }

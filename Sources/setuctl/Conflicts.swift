@@ -18,9 +18,13 @@ struct Conflicts: AsyncParsableCommand {
             }
             let values: [String] = {
                 guard case .array(let vs)? = item["values"] else { return [] }
-                return vs.map { "\(JSONWriter.string($0["value"] ?? .null)) (\(JSONWriter.string($0["node"] ?? .null)))" }
+                return vs.map { v in
+                    let nodes: [String] = if case .array(let ns)? = v["nodes"] { ns.map { str($0) } } else { [str(v["node"])] }
+                    return "\(JSONWriter.string(v["value"] ?? .null)) (\(nodes.joined(separator: ", ")))"
+                }
             }()
-            print("\(str(item["collection"]))/\(str(item["id"])) \(str(item["field"])): \(values.joined(separator: " vs ")); shown: \(JSONWriter.string(item["shown"] ?? .null))")
+            let cap = item["at_cap"] == .bool(true) ? "; at the cap of \(JSONWriter.string(item["cap"] ?? .null)) values: the oldest goes when more offices write" : ""
+            print("\(str(item["collection"]))/\(str(item["id"])) \(str(item["field"])): \(values.joined(separator: " vs ")); shown: \(JSONWriter.string(item["shown"] ?? .null))\(cap)")
         }
     }
 

@@ -31,6 +31,7 @@ struct Status: AsyncParsableCommand {
             ("clock skew vs hub (s)", text("clock_skew_seconds")), ("replica size (bytes)", text("replica_bytes")),
             ("last bundle out", bundle("last_bundle_out")), ("last answer in", bundle("last_answer_in")),
             ("uptime (s)", text("uptime_seconds")), ("version", text("version")),
+            ("schema (hub's)", "\(text("schema")) (\(text("hub_schema")))"),
         ]
         for (name, value) in rows { print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + value) }
         if case .string(let error)? = status["last_error"] { print("last error".padding(toLength: 24, withPad: " ", startingAt: 0) + error) }

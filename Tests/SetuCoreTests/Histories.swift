@@ -15,7 +15,11 @@ struct History {
     /// Every state any node held, in order.
     private(set) var pool: [RecordState] = [RecordState()]
 
-    init(program: [UInt64]) {
+    /// Siblings kept per field; the default is never reached by four nodes.
+    let cap: Int
+
+    init(program: [UInt64], cap: Int = RecordState.defaultSiblingCap) {
+        self.cap = cap
         states = Array(repeating: RecordState(), count: History.nodes.count)
         clocks = Array(repeating: HybridClock(), count: History.nodes.count)
         wallClocks = [1_000, 1_000, 5_000, 500]
@@ -37,7 +41,7 @@ struct History {
         case 3:
             write(node, [:], deleting: true)
         default:
-            states[node] = states[node].merged(with: states[other])
+            states[node] = states[node].merged(with: states[other], siblingCap: cap)
             for time in states[other].vector.entries.values {
                 _ = try? clocks[node].observe(time, nowMillis: wallClocks[node], policy: .clamp)
             }
@@ -47,6 +51,6 @@ struct History {
 
     private mutating func write(_ node: Int, _ values: [String: FieldValue], counter: Int64 = 0, deleting: Bool = false) {
         let dot = Dot(node: History.nodes[node], time: clocks[node].tick(nowMillis: wallClocks[node]))
-        states[node].write(values, counterDeltas: counter == 0 ? [:] : ["stock": counter], deleting: deleting, dot: dot)
+        states[node].write(values, counterDeltas: counter == 0 ? [:] : ["stock": counter], deleting: deleting, dot: dot, siblingCap: cap)
     }
 }

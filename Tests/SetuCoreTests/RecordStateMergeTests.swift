@@ -11,6 +11,47 @@ import Testing
         return pool[i % pool.count]
     }
 
+    /// The merge laws under a sibling cap low enough for four nodes to
+    /// reach: merge then cap is still commutative, associative and
+    /// idempotent, and no field keeps more siblings than the cap.
+    @Test(arguments: [1, 2, 3]) func mergeLawsHoldUnderTheSiblingCap(_ cap: Int) async {
+        await propertyCheck(count: 300, input: Self.program, Self.pick, Self.pick, Self.pick) { program, i, j, k in
+            let pool = History(program: program, cap: cap).pool
+            let (a, b, c) = (pool[i % pool.count], pool[j % pool.count], pool[k % pool.count])
+            func merge(_ x: RecordState, _ y: RecordState) -> RecordState { x.merged(with: y, siblingCap: cap) }
+            #expect(merge(a, b) == merge(b, a))
+            #expect(merge(merge(a, b), c) == merge(a, merge(b, c)))
+            #expect(merge(a, a) == a && merge(merge(a, b), b) == merge(a, b))
+            #expect(merge(merge(a, b), c).fields.allSatisfy { $0.siblings.count <= cap })
+        }
+    }
+
+    /// The order a naive cap ("keep the newest two") gets wrong: x, y and u
+    /// hold concurrent names, z superseded y's and u's after seeing only
+    /// them. Dropping by count would lose x's name in one order and keep it
+    /// in the other; the rule drops it in both (three later writers).
+    @Test func theCapDoesNotDependOnMergeOrder() {
+        func write(_ node: NodeID, _ at: UInt64, _ name: String, onto state: RecordState = RecordState()) -> RecordState {
+            var state = state
+            state.write(["name": .text(name)], dot: Dot(node: node, time: HLCTimestamp(physicalMillis: at)), siblingCap: 2)
+            return state
+        }
+        func merge(_ a: RecordState, _ b: RecordState) -> RecordState { a.merged(with: b, siblingCap: 2) }
+        let x = write("office-a", 1_000, "ক")
+        let y = write("office-b", 2_000, "খ")
+        let u = write("office-d", 2_500, "ঘ")
+        let z = write("office-c", 3_000, "গ", onto: merge(y, u))
+        let left = merge(merge(merge(x, y), u), z)
+        let right = merge(x, merge(merge(y, u), z))
+        #expect(left == right)
+        #expect(left.siblings(of: "name").map(\.value) == [.text("গ")])
+        // One later writer: a two-way conflict stays.
+        #expect(merge(x, y).siblings(of: "name").count == 2)
+        // Two nodes stamping one time: the later node id is the later writer.
+        let tie = merge(merge(write("office-a", 4_000, "ক"), write("office-b", 4_000, "খ")), write("office-c", 4_000, "গ"))
+        #expect(tie.siblings(of: "name").map(\.dot.node) == ["office-b", "office-c"])
+    }
+
     @Test func mergeIsCommutative() async {
         await propertyCheck(count: 300, input: Self.program, Self.pick, Self.pick) { program, i, j in
             let (a, b) = (draw(program, i), draw(program, j))
