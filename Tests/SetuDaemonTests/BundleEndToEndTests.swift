@@ -1,4 +1,5 @@
 import Foundation
+import SetuCore
 import SetuProtocol
 import SetuTestSupport
 import Testing
@@ -102,6 +103,10 @@ import Glibc
         #expect(status["pending_local_changes"] == .int(0), "the answers acknowledged every change the centre sent")
         #expect(status["last_bundle_out"]?["seq"] == .int(2))
         #expect(status["last_answer_in"]?["seq"] == .int(3))
+        // Both say the schema they speak; only the networked one has heard the hub's.
+        let onlineStatus = try JSONParser.parse(Array(try await online.ctl(["status", "--json"]).output.utf8))
+        #expect(onlineStatus["schema"] == .int(Int64(Schema.current.version)) && onlineStatus["hub_schema"] == .int(Int64(Schema.current.version)))
+        #expect(status["schema"] == .int(Int64(Schema.current.version)) && status["hub_schema"] == .null)
         let shown = try await ctl(udc, "kamarkhola-udc", ["status"])
         #expect(shown.output.contains("last answer in          #3 at "), "\(shown.output)")
 
