@@ -96,7 +96,10 @@ extension WriteTransaction {
         for entry in late {
             guard let spec = options.schema.named(entry.collection),
                   let moved = entry.state.restamped(node: node, after: limit, to: restart.tick(nowMillis: 0)) else { continue }
-            try store(spec, entry.id, moved, isNew: false)
+            // Moved dots are later writes: the cap may now drop an older
+            // sibling, and is applied as after any write, so the state
+            // stored is the one every replica would hold.
+            try store(spec, entry.id, moved.capped(at: options.schema.siblingCap), isNew: false)
         }
         clock = restart
         return late.count

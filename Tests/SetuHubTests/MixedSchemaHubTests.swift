@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import HummingbirdTesting
+import Logging
+import SetuBundle
 import SetuCore
 import SetuHub
 import SetuProtocol
@@ -78,6 +80,41 @@ import Testing
                 #expect(try older.rejections().isEmpty && newer.rejections().isEmpty)
                 #expect(try older.stateDump() == newer.stateDump())
             }
+        }
+    }
+
+    /// By files too: a newer office's bundle with a weight and a stall is
+    /// taken in whole by an older hub, and its answer carries them to
+    /// another newer office byte for byte.
+    @Test(arguments: Backend.allCases)
+    func anOlderHubTakesANewerOfficesBundleWhole(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let offices = try OfficeReplicas()
+            defer { withExtendedLifetime(offices) {} }
+            let maker = try offices.replica("khulna-new", schema: TestSchemas.newer)
+            let reader = try offices.replica("khulna-new-2", schema: TestSchemas.newer)
+            _ = try await hub.addNode(maker.node, offices: ["district:khulna"])
+            _ = try await hub.addNode(reader.node, offices: ["district:khulna"])
+            let key = SigningKey()
+            _ = try await hub.storage.setPublicKey(key.publicKey.rawBytes, of: maker.node, replace: true)
+            var product = Records.product
+            product["weight_grams"] = .int(450)
+            try maker.put("products", id: "p1", product)
+            try maker.put("stalls", id: "st1", ["office": .text("district:khulna"), "name": .text("নকশী কাঁথার স্টল"), "visitors": .int(12)])
+            let records = try maker.feed(after: 0, limit: 10).entries.map(\.record)
+            let bundles = BundleService(sync: hub.service, key: SigningKey())
+            let header = BundleHeader(kind: .office, node: maker.node, hubKey: bundles.key.publicKey, seq: 1, createdMillis: hub.clock.now,
+                                      records: records.count, held: 0, through: 2)
+            let imported = try await bundles.importBundle(try SignedBundle.seal(header, BundlePayload(records: records), key: key),
+                                                          logger: Logger(label: "mixed-schema-test"))
+            #expect(imported.changed == 2 && imported.refused.isEmpty)
+            let answer = try SignedBundle.open(try await bundles.answer(for: reader.node).bytes, signedBy: bundles.key.publicKey)
+            #expect(answer.payload.records == records, "the states as the maker wrote them")
+            try reader.applyAnswer(answer.payload.records, rejections: answer.payload.rejections, from: "hub", seq: answer.header.seq,
+                                   held: answer.header.held, cursor: answer.header.cursor ?? 0, through: answer.header.through)
+            #expect(try reader.record("products", id: "p1")?.values?["weight_grams"] == .int(450))
+            #expect(try reader.record("stalls", id: "st1")?.values?["visitors"] == .int(12))
+            #expect(try reader.rejections().isEmpty)
         }
     }
 
