@@ -154,13 +154,13 @@ enum ReplicaSchema {
     /// without a new sync. Open conflicts are counted again by the new
     /// declaration.
     static func showSchema(_ schema: Schema, in writer: some DatabaseWriter) throws {
-        let differing = try writer.read { db in
-            try schema.collections.filter { spec in
+        let (differing, shown) = try writer.read { db in
+            (try schema.collections.filter { spec in
                 try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [spec.name])
                     != PlainTable(spec: spec).createSQL
-            }
+            }, try Int.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'schema'"))
         }
-        guard !differing.isEmpty else { return }
+        guard !differing.isEmpty || shown != schema.version else { return }
         try writer.write { db in
             for spec in differing {
                 do {

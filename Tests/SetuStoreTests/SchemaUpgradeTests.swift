@@ -28,6 +28,8 @@ import Testing
         #expect(try older.rejections().isEmpty)
         #expect(try sqlite3(path, "SELECT title FROM products WHERE id = 'p1';").output == "নকশী কাঁথা\n")
         #expect(try sqlite3(path, "SELECT count(*) FROM sqlite_master WHERE name = 'stalls';").output == "0\n", "not shown before the upgrade")
+        let shown = "SELECT value FROM setu_meta WHERE key = 'schema';"
+        #expect(try sqlite3(path, shown).output == "\(Schema.current.version)\n")
         #expect(throws: ValidationError.self) { try older.record("stalls", id: "st1") }
         // Office software edits the title while the older release runs; the
         // PC is upgraded before setud stamps it.
@@ -39,6 +41,7 @@ import Testing
                 "the added column filled from the state; the row's unstamped edit kept")
         #expect(try sqlite3(path, "SELECT name, visitors FROM stalls WHERE id = 'st1';").output == "নকশী কাঁথার স্টল|12\n")
         #expect(try upgraded.stateDump() == before, "reshaping the tables writes no state")
+        #expect(try sqlite3(path, shown).output == "\(TestSchemas.newer.version)\n")
         let stamped = try upgraded.stampOutsideWrites()
         #expect(stamped.map(\.fields) == [["title": .text("নকশী কাঁথা (বড়)")]], "the edit made before the upgrade is one write")
         #expect(try upgraded.record("products", id: "p1")?.values?["weight_grams"] == .int(450))
