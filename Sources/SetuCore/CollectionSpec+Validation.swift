@@ -154,7 +154,7 @@ extension CollectionSpec {
     }
 
     /// At most `maxBytes` of UTF-8 and no NUL.
-    private static func isStorableText(_ text: String, maxBytes: Int) -> Bool {
+    static func isStorableText(_ text: String, maxBytes: Int) -> Bool {
         let bytes = text.utf8
         guard bytes.count <= maxBytes else { return false }
         return !(bytes.withContiguousStorageIfAvailable { $0.contains(0) } ?? bytes.contains(0))

@@ -17,7 +17,8 @@ extension RecordState {
     /// grows, and a field's newest sibling is never dropped, so a sibling
     /// dropped anywhere is dropped wherever as much has been seen: merge
     /// then cap stays commutative, associative and idempotent (the
-    /// property test `CappedConvergenceTests` checks it). A dropped value's
+    /// property tests `ConvergenceTests.replicasConvergeUnderTheSiblingCap`
+    /// and `RecordStateMergeTests.mergeLawsHoldUnderTheSiblingCap` check it). A dropped value's
     /// dot stays in the vector, so merging an older state in does not bring
     /// it back.
     public func capped(at cap: Int) -> RecordState {

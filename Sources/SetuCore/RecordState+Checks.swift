@@ -64,9 +64,7 @@ extension RecordState {
         guard FieldSpec.isValidName(field.name) else { return "field name \(quoted(field.name)) is not a field name" }
         for sibling in field.siblings {
             guard case .text(let text) = sibling.value else { continue }
-            let bytes = text.utf8
-            guard bytes.count <= maxForeignTextBytes, !(bytes.withContiguousStorageIfAvailable { $0.contains(0) } ?? bytes.contains(0)),
-                  NFC.isNormalised(text) else {
+            guard CollectionSpec.isStorableText(text, maxBytes: maxForeignTextBytes), NFC.isNormalised(text) else {
                 return "field \(field.name) holds text that is not NFC, holds a NUL or passes \(maxForeignTextBytes) bytes"
             }
         }

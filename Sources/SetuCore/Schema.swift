@@ -35,6 +35,13 @@ public struct Schema: Hashable, Sendable {
         collections.first { $0.name == name }
     }
 
+    /// Why a peer's record of collection `name` cannot be kept, or nil: a
+    /// collection this schema does not declare is a newer release's and is
+    /// kept, as long as its name is one a release could declare.
+    public func refusal(ofCollection name: String) -> String? {
+        named(name) != nil || FieldSpec.isValidName(name) ? nil : "unknown collection (not a collection name)"
+    }
+
     /// The declaration of `name`, or the error a local write gets for a
     /// collection this node does not know.
     public func collection(_ name: String) throws(ValidationError) -> CollectionSpec {

@@ -103,7 +103,7 @@ public struct SyncService: Sendable {
             }
             // A collection this hub does not declare is a newer release's.
             let spec = schema.named(record.collection)
-            guard spec != nil || FieldSpec.isValidName(record.collection) else { refuse("unknown collection (not a collection name)"); continue }
+            if let refusal = schema.refusal(ofCollection: record.collection) { refuse(refusal); continue }
             guard RecordID.isValid(record.id) else { refuse("invalid record id"); continue }
             guard seen.insert(RecordKey(collection: record.collection, id: record.id)).inserted else { refuse("appears twice in the batch"); continue }
             if let problem = record.state.problem(in: spec) { refuse(problem); continue }

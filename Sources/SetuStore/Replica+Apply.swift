@@ -42,7 +42,7 @@ extension WriteTransaction {
     mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, report: inout ApplyReport) throws -> String? {
         // A collection this node does not declare is a newer release's: kept.
         let spec = options.schema.named(record.collection)
-        guard spec != nil || FieldSpec.isValidName(record.collection) else { return "unknown collection (not a collection name)" }
+        if let refusal = options.schema.refusal(ofCollection: record.collection) { return refusal }
         guard RecordID.isValid(record.id) else { return "invalid record id" }
         if let problem = record.state.problem(in: spec) { return problem }
         let local = try loadState(record.collection, record.id)

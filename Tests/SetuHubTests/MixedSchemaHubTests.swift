@@ -30,10 +30,7 @@ import Testing
                 older.node: try await hub.addNode(older.node, offices: ["district:khulna"]),
                 newerToo.node: try await hub.addNode(newerToo.node, offices: ["district:khulna"]),
             ]
-            var product = Records.product
-            product["weight_grams"] = .int(450)
-            try newer.put("products", id: "p1", product)
-            try newer.put("stalls", id: "st1", ["office": .text("district:khulna"), "name": .text("নকশী কাঁথার স্টল"), "visitors": .int(12)])
+            try Self.writeWeightAndStall(on: newer)
             try await Application(router: hub.router).test(.router) { client in
                 let push = try await client.send(.post, "/v1/push", token: tokens[newer.node], json: try Records.pushBody(newer).json)
                 #expect(push.status == .ok, "\(String(buffer: push.body))")
@@ -97,10 +94,7 @@ import Testing
             _ = try await hub.addNode(reader.node, offices: ["district:khulna"])
             let key = SigningKey()
             _ = try await hub.storage.setPublicKey(key.publicKey.rawBytes, of: maker.node, replace: true)
-            var product = Records.product
-            product["weight_grams"] = .int(450)
-            try maker.put("products", id: "p1", product)
-            try maker.put("stalls", id: "st1", ["office": .text("district:khulna"), "name": .text("নকশী কাঁথার স্টল"), "visitors": .int(12)])
+            try Self.writeWeightAndStall(on: maker)
             let records = try maker.feed(after: 0, limit: 10).entries.map(\.record)
             let bundles = BundleService(sync: hub.service, key: SigningKey())
             let header = BundleHeader(kind: .office, node: maker.node, hubKey: bundles.key.publicKey, seq: 1, createdMillis: hub.clock.now,
@@ -116,6 +110,14 @@ import Testing
             #expect(try reader.record("stalls", id: "st1")?.values?["visitors"] == .int(12))
             #expect(try reader.rejections().isEmpty)
         }
+    }
+
+    /// What only the newer schema declares: a product's weight and a stall.
+    static func writeWeightAndStall(on replica: Replica) throws {
+        var product = Records.product
+        product["weight_grams"] = .int(450)
+        try replica.put("products", id: "p1", product)
+        try replica.put("stalls", id: "st1", ["office": .text("district:khulna"), "name": .text("নকশী কাঁথার স্টল"), "visitors": .int(12)])
     }
 
     /// Pulls every page the hub has for `replica` and applies it.
