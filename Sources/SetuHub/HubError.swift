@@ -18,5 +18,12 @@ public struct HubError: Error, Sendable, CustomStringConvertible {
 
     static func badRequest(_ code: String, _ message: String) -> HubError { HubError(400, code, message) }
     static let adminUnauthorized = HubError(401, "unauthorized", "missing, malformed, unknown or revoked admin token; an admin token comes from setu-hub admin add NAME (node tokens do not open the fleet view)")
+    /// The code setud acts on by re-bootstrapping (`ErrorBody.resyncRequired`).
+    static func resyncRequired(node: NodeID) -> HubError {
+        HubError(410, ErrorBody.resyncRequired, "node \(node) holds the feed from before deletions the hub has since purged (it was away longer than "
+            + "the purge horizon, or its replica was restored from an old backup); setud re-bootstraps by itself, keeping its unsent changes; "
+            + "a setud too old to do so must be upgraded")
+    }
+
     static let unauthorized = HubError(401, "unauthorized", "missing, malformed, unknown or revoked bearer token; ask the hub operator for a token (setu-hub node add)")
 }

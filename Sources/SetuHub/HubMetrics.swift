@@ -16,6 +16,10 @@ public final class HubMetrics: Sendable {
     /// and those that took a product's stock below zero.
     let sales: CoreMetrics.Counter
     let oversoldSales: CoreMetrics.Counter
+    /// Tombstones purged, and nodes or integrations a purge found away past
+    /// the horizon (those re-bootstrap when they come back).
+    let tombstonesPurged: CoreMetrics.Counter
+    let readersAway: CoreMetrics.Gauge
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -30,6 +34,8 @@ public final class HubMetrics: Sendable {
         conflicts = CoreMetrics.Counter(label: "setu_hub_conflicted_records_total", factory: factory)
         sales = CoreMetrics.Counter(label: "setu_hub_catalogue_sales_total", factory: factory)
         oversoldSales = CoreMetrics.Counter(label: "setu_hub_catalogue_oversold_sales_total", factory: factory)
+        tombstonesPurged = CoreMetrics.Counter(label: "setu_hub_tombstones_purged_total", factory: factory)
+        readersAway = CoreMetrics.Gauge(label: "setu_hub_readers_past_purge_horizon", factory: factory)
     }
 
     /// One answered request: counted by route and status, timed by route.

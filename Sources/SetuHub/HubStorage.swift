@@ -30,8 +30,30 @@ public protocol HubStorage: Sendable {
     /// national records), at most `limit`, in feed order.
     func feed(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow]
 
-    /// The latest feed position a node serving `offices` can see.
-    func head(offices: [String]) async throws -> Int64
+    /// The latest feed position a node serving `offices` can see, and the
+    /// highest floor a purge in those offices used (one query: every idle
+    /// poll asks it).
+    func feedHead(offices: [String]) async throws -> FeedHead
+
+    // MARK: Purge
+
+    /// Offices holding a tombstone, a purge notice or a record still
+    /// carrying one: where a purge may have work.
+    func purgeCandidates() async throws -> [String]
+    /// In one transaction, per office: tombstones at or below its floor
+    /// become purge notices at new feed positions (the record's state is
+    /// dropped, its vector kept as what nodes must forget); notices at or
+    /// below it are dropped; records at or below it stop carrying one. A nil
+    /// floor (no node may still need them) stands for the feed's head.
+    func purge(floors: [String: Int64?]) async throws -> PurgeOutcome
+    /// What purges in `offices` (plus national offices) forgot: the join of
+    /// the purged tombstones' vectors per office.
+    func purgedVectors(offices: [String]) async throws -> [String: VersionVector]
+    /// Notes an integration's catalogue read: the cursor it came with (what
+    /// it holds), when, and the purge floor its answer was consistent with.
+    func noteCatalogueRead(_ name: String, cursor: Int64, atMillis: Int64, through: Int64) async throws
+    /// Every integration's last catalogue read, by name.
+    func catalogueReads() async throws -> [String: CatalogueRead]
 
     // MARK: Fleet
 
@@ -92,6 +114,11 @@ public protocol HubStorage: Sendable {
 }
 
 extension HubStorage {
+    /// The latest feed position a node serving `offices` can see.
+    public func head(offices: [String]) async throws -> Int64 {
+        try await feedHead(offices: offices).seq
+    }
+
     public func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws {
         try await addNodes([(node, tokenHash)])
     }
@@ -116,6 +143,8 @@ public struct RecordKey: Hashable, Sendable {
     }
 }
 
+/// A record's stored state; a purged record has none (`storedState` and
+/// the states a push merges with leave it out).
 public struct HubStoredState: Sendable {
     public let office: String
     public let state: RecordState
@@ -125,6 +154,19 @@ public struct HubFeedRow: Sendable {
     public let seq: Int64
     public let key: RecordKey
     public let office: String
-    public let state: RecordState
+    /// Nil: a purge notice (the record is purged).
+    public let state: RecordState?
     public let origin: NodeID?
+    /// The vector of a tombstone purged at this key, which nodes must
+    /// forget before they merge `state` (until every node has passed it).
+    public let forget: VersionVector?
+
+    public init(seq: Int64, key: RecordKey, office: String, state: RecordState?, origin: NodeID?, forget: VersionVector? = nil) {
+        self.seq = seq
+        self.key = key
+        self.office = office
+        self.state = state
+        self.origin = origin
+        self.forget = forget
+    }
 }

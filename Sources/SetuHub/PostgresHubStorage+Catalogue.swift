@@ -53,23 +53,26 @@ extension PostgresHubStorage {
 
     public func catalogue(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
         let rows = try await client.query("""
-            SELECT seq, collection, id, office, state, origin FROM (
+            SELECT seq, collection, id, office, state, origin, forget FROM (
               SELECT r.* FROM unnest(\(offices)::text[]) AS o(office), LATERAL (
                 SELECT * FROM hub_records h WHERE h.collection = 'products' AND h.office = o.office AND h.seq > \(cursor)
-                ORDER BY h.seq LIMIT \(limit)) r
+                  AND length(h.state) > 0 ORDER BY h.seq LIMIT \(limit)) r
               UNION ALL
               (SELECT * FROM hub_records WHERE collection = 'products' AND office >= 'all:' AND office < 'all;' AND seq > \(cursor)
-               ORDER BY seq LIMIT \(limit))
+                 AND length(state) > 0 ORDER BY seq LIMIT \(limit))
             ) AS scoped ORDER BY seq LIMIT \(limit)
             """, logger: logger)
         return try await Self.feedRows(rows)
     }
 
+    /// A purge notice has an empty `state`, as in the SQLite backend.
     static func feedRows(_ rows: PostgresRowSequence) async throws -> [HubFeedRow] {
         var out: [HubFeedRow] = []
-        for try await (seq, collection, id, office, state, origin) in rows.decode((Int64, String, String, String, ByteBuffer, String?).self) {
+        for try await (seq, collection, id, office, state, origin, forget) in rows.decode((Int64, String, String, String, ByteBuffer, String?, ByteBuffer?).self) {
             out.append(HubFeedRow(seq: seq, key: RecordKey(collection: collection, id: id), office: office,
-                                  state: try StateCodec.decode(state.readableBytesView), origin: origin.flatMap(NodeID.init(rawValue:))))
+                                  state: state.readableBytes == 0 ? nil : try StateCodec.decode(state.readableBytesView),
+                                  origin: origin.flatMap(NodeID.init(rawValue:)),
+                                  forget: try forget.map { try VersionVector(storedBytes: $0.readableBytesView) }))
         }
         return out
     }
@@ -82,7 +85,7 @@ extension PostgresHubStorage {
     /// `FOR UPDATE`: inside a sale's transaction, the row stays as read until it commits.
     static func storedState(_ conn: PostgresConnection, _ key: RecordKey, forUpdate: Bool = false, logger: Logger) async throws -> HubStoredState? {
         let rows = try await conn.query(
-            "SELECT office, state FROM hub_records WHERE collection = \(key.collection) AND id = \(key.id) \(unescaped: forUpdate ? "FOR UPDATE" : "")",
+            "SELECT office, state FROM hub_records WHERE collection = \(key.collection) AND id = \(key.id) AND length(state) > 0 \(unescaped: forUpdate ? "FOR UPDATE" : "")",
             logger: logger)
         for try await (office, state) in rows.decode((String, ByteBuffer).self) {
             return HubStoredState(office: office, state: try StateCodec.decode(state.readableBytesView))
@@ -108,7 +111,7 @@ extension PostgresHubStorage {
             let write = try decide(try await Self.storedState(conn, sale.productKey, forUpdate: true, logger: logger))
             try await conn.query("""
                 UPDATE hub_records SET seq = nextval('hub_feed_seq'), office = \(write.office), state = \(ByteBuffer(bytes: StateCodec.encode(write.state))),
-                  origin = \(write.origin?.rawValue) WHERE collection = \(write.key.collection) AND id = \(write.key.id)
+                  origin = \(write.origin?.rawValue), deleted = \(write.state.isDeleted) WHERE collection = \(write.key.collection) AND id = \(write.key.id)
                 """, logger: logger)
             try await conn.query("""
                 INSERT INTO hub_sales (integration, order_id, product_id, quantity, recorded_ms)

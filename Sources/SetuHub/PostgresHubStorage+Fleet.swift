@@ -11,17 +11,20 @@ extension PostgresHubStorage {
         // the same order and never deadlock. -1 and '' stand for "none".
         let rows = batch.sorted { $0.node < $1.node }
         try await client.query("""
-            INSERT INTO hub_node_activity AS a (node_id, first_seen_ms, last_seen_ms, last_pull_ms, last_push_ms, pull_cursor, report, report_ms)
-            SELECT i, f, l, NULLIF(p, -1), NULLIF(u, -1), NULLIF(c, -1), NULLIF(r, ''), NULLIF(m, -1)
+            INSERT INTO hub_node_activity AS a (node_id, first_seen_ms, last_seen_ms, last_pull_ms, last_push_ms, pull_cursor, report, report_ms,
+                                                acked_cursor)
+            SELECT i, f, l, NULLIF(p, -1), NULLIF(u, -1), NULLIF(c, -1), NULLIF(r, ''), NULLIF(m, -1), NULLIF(k, -1)
             FROM unnest(\(rows.map(\.node.rawValue))::text[], \(rows.map(\.firstSeenMillis))::bigint[], \(rows.map(\.lastSeenMillis))::bigint[],
                         \(rows.map { $0.lastPullMillis ?? -1 })::bigint[], \(rows.map { $0.lastPushMillis ?? -1 })::bigint[],
                         \(rows.map { $0.pullCursor ?? -1 })::bigint[], \(rows.map { $0.report?.headerValue ?? "" })::text[],
-                        \(rows.map { $0.reportMillis ?? -1 })::bigint[]) AS w(i, f, l, p, u, c, r, m)
+                        \(rows.map { $0.reportMillis ?? -1 })::bigint[], \(rows.map { $0.acknowledgedCursor ?? -1 })::bigint[])
+              AS w(i, f, l, p, u, c, r, m, k)
             ON CONFLICT (node_id) DO UPDATE SET
               first_seen_ms = least(a.first_seen_ms, EXCLUDED.first_seen_ms),
               last_seen_ms = greatest(a.last_seen_ms, EXCLUDED.last_seen_ms),
               last_push_ms = greatest(a.last_push_ms, EXCLUDED.last_push_ms),
               pull_cursor = CASE WHEN EXCLUDED.last_pull_ms >= coalesce(a.last_pull_ms, EXCLUDED.last_pull_ms) THEN EXCLUDED.pull_cursor ELSE a.pull_cursor END,
+              acked_cursor = CASE WHEN EXCLUDED.last_pull_ms >= coalesce(a.last_pull_ms, EXCLUDED.last_pull_ms) THEN EXCLUDED.acked_cursor ELSE a.acked_cursor END,
               last_pull_ms = greatest(a.last_pull_ms, EXCLUDED.last_pull_ms),
               report = CASE WHEN EXCLUDED.report_ms >= coalesce(a.report_ms, EXCLUDED.report_ms) THEN EXCLUDED.report ELSE a.report END,
               report_ms = greatest(a.report_ms, EXCLUDED.report_ms)
@@ -41,7 +44,7 @@ extension PostgresHubStorage {
     func fleetRows(id: NodeID?, lag: Bool) async throws -> [FleetNode] {
         let rows = try await client.query("""
             SELECT n.id, n.offices, n.created_ms, n.revoked, n.name, a.first_seen_ms, a.last_seen_ms, a.last_pull_ms, a.last_push_ms,
-                   a.pull_cursor, a.report, a.report_ms,
+                   a.pull_cursor, a.report, a.report_ms, a.acked_cursor,
                    CASE WHEN \(lag) THEN (
                      SELECT coalesce(sum(c), 0)::bigint FROM (
                        SELECT (SELECT count(*) FROM hub_records h
@@ -57,12 +60,12 @@ extension PostgresHubStorage {
             ORDER BY n.id
             """, logger: logger)
         var out: [FleetNode] = []
-        typealias Columns = (String, String, Int64, Bool, String?, Int64?, Int64?, Int64?, Int64?, Int64?, String?, Int64?, Int64)
-        for try await (id, offices, created, revoked, name, first, last, pulled, pushed, cursor, report, reported, lag) in rows.decode(Columns.self) {
+        typealias Columns = (String, String, Int64, Bool, String?, Int64?, Int64?, Int64?, Int64?, Int64?, String?, Int64?, Int64?, Int64)
+        for try await (id, offices, created, revoked, name, first, last, pulled, pushed, cursor, report, reported, acked, lag) in rows.decode(Columns.self) {
             let node = Self.node(id, offices, created, revoked, name)
             let activity = first.map {
                 NodeActivity(node: node.id, firstSeenMillis: $0, lastSeenMillis: last ?? $0, lastPullMillis: pulled, lastPushMillis: pushed,
-                             pullCursor: cursor, report: report.flatMap { try? NodeReport(headerValue: $0) }, reportMillis: reported)
+                             pullCursor: cursor, acknowledgedCursor: acked, report: report.flatMap { try? NodeReport(headerValue: $0) }, reportMillis: reported)
             }
             out.append(FleetNode(node: node, activity: activity, lag: Int(lag)))
         }

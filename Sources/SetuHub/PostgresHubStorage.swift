@@ -53,7 +53,7 @@ public final class PostgresHubStorage: HubStorage {
         return PostgresClient(configuration: config, backgroundLogger: logger)
     }
 
-    static let schemaVersion = 4
+    static let schemaVersion = 5
 
     public func migrate() async throws {
         try await client.withTransaction(logger: logger) { conn in
@@ -69,6 +69,7 @@ public final class PostgresHubStorage: HubStorage {
             if current < 2 { try await Self.createV2(conn, logger: logger) }
             if current < 3 { try await Self.createV3(conn, logger: logger) }
             if current < 4 { try await Self.createV4(conn, logger: logger) }
+            if current < 5 { try await Self.createV5(conn, logger: logger) }
         }
     }
 
@@ -201,7 +202,7 @@ public final class PostgresHubStorage: HubStorage {
             try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
             let rows = try await conn.query("""
                 SELECT collection, id, office, state FROM hub_records
-                WHERE (collection, id) IN (SELECT * FROM unnest(\(keys.map(\.collection))::text[], \(keys.map(\.id))::text[]))
+                WHERE length(state) > 0 AND (collection, id) IN (SELECT * FROM unnest(\(keys.map(\.collection))::text[], \(keys.map(\.id))::text[]))
                 """, logger: logger)
             var stored: [RecordKey: HubStoredState] = [:]
             for try await (collection, id, office, state) in rows.decode((String, String, String, ByteBuffer).self) {
@@ -211,13 +212,14 @@ public final class PostgresHubStorage: HubStorage {
             guard !writes.isEmpty else { return }
             // One statement for the whole batch; '' stands for "no origin".
             try await conn.query("""
-                INSERT INTO hub_records (seq, collection, id, office, state, origin)
-                SELECT nextval('hub_feed_seq'), c, i, o, s, NULLIF(g, '')
+                INSERT INTO hub_records (seq, collection, id, office, state, origin, deleted)
+                SELECT nextval('hub_feed_seq'), c, i, o, s, NULLIF(g, ''), d
                 FROM unnest(\(writes.map(\.key.collection))::text[], \(writes.map(\.key.id))::text[], \(writes.map(\.office))::text[],
-                            \(writes.map { ByteBuffer(bytes: StateCodec.encode($0.state)) })::bytea[], \(writes.map { $0.origin?.rawValue ?? "" })::text[])
-                  AS w(c, i, o, s, g)
+                            \(writes.map { ByteBuffer(bytes: StateCodec.encode($0.state)) })::bytea[], \(writes.map { $0.origin?.rawValue ?? "" })::text[],
+                            \(writes.map(\.state.isDeleted))::boolean[])
+                  AS w(c, i, o, s, g, d)
                 ON CONFLICT (collection, id) DO UPDATE SET seq = EXCLUDED.seq, office = EXCLUDED.office,
-                  state = EXCLUDED.state, origin = EXCLUDED.origin
+                  state = EXCLUDED.state, origin = EXCLUDED.origin, deleted = EXCLUDED.deleted
                 """, logger: logger)
             await beforeCommit?(keys)
         }
@@ -225,7 +227,7 @@ public final class PostgresHubStorage: HubStorage {
 
     public func feed(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
         let rows = try await client.query("""
-            SELECT seq, collection, id, office, state, origin FROM (
+            SELECT seq, collection, id, office, state, origin, forget FROM (
               SELECT r.* FROM unnest(\(offices)::text[]) AS o(office), LATERAL (
                 SELECT * FROM hub_records h WHERE h.office = o.office AND h.seq > \(cursor) ORDER BY h.seq LIMIT \(limit)) r
               UNION ALL
@@ -235,14 +237,16 @@ public final class PostgresHubStorage: HubStorage {
         return try await Self.feedRows(rows)
     }
 
-    public func head(offices: [String]) async throws -> Int64 {
+    public func feedHead(offices: [String]) async throws -> FeedHead {
         let rows = try await client.query("""
-            SELECT coalesce(max(m), 0) FROM (
-              SELECT (SELECT max(seq) FROM hub_records h WHERE h.office = o.office) AS m FROM unnest(\(offices)::text[]) AS o(office)
-              UNION ALL SELECT max(seq) FROM hub_records WHERE office >= 'all:' AND office < 'all;'
-            ) AS heads
+            SELECT (SELECT coalesce(max(m), 0) FROM (
+                      SELECT (SELECT max(seq) FROM hub_records h WHERE h.office = o.office) AS m FROM unnest(\(offices)::text[]) AS o(office)
+                      UNION ALL SELECT max(seq) FROM hub_records WHERE office >= 'all:' AND office < 'all;'
+                    ) AS heads),
+                   (SELECT coalesce(max(through), 0) FROM hub_purges
+                    WHERE office = ANY(\(offices)::text[]) OR (office >= 'all:' AND office < 'all;'))
             """, logger: logger)
-        for try await head in rows.decode(Int64.self) { return head }
-        return 0
+        for try await (head, through) in rows.decode((Int64, Int64).self) { return FeedHead(seq: head, purgedThrough: through) }
+        return FeedHead(seq: 0, purgedThrough: 0)
     }
 }

@@ -48,18 +48,22 @@ extension SQLiteHubStorage {
     public func catalogue(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
         try await pool.read { db in
             let (sql, arguments) = Self.scoped("""
-                SELECT seq, collection, id, office, state, origin FROM hub_records INDEXED BY hub_records_catalogue
-                WHERE collection = 'products' AND %SCOPE% AND seq > ? ORDER BY seq LIMIT ?
+                SELECT seq, collection, id, office, state, origin, forget FROM hub_records INDEXED BY hub_records_catalogue
+                WHERE collection = 'products' AND %SCOPE% AND seq > ? AND length(state) > 0 ORDER BY seq LIMIT ?
                 """, offices: offices, extra: [cursor, limit])
             return try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY seq LIMIT ?", arguments: arguments + [limit]).map(Self.feedRow)
         }
     }
 
+    /// A purge notice has an empty `state` (the column predates purges and
+    /// stays NOT NULL).
     static func feedRow(_ row: Row) throws -> HubFeedRow {
         let blob: Data = row["state"]
         let origin: String? = row["origin"]
+        let forget: Data? = row["forget"]
         return HubFeedRow(seq: row["seq"], key: RecordKey(collection: row["collection"], id: row["id"]), office: row["office"],
-                          state: try StateCodec.decode(blob), origin: origin.flatMap(NodeID.init(rawValue:)))
+                          state: blob.isEmpty ? nil : try StateCodec.decode(blob), origin: origin.flatMap(NodeID.init(rawValue:)),
+                          forget: try forget.map { try VersionVector(storedBytes: $0) })
     }
 
     public func storedState(of key: RecordKey) async throws -> HubStoredState? {
@@ -68,7 +72,7 @@ extension SQLiteHubStorage {
 
     /// Also the read of every record a push merges: a cached statement.
     static func storedState(_ db: Database, _ key: RecordKey) throws -> HubStoredState? {
-        let select = try db.cachedStatement(sql: "SELECT office, state FROM hub_records WHERE collection = ? AND id = ?")
+        let select = try db.cachedStatement(sql: "SELECT office, state FROM hub_records WHERE collection = ? AND id = ? AND length(state) > 0")
         guard let row = try Row.fetchOne(select, arguments: [key.collection, key.id]) else { return nil }
         let blob: Data = row["state"]
         return HubStoredState(office: row["office"], state: try StateCodec.decode(blob))
@@ -85,8 +89,9 @@ extension SQLiteHubStorage {
             }
             let write = try decide(try Self.storedState(db, sale.productKey))
             let seq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM hub_records") ?? 0) + 1
-            try db.execute(sql: "UPDATE hub_records SET seq = ?, office = ?, state = ?, origin = ? WHERE collection = ? AND id = ?",
-                           arguments: [seq, write.office, Data(StateCodec.encode(write.state)), write.origin?.rawValue, write.key.collection, write.key.id])
+            try db.execute(sql: "UPDATE hub_records SET seq = ?, office = ?, state = ?, origin = ?, deleted = ? WHERE collection = ? AND id = ?",
+                           arguments: [seq, write.office, Data(StateCodec.encode(write.state)), write.origin?.rawValue, write.state.isDeleted,
+                                       write.key.collection, write.key.id])
             try db.execute(sql: "INSERT INTO hub_sales (integration, order_id, product_id, quantity, recorded_ms) VALUES (?, ?, ?, ?, ?)",
                            arguments: [sale.integration, sale.sale.orderID, sale.sale.productID, sale.sale.quantity, sale.recordedAtMillis])
             return SaleRecording(earlier: nil, product: HubStoredState(office: write.office, state: write.state))

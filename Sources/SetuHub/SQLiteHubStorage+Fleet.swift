@@ -10,20 +10,22 @@ extension SQLiteHubStorage {
             // reads the stored row as it was. max(coalesce(a, b), coalesce(b, a))
             // is the later of two times either of which may be missing.
             let upsert = try db.cachedStatement(sql: """
-                INSERT INTO hub_node_activity (node_id, first_seen_ms, last_seen_ms, last_pull_ms, last_push_ms, pull_cursor, report, report_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO hub_node_activity (node_id, first_seen_ms, last_seen_ms, last_pull_ms, last_push_ms, pull_cursor, report, report_ms,
+                                               acked_cursor)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (node_id) DO UPDATE SET
                   first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
                   last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
                   last_push_ms = max(coalesce(last_push_ms, excluded.last_push_ms), coalesce(excluded.last_push_ms, last_push_ms)),
                   pull_cursor = CASE WHEN excluded.last_pull_ms >= coalesce(last_pull_ms, excluded.last_pull_ms) THEN excluded.pull_cursor ELSE pull_cursor END,
+                  acked_cursor = CASE WHEN excluded.last_pull_ms >= coalesce(last_pull_ms, excluded.last_pull_ms) THEN excluded.acked_cursor ELSE acked_cursor END,
                   last_pull_ms = max(coalesce(last_pull_ms, excluded.last_pull_ms), coalesce(excluded.last_pull_ms, last_pull_ms)),
                   report = CASE WHEN excluded.report_ms >= coalesce(report_ms, excluded.report_ms) THEN excluded.report ELSE report END,
                   report_ms = max(coalesce(report_ms, excluded.report_ms), coalesce(excluded.report_ms, report_ms))
                 """)
             for a in batch {
                 try upsert.execute(arguments: [a.node.rawValue, a.firstSeenMillis, a.lastSeenMillis, a.lastPullMillis, a.lastPushMillis,
-                                               a.pullCursor, a.report?.headerValue, a.reportMillis])
+                                               a.pullCursor, a.report?.headerValue, a.reportMillis, a.acknowledgedCursor])
             }
         }
     }
@@ -42,7 +44,7 @@ extension SQLiteHubStorage {
 
     static let fleetSelect = """
         SELECT n.id, n.offices, n.created_ms, n.revoked, n.name, a.first_seen_ms, a.last_seen_ms, a.last_pull_ms, a.last_push_ms,
-               a.pull_cursor, a.report, a.report_ms
+               a.pull_cursor, a.report, a.report_ms, a.acked_cursor
         FROM hub_nodes n LEFT JOIN hub_node_activity a ON a.node_id = n.id
         """
 
@@ -53,7 +55,7 @@ extension SQLiteHubStorage {
             let reportText: String? = row["report"]
             activity = NodeActivity(node: node.id, firstSeenMillis: first, lastSeenMillis: row["last_seen_ms"],
                                     lastPullMillis: row["last_pull_ms"], lastPushMillis: row["last_push_ms"], pullCursor: row["pull_cursor"],
-                                    report: reportText.flatMap { try? NodeReport(headerValue: $0) }, reportMillis: row["report_ms"])
+                                    acknowledgedCursor: row["acked_cursor"], report: reportText.flatMap { try? NodeReport(headerValue: $0) }, reportMillis: row["report_ms"])
         }
         let lag = countLag ? try Self.lag(of: node, after: activity?.pullCursor ?? 0, db: db) : 0
         return FleetNode(node: node, activity: activity, lag: lag)

@@ -76,6 +76,7 @@ public final class SQLiteHubStorage: HubStorage {
             try db.execute(sql: "CREATE INDEX hub_records_catalogue ON hub_records (collection, office, seq)")
         }
         migrator.registerMigration("v4-bundles") { db in try Self.createBundles(db) }
+        migrator.registerMigration("v5-purge") { db in try Self.createPurge(db) }
         let known = Set(migrator.migrations)
         let reader = migrator
         let applied = try await pool.read { db in try reader.appliedIdentifiers(db) }
@@ -140,14 +141,16 @@ public final class SQLiteHubStorage: HubStorage {
             let writes = try decide(stored)
             var seq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM hub_records") ?? 0)
             let upsert = try db.cachedStatement(sql: """
-                INSERT INTO hub_records (seq, collection, id, office, state, origin) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO hub_records (seq, collection, id, office, state, origin, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (collection, id) DO UPDATE SET seq = excluded.seq, office = excluded.office,
-                  state = excluded.state, origin = excluded.origin
+                  state = excluded.state, origin = excluded.origin, deleted = excluded.deleted
                 """)
+            // `forget` is left as it is: a new state of a purged record keeps
+            // the purged vector until every node has passed it.
             for write in writes {
                 seq += 1
                 try upsert.execute(arguments: [seq, write.key.collection, write.key.id, write.office,
-                                               Data(StateCodec.encode(write.state)), write.origin?.rawValue])
+                                               Data(StateCodec.encode(write.state)), write.origin?.rawValue, write.state.isDeleted])
             }
         }
     }
@@ -155,16 +158,19 @@ public final class SQLiteHubStorage: HubStorage {
     public func feed(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
         try await pool.read { db in
             let (sql, arguments) = Self.scoped(
-                "SELECT seq, collection, id, office, state, origin FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE% AND seq > ? ORDER BY seq LIMIT ?",
+                "SELECT seq, collection, id, office, state, origin, forget FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE% AND seq > ? ORDER BY seq LIMIT ?",
                 offices: offices, extra: [cursor, limit])
             return try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY seq LIMIT ?", arguments: arguments + [limit]).map(Self.feedRow)
         }
     }
 
-    public func head(offices: [String]) async throws -> Int64 {
+    public func feedHead(offices: [String]) async throws -> FeedHead {
         try await pool.read { db in
-            let (sql, arguments) = Self.scoped("SELECT max(seq) AS seq FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE%", offices: offices, extra: [])
-            return try Int64.fetchOne(db, sql: "SELECT max(seq) FROM (\(sql))", arguments: arguments) ?? 0
+            let (heads, arguments) = Self.scoped("SELECT max(seq) AS seq FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE%", offices: offices, extra: [])
+            let (purges, purgeArguments) = Self.scoped("SELECT max(through) AS seq FROM hub_purges WHERE %SCOPE%", offices: offices, extra: [])
+            let row = try Row.fetchOne(db, sql: "SELECT (SELECT max(seq) FROM (\(heads))) AS head, (SELECT max(seq) FROM (\(purges))) AS through",
+                                       arguments: arguments + purgeArguments)
+            return FeedHead(seq: row?["head"] ?? 0, purgedThrough: row?["through"] ?? 0)
         }
     }
 

@@ -73,8 +73,11 @@ public struct SyncService: Sendable {
         let records = request.records
         let keys = records.map { RecordKey(collection: $0.collection, id: $0.id) }
         let outcome = Outcome()
+        // Read before the push: purged vectors only grow, so a purge
+        // committed meanwhile can make this check stricter, never looser.
+        let purged = try await storage.purgedVectors(offices: node.offices)
         try await storage.push(keys: keys) { stored in
-            try SyncService.decide(records, keys: keys, stored: stored, from: node, schema: schema, outcome: outcome)
+            try SyncService.decide(records, keys: keys, stored: stored, purged: purged, from: node, schema: schema, outcome: outcome)
         }
         let result = PushResponse(changed: outcome.changed, unchanged: records.count - outcome.changed)
         metrics.recordsIn.increment(by: result.changed)
@@ -129,9 +132,14 @@ public struct SyncService: Sendable {
 
     /// Checks against stored state, then merges: pure, run by the backend
     /// inside its transaction.
+    ///
+    /// `purged` holds, per office, the vectors of tombstones purged there. A
+    /// dot within them is one the hub saw and forgot: a node that was away
+    /// past the horizon pushes such dots in the old state it kept (its
+    /// unsent changes are pushed, not lost), and they are not forged.
     static func decide(
-        _ records: [ReplicatedRecord], keys: [RecordKey], stored: [RecordKey: HubStoredState], from node: HubNode,
-        schema: Schema, outcome: Outcome
+        _ records: [ReplicatedRecord], keys: [RecordKey], stored: [RecordKey: HubStoredState], purged: [String: VersionVector] = [:],
+        from node: HubNode, schema: Schema, outcome: Outcome
     ) throws -> [HubWrite] {
         var problems: [Rejection] = []
         for (record, key) in zip(records, keys) {
@@ -143,14 +151,20 @@ public struct SyncService: Sendable {
             // of another node the hub has not seen for this record is forged.
             let known = stored[key]?.state
             let vector = known?.vector ?? VersionVector()
-            if let author = record.state.vector.sortedEntries.first(where: { $0.node != node.id && !vector.contains(Dot(node: $0.node, time: $0.time)) })?.node {
+            let forgotten = (stored[key]?.office ?? record.state.resolvedOffice).flatMap { purged[$0] } ?? VersionVector()
+            func forgot(_ author: NodeID) -> Bool { record.state.vector[author].map { forgotten.contains(Dot(node: author, time: $0)) } ?? false }
+            if let author = record.state.vector.sortedEntries.first(where: {
+                $0.node != node.id && !vector.contains(Dot(node: $0.node, time: $0.time)) && !forgot($0.node)
+            })?.node {
                 problems.append(.init(collection: key.collection, id: key.id, reason: "carries a write by \(author) the hub has never seen (forged authorship)"))
                 continue
             }
             // The same holds for counter entries: a node's count of sales or
-            // restocks reaches others only through the hub.
+            // restocks reaches others only through the hub. Counts by an
+            // author whose every write here was purged cannot be checked.
             for name in record.state.counters.keys.sorted() {
-                guard let author = record.state.counters[name]!.entriesAhead(of: known?.counters[name], except: node.id).first else { continue }
+                guard let author = record.state.counters[name]!.entriesAhead(of: known?.counters[name], except: node.id)
+                    .first(where: { !(known == nil && forgot($0)) }) else { continue }
                 problems.append(.init(collection: key.collection, id: key.id,
                                       reason: "carries a \(name) count by \(author) ahead of what the hub holds (forged counter)"))
                 break
@@ -186,15 +200,25 @@ public struct SyncService: Sendable {
 
     /// A page of changes for `node` after `cursor`; nil when there is nothing
     /// new (the cheap answer to an idle poll). `report` is the node's
-    /// `Setu-Report` header, kept for the fleet view.
-    public func pull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?, report: String? = nil) async throws -> PullResponse? {
-        let after = try Self.parseCursor(cursor)
+    /// `Setu-Report` header, kept for the fleet view. `appliesPurges`: the
+    /// node sent `Setu-Purge`, so it gets purge notices, and its cursor
+    /// counts as what it holds when tombstones are purged.
+    public func pull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?, report: String? = nil,
+                     appliesPurges: Bool = false) async throws -> PullResponse? {
+        let after = try FeedCursor(parsing: cursor)
         let count = try Self.parseBound(limit, name: "limit", default: limits.defaultPullRecords, range: 1...limits.maxPullRecords)
         let bytes = try Self.parseBound(maxBytes, name: "max_bytes", default: limits.defaultPullBytes, range: 1_024...limits.maxPullBytes)
         let parsed = try parseReport(report, from: node.id)
         let seen = Int64(now())
-        let page = try await page(for: node, after: after, count: count, bytes: bytes)
-        recorder.note(.pull(node.id, at: seen, cursor: page.flatMap { Int64($0.cursor) } ?? after, report: parsed))
+        let page: PullResponse?
+        do {
+            page = try await self.page(for: node, after: after, count: count, bytes: bytes, appliesPurges: appliesPurges)
+        } catch {
+            recorder.note(.seen(node.id, at: seen))
+            throw error
+        }
+        let sent = page.flatMap { try? FeedCursor(parsing: $0.cursor).seq } ?? after.seq
+        recorder.note(.pull(node.id, at: seen, cursor: sent, acknowledged: appliesPurges ? after.seq : nil, report: parsed))
         return page
     }
 
@@ -207,25 +231,34 @@ public struct SyncService: Sendable {
         }
     }
 
-    private func page(for node: HubNode, after: Int64, count: Int, bytes: Int) async throws -> PullResponse? {
+    private func page(for node: HubNode, after: FeedCursor, count: Int, bytes: Int, appliesPurges: Bool) async throws -> PullResponse? {
         let scope = node.offices
-        guard try await storage.head(offices: scope) > after else { return nil }
-        let rows = try await storage.feed(offices: scope, after: after, limit: count)
+        let head = try await storage.feedHead(offices: scope)
+        if after.predates(head.purgedThrough) { throw HubError.resyncRequired(node: node.id) }
+        guard head.seq > after.seq else { return nil }
+        let rows = try await storage.feed(offices: scope, after: after.seq, limit: count)
         var records: [ReplicatedRecord] = []
+        var purged: [PurgedRecord] = []
         var size = 0
-        var last = after
+        var last = after.seq
         var stoppedEarly = false
         for row in rows {
             if row.origin == node.id { last = row.seq; continue }
-            let record = ReplicatedRecord(collection: row.key.collection, id: row.key.id, state: row.state)
-            let length = JSONWriter.write(record.json).count
-            if !records.isEmpty, size + length > bytes { stoppedEarly = true; break }
-            records.append(record)
+            // What a node that does not apply notices gets instead: nothing
+            // of a purged record (its offices purge nothing while it is
+            // within the horizon, and past it the node is told to re-bootstrap).
+            let notice = appliesPurges ? row.forget.map { PurgedRecord(collection: row.key.collection, id: row.key.id, vector: $0) } : nil
+            let record = row.state.map { ReplicatedRecord(collection: row.key.collection, id: row.key.id, state: $0) }
+            let length = (notice.map { JSONWriter.write($0.json).count } ?? 0) + (record.map { JSONWriter.write($0.json).count } ?? 0)
+            if !records.isEmpty || !purged.isEmpty, size + length > bytes { stoppedEarly = true; break }
+            if let notice { purged.append(notice) }
+            if let record { records.append(record) }
             size += length
             last = row.seq
         }
         metrics.recordsOut.increment(by: records.count)
-        return PullResponse(records: records, cursor: String(last), more: stoppedEarly || rows.count == count)
+        return PullResponse(records: records, purged: purged, cursor: FeedCursor(seq: last, through: head.purgedThrough).text,
+                            more: stoppedEarly || rows.count == count)
     }
 
     static func parseCursor(_ text: String?) throws -> Int64 {

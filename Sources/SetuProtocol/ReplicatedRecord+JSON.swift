@@ -86,7 +86,7 @@ extension ReplicatedRecord {
 
     static let members: Set<String> = ["collection", "id", "vector", "fields", "counters"]
 
-    private static func items(_ value: JSONValue, _ path: @autoclosure () -> String) throws(WireError) -> [JSONValue] {
+    static func items(_ value: JSONValue, _ path: @autoclosure () -> String) throws(WireError) -> [JSONValue] {
         guard case .array(let items) = value else { throw WireError(path(), "expected an array, got \(value.typeName)") }
         return items
     }
@@ -98,7 +98,7 @@ extension ReplicatedRecord {
 
     /// `[node, physical ms, logical, …]` with exactly `count` items: the
     /// dot of a vector entry (3) or of a sibling (4, the value last).
-    private static func dot(_ value: JSONValue, count: Int, _ path: @autoclosure () -> String) throws(WireError) -> Dot {
+    static func dot(_ value: JSONValue, count: Int, _ path: @autoclosure () -> String) throws(WireError) -> Dot {
         let parts = try items(value, path())
         guard parts.count == count else { throw WireError(path(), "expected an array of \(count) items, got \(parts.count)") }
         guard case .int(let ms) = parts[1], ms >= 0, ms < (1 << 48) else {

@@ -49,25 +49,37 @@ public struct PushResponse: Hashable, Sendable {
 /// `GET /v1/pull` answer: a page of the hub's feed for this node.
 public struct PullResponse: Hashable, Sendable {
     public let records: [ReplicatedRecord]
+    /// Records the hub purged (or purged before it got a new state of them,
+    /// which is then in `records`): drop them before applying `records`.
+    /// Sent only to nodes that say they apply them (`Setu-Purge`); omitted
+    /// from the JSON when empty, so older nodes read the same answer.
+    public let purged: [PurgedRecord]
     /// Opaque: send it back as `cursor` to continue.
     public let cursor: String
     /// Whether more changes wait beyond this page.
     public let more: Bool
 
-    public init(records: [ReplicatedRecord], cursor: String, more: Bool) {
+    public init(records: [ReplicatedRecord], purged: [PurgedRecord] = [], cursor: String, more: Bool) {
         self.records = records
+        self.purged = purged
         self.cursor = cursor
         self.more = more
     }
 
     public var json: JSONValue {
-        .object([("records", .array(records.map(\.json))), ("cursor", .string(cursor)), ("more", .bool(more))])
+        var members: [(key: String, value: JSONValue)] = [("records", .array(records.map(\.json)))]
+        if !purged.isEmpty { members.append(("purged", .array(purged.map(\.json)))) }
+        members += [("cursor", .string(cursor)), ("more", .bool(more))]
+        return .object(members)
     }
 
     public init(json: JSONValue) throws(WireError) {
         let r = JSONReader(json)
         records = try r.member("records").array().map { (item: JSONReader) throws(WireError) -> ReplicatedRecord in
             try ReplicatedRecord(json: item.value, path: item.path)
+        }
+        purged = try (r.optionalMember("purged")?.array() ?? []).map { (item: JSONReader) throws(WireError) -> PurgedRecord in
+            try PurgedRecord(json: item.value, path: item.path)
         }
         cursor = try r.member("cursor").string()
         guard case .bool(let more) = try r.member("more").value else { throw WireError("more", "expected a boolean") }
@@ -89,6 +101,10 @@ public struct ErrorBody: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code): \(message)" }
+
+    /// The code of a 410 to a pull: this node's cursor predates a purge, so
+    /// it must re-bootstrap (setud does, keeping its unsent changes).
+    public static let resyncRequired = "resync_required"
 
     public var json: JSONValue {
         var error: [(key: String, value: JSONValue)] = [("code", .string(code)), ("message", .string(message))]
@@ -135,6 +151,12 @@ public enum SyncHeader {
     /// sender speaks. Nodes of different versions sync all the same (states
     /// carry what either does not know); this says what the other shows.
     public static let schema = "Setu-Schema"
+
+    /// On pulls, from nodes that apply purge notices (`PullResponse.purged`):
+    /// `1`. The hub counts only such a node's cursor as acknowledging the
+    /// feed, so an older node holds back purges in its offices instead of
+    /// keeping tombstones the others forgot.
+    public static let purge = "Setu-Purge"
 
     public static func officesValue(_ offices: [String]) -> String { offices.joined(separator: ",") }
 

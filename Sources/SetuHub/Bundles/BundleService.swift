@@ -116,6 +116,7 @@ public struct BundleService: Sendable {
         }
         guard !node.revoked else { throw HubError(403, "node_revoked", "node \(id) is revoked; no answer is made for it") }
         let ledger = try await storage.bundleLedger(of: id)
+        if FeedCursor(seq: ledger.held, through: 0).predates(try await storage.feedHead(offices: node.offices).purgedThrough) { throw Self.purgedSinceLastBundle(id) }
         var entries: [BundlePayload.Entry] = []
         var cursor = ledger.held
         while true {
@@ -123,7 +124,10 @@ public struct BundleService: Sendable {
             for row in rows {
                 cursor = row.seq
                 if row.origin == id { continue }
-                entries.append(BundlePayload.Entry(collection: row.key.collection, id: row.key.id, state: StateCodec.encode(row.state)))
+                // Bundles carry states only: an office that missed a purge
+                // notice would keep a tombstone the others forgot.
+                guard let state = row.state, row.forget == nil else { throw Self.purgedSinceLastBundle(id) }
+                entries.append(BundlePayload.Entry(collection: row.key.collection, id: row.key.id, state: StateCodec.encode(state)))
             }
             if rows.count < 1_000 { break }
         }
@@ -131,6 +135,12 @@ public struct BundleService: Sendable {
         let header = BundleHeader(kind: .hub, node: id, hubKey: key.publicKey, seq: seq, createdMillis: sync.now(), records: entries.count,
                                   held: ledger.held, through: ledger.through, cursor: cursor)
         return (header, try SignedBundle.seal(header, BundlePayload(entries: entries, rejections: ledger.rejections), key: key))
+    }
+
+    static func purgedSinceLastBundle(_ id: NodeID) -> HubError {
+        HubError(409, "purged_since_last_bundle", "the hub purged deletions in \(id)'s offices after what its last bundle held, "
+            + "and bundles cannot carry purge notices yet; let \(id) sync over the network once (it re-bootstraps by itself if it must), "
+            + "then bundles work again")
     }
 
     /// Learns a node's key from its network sync (trust on first use: the

@@ -51,11 +51,24 @@ public struct CatalogueService: Sendable {
 
     /// A page of product changes after `cursor`. Always an answer (an empty
     /// page keeps the cursor), so a platform polls one way whatever happened.
+    ///
+    /// Each read notes the cursor it came with: a deleted product is purged
+    /// only once every reading integration has passed it (or has not read
+    /// within the horizon). One that comes back with a cursor from before a
+    /// purge gets 410: it must read again from the start and replace its
+    /// listing, since the deletions it missed are no longer in the feed.
     public func changes(for integration: HubIntegration, cursor: String?, limit: String?) async throws -> CataloguePage {
         let after = try SyncService.parseCursor(cursor)
         let count = try SyncService.parseBound(limit, name: "limit", default: Self.defaultPageSize, range: 1...Self.maxPageSize)
+        let through = try await storage.feedHead(offices: integration.offices).purgedThrough
+        let consistent = after == 0 ? through : (try await storage.catalogueReads()[integration.name]?.through ?? 0)
+        if FeedCursor(seq: after, through: consistent).predates(through) {
+            throw HubError(410, ErrorBody.resyncRequired, "the catalogue cursor \(after) is from before deletions the hub has since purged "
+                + "(integration \(integration.name) has not read for longer than the purge horizon); read again without a cursor and replace the listing")
+        }
+        try await storage.noteCatalogueRead(integration.name, cursor: after, atMillis: Int64(now()), through: through)
         let rows = try await storage.catalogue(offices: integration.offices, after: after, limit: count)
-        let entries = rows.map { CatalogueEntry(id: $0.key.id, office: $0.office, state: $0.state) }
+        let entries = rows.compactMap { row in row.state.map { CatalogueEntry(id: row.key.id, office: row.office, state: $0) } }
         return CataloguePage(entries: entries, cursor: rows.last?.seq ?? after, more: rows.count == count)
     }
 
