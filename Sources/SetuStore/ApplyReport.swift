@@ -10,6 +10,8 @@ public struct ApplyReport: Hashable, Sendable {
     public var rejected: [Rejection] = []
     /// The furthest a remote clock was ahead of ours past the bound, when clamped.
     public var clampedAheadMillis: UInt64?
+    /// States dropped by the peer's purge notices.
+    public var forgotten = 0
 
     public init() {}
 }

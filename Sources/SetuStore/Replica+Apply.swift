@@ -9,10 +9,16 @@ extension Replica {
     /// position. A merged state equal to the incoming one is marked known to
     /// `peer` so it is not pushed back. A bad state is set aside with its
     /// reason; the rest of the page still applies.
+    ///
+    /// `purged` (the peer's purge notices) are applied first: a state they
+    /// cover is dropped, so a record made anew after a purge arrives as it
+    /// is, and is not merged with a tombstone every other node forgot.
     @discardableResult
-    public func apply(_ records: [ReplicatedRecord], from peer: NodeID, cursor: String? = nil) throws -> ApplyReport {
+    public func apply(_ records: [ReplicatedRecord], purged: [PurgedRecord] = [], from peer: NodeID, cursor: String? = nil) throws -> ApplyReport {
         try write { tx in
-            let report = try tx.applyAll(records, from: peer)
+            let forgotten = try tx.forget(purged)
+            var report = try tx.applyAll(records, from: peer)
+            report.forgotten = forgotten
             if let cursor {
                 try tx.db.execute(sql: """
                     INSERT INTO setu_cursors (peer, pulled) VALUES (?, ?)
@@ -29,8 +35,9 @@ extension WriteTransaction {
     /// and the rest still apply.
     mutating func applyAll(_ records: some Sequence<ReplicatedRecord>, from peer: NodeID) throws -> ApplyReport {
         var report = ApplyReport()
+        let rebootstrapping = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM setu_rebootstrap)") ?? false
         for record in records {
-            if let reason = try applyOne(record, from: peer, report: &report) {
+            if let reason = try applyOne(record, from: peer, rebootstrapping: rebootstrapping, report: &report) {
                 report.rejected.append(Rejection(collection: record.collection, id: record.id, reason: reason))
                 try setAsideReceived(record, from: peer, reason: reason)
             }
@@ -39,13 +46,17 @@ extension WriteTransaction {
     }
 
     /// Applies one remote state; returns why it was refused, or nil.
-    mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, report: inout ApplyReport) throws -> String? {
+    /// While `rebootstrapping`, the peer's state replaces a listed one
+    /// (`Replica.beginRebootstrap`) instead of merging into it.
+    mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, rebootstrapping: Bool = false, report: inout ApplyReport) throws -> String? {
         // A collection this node does not declare is a newer release's: kept.
         let spec = options.schema.named(record.collection)
         if let refusal = options.schema.refusal(ofCollection: record.collection) { return refusal }
         guard RecordID.isValid(record.id) else { return "invalid record id" }
         if let problem = record.state.problem(in: spec) { return problem }
-        let local = try loadState(record.collection, record.id)
+        let replacing = try rebootstrapping && isListedForRebootstrap(record.collection, record.id, peer: peer)
+        if replacing { try db.execute(sql: "DELETE FROM setu_rebootstrap WHERE collection = ? AND id = ?", arguments: [record.collection, record.id]) }
+        let local = replacing ? nil : try loadState(record.collection, record.id)
         if let reason = try observeClocks(of: record.state, against: local, report: &report) { return reason }
         if let local, local.subsumes(record.state) {
             report.unchanged += 1

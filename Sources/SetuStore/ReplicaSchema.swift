@@ -133,6 +133,14 @@ enum ReplicaSchema {
             // day): status counts them on every call, from this index alone.
             try db.execute(sql: "CREATE INDEX setu_products_oversold ON products (id) WHERE stock < 0")
         }
+        migrator.registerMigration("v6-rebootstrap") { db in
+            // The records a re-bootstrap (the hub's 410) will pull again: the
+            // states the hub held when it began. Each is replaced by the hub's
+            // state as it arrives; those still here when the pull is complete
+            // were purged at the hub meanwhile, and are dropped. Unsent
+            // changes are never listed: they are merged and pushed as always.
+            try db.execute(sql: "CREATE TABLE setu_rebootstrap (collection TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (collection, id)) STRICT, WITHOUT ROWID")
+        }
         return migrator
     }
 

@@ -63,28 +63,59 @@ public struct SyncEngine: Sendable {
     /// the link and the local disk then work at the same time. Only applied
     /// pages move the committed cursor, so a fetched page that is never
     /// applied (a stop, a failure) is simply asked for again next time.
+    ///
+    /// A 410 `resync_required` (this node was away past the hub's purge
+    /// horizon) starts a re-bootstrap: the states the hub holds are listed
+    /// and pulled again from the start, unsent changes kept; once the pull
+    /// reaches the end, listed states the hub did not send are dropped.
     func pull(into report: inout SyncReport, nodeReport: NodeReport?, shouldStop: @Sendable () -> Bool,
               progress: @Sendable (SyncReport) async -> Void) async throws {
         var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(after: try replica.pullCursor(from: Self.hub), report: nodeReport, first: true)
         defer { fetching?.cancel() }
+        var restarted = false
+        var reachedEnd = false
         while let current = fetching, !shouldStop() {
             // The fetch is a task of its own (it overlaps the apply), which
             // does not inherit cancellation: pass a cancel on, so a stopping
             // setud aborts the request instead of waiting on the hub.
-            let exchange = try await withTaskCancellationHandler { try await current.value } onCancel: { current.cancel() }
+            let exchange: HubClient.Exchange<PullResponse?>
+            do {
+                exchange = try await withTaskCancellationHandler { try await current.value } onCancel: { current.cancel() }
+            } catch let refusal as HubRefusal where refusal.requiresResync && !restarted {
+                restarted = true
+                report.rebootstrapKept = try await beginRebootstrap()
+                fetching = fetch(after: nil, report: nodeReport, first: true)
+                continue
+            }
             fetching = nil
             report.requests += 1
             report.bytesIn += exchange.bytesReceived
             report.bytesOut += exchange.bytesSent
             if report.requests == 1 { try await adoptHub(exchange, into: &report) }
-            guard let page = exchange.value else { return }
-            if page.more { fetching = fetch(after: page.cursor) }
-            let applied = try await Self.offThePool { [replica] in try replica.apply(page.records, from: Self.hub, cursor: page.cursor) }
+            guard let page = exchange.value else { reachedEnd = true; break }
+            if page.more { fetching = fetch(after: page.cursor) } else { reachedEnd = true }
+            let applied = try await Self.offThePool { [replica] in
+                try replica.apply(page.records, purged: page.purged, from: Self.hub, cursor: page.cursor)
+            }
             report.pulledRecords += page.records.count
-            if !page.records.isEmpty { report.pages += 1 }
+            report.forgotten += applied.forgotten
+            if !page.records.isEmpty || !page.purged.isEmpty { report.pages += 1 }
             await progress(report)
             report.setAside += applied.rejected
         }
+        if reachedEnd, let dropped = try await Self.offThePool({ [replica] in try replica.finishRebootstrap(from: Self.hub) }) {
+            report.rebootstrapDropped = dropped
+            logger.notice("re-bootstrap complete: states the hub purged while this node was away are dropped", metadata: ["setu.dropped": "\(dropped)"])
+        }
+    }
+
+    /// Lists the states the hub holds for pulling again; returns how many
+    /// unsent ones are kept.
+    private func beginRebootstrap() async throws -> Int {
+        let (listed, kept) = try await Self.offThePool { [replica] in try replica.beginRebootstrap(from: Self.hub) }
+        logger.notice("the hub purged deletions while this node was away past its horizon; pulling everything again, unsent changes kept", metadata: [
+            "setu.listed": "\(listed)", "setu.kept": "\(kept)"])
+        return kept
     }
 
     /// Takes in what the first answer of a sync says about this node, before
@@ -151,7 +182,7 @@ public struct SyncEngine: Sendable {
     private func fetch(after cursor: String?, report: NodeReport? = nil, first: Bool = false) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
         let key = first ? nodeKey : nil
         return Task { [client, pageRecords, pageBytes] in
-            try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes, report: report, nodeKey: key)
+            try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes, report: report, nodeKey: key, appliesPurges: true)
         }
     }
 

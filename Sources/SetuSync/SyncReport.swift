@@ -24,6 +24,14 @@ public struct SyncReport: Sendable, Hashable {
     public var nodeKeyMismatch = false
     /// The schema version the hub speaks (`Setu-Schema`); nil from a hub that does not say.
     public var hubSchema: Int?
+    /// States dropped by the hub's purge notices.
+    public var forgotten = 0
+    /// Set when the hub answered 410 (this node was away past the purge
+    /// horizon) and a re-bootstrap began: the unsent states kept.
+    public var rebootstrapKept: Int?
+    /// Set when a re-bootstrap completed: the states it dropped (purged at
+    /// the hub while this node was away).
+    public var rebootstrapDropped: Int?
 
     public init() {}
 }

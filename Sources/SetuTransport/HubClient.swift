@@ -70,12 +70,16 @@ public struct HubClient: Sendable {
     /// `report` goes with the first pull of a sync, for the hub's fleet view.
     /// `nodeKey` (this node's public signing key) too, so the hub can
     /// verify the bundles it makes.
-    public func pull(cursor: String?, limit: Int, maxBytes: Int, report: NodeReport? = nil, nodeKey: String? = nil) async throws -> Exchange<PullResponse?> {
+    /// `appliesPurges`: the caller applies `PullResponse.purged` (sent as
+    /// `Setu-Purge`); the hub then counts its cursor when it purges.
+    public func pull(cursor: String?, limit: Int, maxBytes: Int, report: NodeReport? = nil, nodeKey: String? = nil,
+                     appliesPurges: Bool = false) async throws -> Exchange<PullResponse?> {
         var path = "/v1/pull?limit=\(limit)&max_bytes=\(maxBytes)"
         if let cursor { path += "&cursor=\(cursor)" }
         var headers = [("Authorization", "Bearer \(token)"), (SyncHeader.schema, String(schemaVersion))]
         if let report { headers.append((SyncHeader.report, report.headerValue)) }
         if let nodeKey { headers.append((SyncHeader.nodeKey, nodeKey)) }
+        if appliesPurges { headers.append((SyncHeader.purge, "1")) }
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: headers))
         try Self.check(response)
         let page: PullResponse? = response.status == 204 ? nil : try Self.decode(response) { try PullResponse(json: $0) }
@@ -130,4 +134,7 @@ public struct HubRefusal: Error, Sendable, CustomStringConvertible {
 
     /// Whether trying again later may succeed.
     public var isRetryable: Bool { status >= 500 || status == 408 || status == 429 }
+
+    /// The hub purged deletions this node's cursor predates: re-bootstrap.
+    public var requiresResync: Bool { status == 410 && body.code == ErrorBody.resyncRequired }
 }
