@@ -46,6 +46,8 @@ public struct DaemonStatus: Sendable {
     /// Sync by files: the last bundle exported here, the last answer taken in.
     public var lastBundleOut: BundleMark?
     public var lastAnswerIn: BundleMark?
+    /// States a re-bootstrap (the hub's 410) has still to pull again.
+    public var rebootstrapPending = 0
     /// The hub said it holds another signing key for this node.
     public var nodeKeyMismatch = false
     /// The schema version this setud speaks, and the hub's as last heard.
@@ -66,6 +68,7 @@ public struct DaemonStatus: Sendable {
         func mark(_ mark: BundleMark?) -> JSONValue {
             mark.map { .object([("seq", .int($0.seq)), ("at", .string(RFC3339.format(millis: $0.atMillis / 1000 * 1000)))]) } ?? .null
         }
+        let rebootstrap: (key: String, value: JSONValue) = ("rebootstrap_pending", .int(Int64(rebootstrapPending)))
         return .object([
             ("node", .string(node)), ("version", .string(version)),
             ("schema", .int(Int64(schema))), ("hub_schema", hubSchema.map { .int(Int64($0)) } ?? .null),
@@ -77,7 +80,7 @@ public struct DaemonStatus: Sendable {
             ("bytes_in", .int(Int64(bytesIn))), ("bytes_out", .int(Int64(bytesOut))),
             ("next_sync_at", time(nextSyncAt)), ("consecutive_failures", .int(Int64(consecutiveFailures))),
             ("pending_local_changes", .int(Int64(pendingLocalChanges))), ("open_conflicts", .int(Int64(openConflicts))),
-            ("set_aside", .int(Int64(setAside))), ("oversold", .int(Int64(oversold))),
+            ("set_aside", .int(Int64(setAside))), ("oversold", .int(Int64(oversold))), rebootstrap,
             ("oldest_unsent_seconds", oldestUnsentSeconds.map { .int(Int64($0)) } ?? .null),
             ("clock_skew_seconds", clockSkewSeconds.map { .int(Int64($0)) } ?? .null),
             ("replica_bytes", .int(Int64(replicaBytes))),
@@ -109,6 +112,7 @@ public struct DaemonStatus: Sendable {
             if setAside > 0 { needs.append("\(setAside) writes set aside; see setuctl rejects") }
             if oversold > 0 { needs.append("\(Self.products(oversold)) oversold; see setuctl conflicts") }
             if nodeKeyMismatch { needs.append("the hub holds another signing key for this node; bundles from here are refused") }
+            if rebootstrapPending > 0 { needs.append("re-bootstrap under way, \(rebootstrapPending) records still to pull again") }
             parts.append("attention: " + needs.joined(separator: "; "))
         case .idle:
             if let last = lastSyncAt {

@@ -91,6 +91,7 @@ public actor SyncLoop: Service {
             s.oversold = summary.oversold
             s.lastBundleOut = summary.lastBundleOut
             s.lastAnswerIn = summary.lastAnswerIn
+            s.rebootstrapPending = summary.rebootstrapPending
             s.oldestUnsentSeconds = summary.oldestUnsentMillis.map { max(0, Int((Double(replica.now()) - Double($0)) / 1000)) }
         }
         s.warnings = warnings(s)
@@ -99,7 +100,7 @@ public actor SyncLoop: Service {
             s.lastError = problem
         } else if s.state == .idle, skewIsPastBound(s) {
             s.state = .clockSkew
-        } else if s.state == .idle, s.setAside > 0 || s.oversold > 0 || s.nodeKeyMismatch {
+        } else if s.state == .idle, s.setAside > 0 || s.oversold > 0 || s.nodeKeyMismatch || s.rebootstrapPending > 0 {
             s.state = .attention
         }
         s.replicaBytes = replica.sizeInBytes()
@@ -120,6 +121,10 @@ public actor SyncLoop: Service {
             list.append("this PC's clock is \(Self.duration(seconds: skew.magnitude)) \(way) the hub's: Setu stamps and checks by the hub's time "
                 + "meanwhile, but fix the clock (timedatectl set-ntp true, or set the date and the BIOS clock; a clock that resets at boot "
                 + "needs a new BIOS battery)")
+        }
+        if s.rebootstrapPending > 0 {
+            list.append("re-bootstrapping: the hub purged deletions while this office was away longer than its horizon, so every record is "
+                + "pulled again (\(s.rebootstrapPending) still to come); unsent changes are kept and pushed; let the sync run to the end")
         }
         if s.setAside > 0 {
             list.append("\(s.setAside) writes set aside: see setuctl rejects (show, retry or discard each)")
@@ -278,6 +283,7 @@ public actor SyncLoop: Service {
         status.nodeKeyMismatch = report.nodeKeyMismatch
         status.hubSchema = report.hubSchema ?? status.hubSchema
         status.lastResult = "ok: \(report.pulledRecords) in, \(report.pushedRecords) out" + (report.setAside.isEmpty ? "" : ", \(report.setAside.count) set aside")
+            + (report.rebootstrapDropped.map { ", re-bootstrapped (\($0) purged records dropped)" } ?? "")
         status.nextSyncAt = Date().addingTimeInterval(settings.syncIntervalSeconds)
         if report.pulledRecords + report.pushedRecords > 0 {
             logger.info("synced", metadata: ["setu.in": "\(report.pulledRecords)", "setu.out": "\(report.pushedRecords)"])

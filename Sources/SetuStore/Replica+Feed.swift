@@ -94,8 +94,10 @@ extension Replica {
                                            arguments: [pushed])
                 .flatMap { try? StateCodec.decode($0) }
                 .flatMap { $0.vector[node]?.physicalMillis }
+            let relisted = try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_rebootstrap") ?? 0
             return ReplicaSummary(pendingPush: unsent + dirty, openConflicts: conflicts, setAside: setAside, oversold: oversold, oldestUnsentMillis: oldest,
-                                  lastBundleOut: try Self.bundleMark(db, "bundle.seq"), lastAnswerIn: try Self.bundleMark(db, "bundle.answer_seq"))
+                                  lastBundleOut: try Self.bundleMark(db, "bundle.seq"), lastAnswerIn: try Self.bundleMark(db, "bundle.answer_seq"),
+                                  rebootstrapPending: relisted)
         }
     }
 }
@@ -112,4 +114,6 @@ public struct ReplicaSummary: Sendable, Equatable {
     /// The last bundle exported here, and the last answer taken in.
     public var lastBundleOut: BundleMark?
     public var lastAnswerIn: BundleMark?
+    /// States a re-bootstrap has still to pull again (0: none under way).
+    public var rebootstrapPending = 0
 }

@@ -25,6 +25,7 @@ struct HubConfig {
     var signingKeyPath: String
     var limits: SyncLimits
     var connections: ConnectionTimeouts
+    var purge: PurgeSettings
     /// How long requests in progress may run on after SIGTERM.
     var shutdownTimeout: Duration
     var logLevel: Logger.Level
@@ -84,10 +85,16 @@ struct HubConfig {
         limits.maxBundleBytes = try l.int("max_bundle_bytes", range: 65_536...(1 << 30)) ?? limits.maxBundleBytes
         try l.checkNoUnknownKeys()
 
+        let purgeSection = try file.section("purge")
+        var purge = PurgeSettings()
+        purge.horizonMillis = Int64(try purgeSection.int("horizon_days", range: 1...3_650) ?? 180) * 86_400_000
+        purge.interval = .seconds(Int64(try purgeSection.int("interval_minutes", range: 1...10_080) ?? 60) * 60)
+        try purgeSection.checkNoUnknownKeys()
+
         let level = try file.logLevel()
         try file.checkNoUnknownSections()
         return HubConfig(listen: listen, tlsCertificate: cert, tlsKey: key, storage: storage, signingKeyPath: signingKey, limits: limits, connections: connections,
-                         shutdownTimeout: .seconds(shutdown), logLevel: level)
+                         purge: purge, shutdownTimeout: .seconds(shutdown), logLevel: level)
     }
 
     /// The hub's signing key, made on first use; exits 1 with the problem.

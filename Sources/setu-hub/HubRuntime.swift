@@ -1,5 +1,8 @@
 import Logging
+import ArgumentParser
 import PostgresNIO
+import Foundation
+import SetuConfig
 import SetuHub
 
 /// Opens the configured storage for the length of `body`. A PostgreSQL
@@ -28,6 +31,17 @@ enum HubRuntime {
                 }
                 throw HubStorageError("the PostgreSQL client stopped unexpectedly")
             }
+        }
+    }
+
+    /// The hub's clock: the system's, unless SETU_SIMULATE_CLOCK_OFFSET_SECONDS
+    /// moves it (drills and tests); a bad value exits 78 with the fix.
+    static func clock() throws -> @Sendable () -> UInt64 {
+        do {
+            return try SimulatedClock.now()
+        } catch {
+            FileHandle.standardError.write(Data("setu-hub: \(error)\n".utf8))
+            throw ExitCode(78)
         }
     }
 

@@ -30,10 +30,12 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(client)
             storage = PostgresHubStorage(client: client, logger: logger)
         }
-        let service = SyncService(storage: storage, limits: config.limits, metrics: metrics, logger: logger, now: { Self.nowMillis() })
+        let now = try HubRuntime.clock()
+        let service = SyncService(storage: storage, limits: config.limits, metrics: metrics, logger: logger, now: now)
         // After the PostgreSQL client: services stop in reverse order, so the
         // recorder's last flush at shutdown still has its database.
         services.append(service.recorder)
+        services.append(Purger(storage: storage, settings: config.purge, metrics: metrics, logger: logger, now: now))
         let router = HubRouter.make(service: service, metrics: metrics, secureCookies: config.tlsCertificate != nil,
                                     signingKey: try config.signingKey())
         let address: BindAddress
@@ -78,10 +80,6 @@ struct ServeCommand: AsyncParsableCommand {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < UInt(Int32.max) else { return Int(Int32.max) }
         return Int(limit.rlim_cur)
-    }
-
-    static func nowMillis() -> UInt64 {
-        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
     }
 }
 

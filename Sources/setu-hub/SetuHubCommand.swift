@@ -13,7 +13,7 @@ struct SetuHubCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 runtime failure, 64 usage error, 78 configuration error.
             """,
         version: SetuVersion.current,
-        subcommands: [ServeCommand.self, NodeCommand.self, NodesCommand.self, AdminCommand.self, IntegrationCommand.self, BundleCommand.self, HubKeyCommand.self]
+        subcommands: [ServeCommand.self, NodeCommand.self, NodesCommand.self, AdminCommand.self, IntegrationCommand.self, BundleCommand.self, HubKeyCommand.self, PurgeCommand.self]
     )
 }
 
