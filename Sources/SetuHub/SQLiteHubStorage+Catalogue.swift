@@ -88,7 +88,7 @@ extension SQLiteHubStorage {
                 return try SaleRecording.repeated(earlier, product: try Self.storedState(db, earlier.productKey))
             }
             let write = try decide(try Self.storedState(db, sale.productKey))
-            let seq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM hub_records") ?? 0) + 1
+            let seq = try Self.lastPosition(db) + 1
             try db.execute(sql: "UPDATE hub_records SET seq = ?, office = ?, state = ?, origin = ?, deleted = ? WHERE collection = ? AND id = ?",
                            arguments: [seq, write.office, Data(StateCodec.encode(write.state)), write.origin?.rawValue, write.state.isDeleted,
                                        write.key.collection, write.key.id])

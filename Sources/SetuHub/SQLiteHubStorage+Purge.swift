@@ -22,12 +22,21 @@ extension SQLiteHubStorage {
         // purged tombstones' vectors (a node pushing an old state of a purged
         // record is then not taken for a forger).
         try db.execute(sql: "CREATE TABLE hub_purges (office TEXT PRIMARY KEY NOT NULL, through INTEGER NOT NULL, vector BLOB NOT NULL) STRICT")
+        // The last feed position handed out, once a purge has dropped rows:
+        // the feed's top rows may be among them, and a position must never
+        // be handed out twice (a node past it would never see the new row).
+        try db.execute(sql: "CREATE TABLE hub_feed_top (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL) STRICT")
         // The cursor a node's pull came with, counted by purges: only from
         // nodes that apply purge notices (Setu-Purge).
         try db.execute(sql: "ALTER TABLE hub_node_activity ADD COLUMN acked_cursor INTEGER")
         try db.execute(sql: "ALTER TABLE hub_integrations ADD COLUMN acked_cursor INTEGER")
         try db.execute(sql: "ALTER TABLE hub_integrations ADD COLUMN read_ms INTEGER")
         try db.execute(sql: "ALTER TABLE hub_integrations ADD COLUMN read_through INTEGER")
+    }
+
+    /// The last feed position handed out (the next write takes the one after).
+    static func lastPosition(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT max(coalesce((SELECT max(seq) FROM hub_records), 0), coalesce((SELECT seq FROM hub_feed_top), 0))") ?? 0
     }
 
     public func purgeCandidates() async throws -> [String] {
@@ -39,7 +48,7 @@ extension SQLiteHubStorage {
     public func purge(floors: [String: Int64?]) async throws -> PurgeOutcome {
         try await pool.write { db in
             var outcome = PurgeOutcome()
-            let head = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM hub_records") ?? 0
+            let head = try Self.lastPosition(db)
             var seq = head
             for (office, floor) in floors.sorted(by: { $0.key < $1.key }) {
                 let floor = floor ?? head
@@ -76,6 +85,7 @@ extension SQLiteHubStorage {
                     ON CONFLICT (office) DO UPDATE SET through = max(through, excluded.through), vector = excluded.vector
                     """, arguments: [office, floor, Data(vector.storedBytes)])
             }
+            try db.execute(sql: "INSERT INTO hub_feed_top (one, seq) VALUES (1, ?) ON CONFLICT (one) DO UPDATE SET seq = max(seq, excluded.seq)", arguments: [seq])
             return outcome
         }
     }

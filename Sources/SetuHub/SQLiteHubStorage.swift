@@ -139,7 +139,7 @@ public final class SQLiteHubStorage: HubStorage {
             var stored: [RecordKey: HubStoredState] = [:]
             for key in keys { stored[key] = try Self.storedState(db, key) }
             let writes = try decide(stored)
-            var seq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM hub_records") ?? 0)
+            var seq = try Self.lastPosition(db)
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO hub_records (seq, collection, id, office, state, origin, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (collection, id) DO UPDATE SET seq = excluded.seq, office = excluded.office,

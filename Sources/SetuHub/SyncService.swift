@@ -218,7 +218,11 @@ public struct SyncService: Sendable {
             throw error
         }
         let sent = page.flatMap { try? FeedCursor(parsing: $0.cursor).seq } ?? after.seq
-        recorder.note(.pull(node.id, at: seen, cursor: sent, acknowledged: appliesPurges ? after.seq : nil, report: parsed))
+        // The cursor it came with is what it holds; so is the answer's, when
+        // the answer carries nothing to apply (it skipped only the node's own
+        // states), so a node's own deletion does not wait two polls.
+        let holds = page.map { $0.records.isEmpty && $0.purged.isEmpty } ?? true ? sent : after.seq
+        recorder.note(.pull(node.id, at: seen, cursor: sent, acknowledged: appliesPurges ? holds : nil, report: parsed))
         return page
     }
 

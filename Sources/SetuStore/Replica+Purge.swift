@@ -19,6 +19,7 @@ extension Replica {
                 SELECT r.collection, r.id FROM setu_records r WHERE \(Self.heldByPeer)
                 """, arguments: [peer.rawValue, pushed])
             try tx.db.execute(sql: "UPDATE setu_cursors SET pulled = NULL WHERE peer = ?", arguments: [peer.rawValue])
+            try ReplicaSchema.setMeta(tx.db, Self.rebootstrapKey, Int64(tx.nowMillis))
             let listed = try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM setu_rebootstrap") ?? 0
             let total = try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM setu_records") ?? 0
             return (listed, total - listed)
@@ -34,6 +35,9 @@ extension Replica {
         AND NOT EXISTS (SELECT 1 FROM setu_dirty d WHERE d.collection = r.collection AND d.id = r.id)
         """
 
+    /// In `setu_meta` while a re-bootstrap is under way: when it began.
+    static let rebootstrapKey = "rebootstrap_began_ms"
+
     /// How many states a re-bootstrap still has to pull again (0: none under way).
     public func rebootstrapPending() throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_rebootstrap") ?? 0 }
@@ -45,7 +49,7 @@ extension Replica {
     /// how many were dropped, or nil when no re-bootstrap was under way.
     public func finishRebootstrap(from peer: NodeID) throws -> Int? {
         try write { tx in
-            guard try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM setu_rebootstrap") ?? 0 > 0 else { return nil }
+            guard try Int64.fetchOne(tx.db, sql: "SELECT value FROM setu_meta WHERE key = ?", arguments: [Self.rebootstrapKey]) != nil else { return nil }
             let pushed = try Int64.fetchOne(tx.db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
             let stale = try Row.fetchAll(tx.db, sql: """
                 SELECT r.collection, r.id FROM setu_rebootstrap b JOIN setu_records r ON r.collection = b.collection AND r.id = b.id
@@ -53,6 +57,7 @@ extension Replica {
                 """, arguments: [peer.rawValue, pushed])
             for row in stale { try tx.drop(row["collection"], row["id"]) }
             try tx.db.execute(sql: "DELETE FROM setu_rebootstrap")
+            try tx.db.execute(sql: "DELETE FROM setu_meta WHERE key = ?", arguments: [Self.rebootstrapKey])
             return stale.count
         }
     }

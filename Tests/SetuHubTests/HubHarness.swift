@@ -68,6 +68,8 @@ final class TestClock: @unchecked Sendable {
     private let lock = NSLock()
     private var millis: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)
     var now: UInt64 { lock.withLock { millis } }
+    /// Moves the hub's time on (a node away for months, in a test).
+    func advance(days: Double) { lock.withLock { millis += UInt64(days * 86_400_000) } }
 }
 
 /// A fresh database on the test cluster that scripts/with-postgres starts.
