@@ -61,7 +61,8 @@ public enum HubRouter {
             guard let page = try await service.pull(
                 for: node, cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init),
                 maxBytes: query["max_bytes"].map(String.init), report: request.headers[HTTPField.Name(SyncHeader.report)!],
-                appliesPurges: request.headers[HTTPField.Name(SyncHeader.purge)!] == "1")
+                appliesPurges: request.headers[HTTPField.Name(SyncHeader.purge)!] == "1",
+                resyncing: request.headers[HTTPField.Name(SyncHeader.resync)!] == "1")
             else { return Response(status: .noContent, headers: headers) }
             context.logger.with(node: node).debug("pull", metadata: ["setu.records": "\(page.records.count)", "setu.cursor": "\(page.cursor)"])
             var response = HTTPBody.response(page.json, request: request)

@@ -203,8 +203,10 @@ public struct SyncService: Sendable {
     /// `Setu-Report` header, kept for the fleet view. `appliesPurges`: the
     /// node sent `Setu-Purge`, so it gets purge notices, and its cursor
     /// counts as what it holds when tombstones are purged.
+    /// `resyncing`: the node re-bootstraps (`Setu-Resync`), so its own
+    /// states are sent too.
     public func pull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?, report: String? = nil,
-                     appliesPurges: Bool = false) async throws -> PullResponse? {
+                     appliesPurges: Bool = false, resyncing: Bool = false) async throws -> PullResponse? {
         let after = try FeedCursor(parsing: cursor)
         let count = try Self.parseBound(limit, name: "limit", default: limits.defaultPullRecords, range: 1...limits.maxPullRecords)
         let bytes = try Self.parseBound(maxBytes, name: "max_bytes", default: limits.defaultPullBytes, range: 1_024...limits.maxPullBytes)
@@ -212,7 +214,7 @@ public struct SyncService: Sendable {
         let seen = Int64(now())
         let page: PullResponse?
         do {
-            page = try await self.page(for: node, after: after, count: count, bytes: bytes, appliesPurges: appliesPurges)
+            page = try await self.page(for: node, after: after, count: count, bytes: bytes, appliesPurges: appliesPurges, resyncing: resyncing)
         } catch {
             recorder.note(.seen(node.id, at: seen))
             throw error
@@ -235,7 +237,7 @@ public struct SyncService: Sendable {
         }
     }
 
-    private func page(for node: HubNode, after: FeedCursor, count: Int, bytes: Int, appliesPurges: Bool) async throws -> PullResponse? {
+    private func page(for node: HubNode, after: FeedCursor, count: Int, bytes: Int, appliesPurges: Bool, resyncing: Bool) async throws -> PullResponse? {
         let scope = node.offices
         let head = try await storage.feedHead(offices: scope)
         if after.predates(head.purgedThrough) { throw HubError.resyncRequired(node: node.id) }
@@ -247,7 +249,7 @@ public struct SyncService: Sendable {
         var last = after.seq
         var stoppedEarly = false
         for row in rows {
-            if row.origin == node.id { last = row.seq; continue }
+            if row.origin == node.id, !resyncing { last = row.seq; continue }
             // What a node that does not apply notices gets instead: nothing
             // of a purged record (its offices purge nothing while it is
             // within the horizon, and past it the node is told to re-bootstrap).

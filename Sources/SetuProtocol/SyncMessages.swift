@@ -158,6 +158,11 @@ public enum SyncHeader {
     /// keeping tombstones the others forgot.
     public static let purge = "Setu-Purge"
 
+    /// On pulls while a node re-bootstraps: `1`. The hub then sends the
+    /// node's own states too (it skips them otherwise, as the node holds
+    /// them): a listed state the hub does not send again was purged.
+    public static let resync = "Setu-Resync"
+
     public static func officesValue(_ offices: [String]) -> String { offices.joined(separator: ",") }
 
     public static func offices(from value: String) -> [String] {

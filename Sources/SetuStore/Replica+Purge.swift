@@ -38,6 +38,11 @@ extension Replica {
     /// In `setu_meta` while a re-bootstrap is under way: when it began.
     static let rebootstrapKey = "rebootstrap_began_ms"
 
+    /// Whether a re-bootstrap is under way (begun, its pull not yet complete).
+    public func isRebootstrapping() throws -> Bool {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = ?", arguments: [Self.rebootstrapKey]) != nil }
+    }
+
     /// How many states a re-bootstrap still has to pull again (0: none under way).
     public func rebootstrapPending() throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_rebootstrap") ?? 0 }

@@ -70,7 +70,9 @@ public struct SyncEngine: Sendable {
     /// reaches the end, listed states the hub did not send are dropped.
     func pull(into report: inout SyncReport, nodeReport: NodeReport?, shouldStop: @Sendable () -> Bool,
               progress: @Sendable (SyncReport) async -> Void) async throws {
-        var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(after: try replica.pullCursor(from: Self.hub), report: nodeReport, first: true)
+        var resyncing = try replica.isRebootstrapping()
+        var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(
+            after: try replica.pullCursor(from: Self.hub), report: nodeReport, first: true, resyncing: resyncing)
         defer { fetching?.cancel() }
         var restarted = false
         var reachedEnd = false
@@ -84,7 +86,8 @@ public struct SyncEngine: Sendable {
             } catch let refusal as HubRefusal where refusal.requiresResync && !restarted {
                 restarted = true
                 report.rebootstrapKept = try await beginRebootstrap()
-                fetching = fetch(after: nil, report: nodeReport, first: true)
+                resyncing = true
+                fetching = fetch(after: nil, report: nodeReport, first: true, resyncing: true)
                 continue
             }
             fetching = nil
@@ -93,7 +96,7 @@ public struct SyncEngine: Sendable {
             report.bytesOut += exchange.bytesSent
             if report.requests == 1 { try await adoptHub(exchange, into: &report) }
             guard let page = exchange.value else { reachedEnd = true; break }
-            if page.more { fetching = fetch(after: page.cursor) } else { reachedEnd = true }
+            if page.more { fetching = fetch(after: page.cursor, resyncing: resyncing) } else { reachedEnd = true }
             let applied = try await Self.offThePool { [replica] in
                 try replica.apply(page.records, purged: page.purged, from: Self.hub, cursor: page.cursor)
             }
@@ -179,10 +182,12 @@ public struct SyncEngine: Sendable {
 
     private static let writes = DispatchQueue(label: "setu.sync.writes")
 
-    private func fetch(after cursor: String?, report: NodeReport? = nil, first: Bool = false) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
+    private func fetch(after cursor: String?, report: NodeReport? = nil, first: Bool = false,
+                       resyncing: Bool = false) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
         let key = first ? nodeKey : nil
         return Task { [client, pageRecords, pageBytes] in
-            try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes, report: report, nodeKey: key, appliesPurges: true)
+            try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes, report: report, nodeKey: key,
+                                  appliesPurges: true, resyncing: resyncing)
         }
     }
 

@@ -72,14 +72,16 @@ public struct HubClient: Sendable {
     /// verify the bundles it makes.
     /// `appliesPurges`: the caller applies `PullResponse.purged` (sent as
     /// `Setu-Purge`); the hub then counts its cursor when it purges.
+    /// `resyncing`: a re-bootstrap pulls, so the node's own states come too.
     public func pull(cursor: String?, limit: Int, maxBytes: Int, report: NodeReport? = nil, nodeKey: String? = nil,
-                     appliesPurges: Bool = false) async throws -> Exchange<PullResponse?> {
+                     appliesPurges: Bool = false, resyncing: Bool = false) async throws -> Exchange<PullResponse?> {
         var path = "/v1/pull?limit=\(limit)&max_bytes=\(maxBytes)"
         if let cursor { path += "&cursor=\(cursor)" }
         var headers = [("Authorization", "Bearer \(token)"), (SyncHeader.schema, String(schemaVersion))]
         if let report { headers.append((SyncHeader.report, report.headerValue)) }
         if let nodeKey { headers.append((SyncHeader.nodeKey, nodeKey)) }
         if appliesPurges { headers.append((SyncHeader.purge, "1")) }
+        if resyncing { headers.append((SyncHeader.resync, "1")) }
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: headers))
         try Self.check(response)
         let page: PullResponse? = response.status == 204 ? nil : try Self.decode(response) { try PullResponse(json: $0) }

@@ -59,6 +59,15 @@ final class PurgeWorld: @unchecked Sendable {
         }
     }
 
+    /// The hub's states in the offices' scope, as `Replica.stateDump` writes
+    /// a replica's: what it purged is in no replica either, once all synced.
+    func hubStateDump() async throws -> String {
+        let rows = try await harness.storage.feed(offices: [Self.office], after: 0, limit: 10_000)
+        return rows.compactMap { row in
+            row.state.map { "state \(row.key.collection) \(row.key.id) \(StateCodec.encode($0).map { String(format: "%02x", $0) }.joined())\n" }
+        }.sorted().joined()
+    }
+
     /// The record's state on replica `i`, or nil when it holds none.
     func state(_ i: Int, _ id: String) throws -> RecordState? {
         try replicas[i].record("services", id: id)?.state
