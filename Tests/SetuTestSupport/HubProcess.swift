@@ -17,6 +17,8 @@ public final class HubProcess: @unchecked Sendable {
     let storage: String
     let server: String
     let descriptorLimit: Int?
+    /// Added to the hub's environment (a simulated clock).
+    var environment: [String: String] = [:]
 
     /// `server` is added to the `[server]` section; `descriptorLimit` runs
     /// the hub under `prlimit --nofile`, as systemd's default 1,024 would.
@@ -50,7 +52,8 @@ public final class HubProcess: @unchecked Sendable {
         if let descriptorLimit {
             process = try ChildProcess("/usr/bin/prlimit", ["--nofile=\(descriptorLimit):\(descriptorLimit)", executable.path] + serve, stdout: log, stderr: log)
         } else {
-            process = try ChildProcess(executable.path, serve, stdout: log, stderr: log)
+            process = try ChildProcess(executable.path, serve, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                       stdout: log, stderr: log)
         }
     }
 
@@ -63,6 +66,19 @@ public final class HubProcess: @unchecked Sendable {
         port = LoopbackPort.free()
         try start()
         return true
+    }
+
+    /// Stops the hub and serves again on the same port and database, with
+    /// `environment` added (say, SETU_SIMULATE_CLOCK_OFFSET_SECONDS).
+    public func restart(environment: [String: String]) async throws {
+        let stopped = process!
+        let describe = stopDescription
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { _ = stopped.stop(describe: describe); continuation.resume() }
+        }
+        self.environment = environment
+        try start()
+        try await waitUntilServing()
     }
 
     /// SIGTERM, and at most `seconds` for the hub to exit (then SIGKILL,
@@ -98,8 +114,9 @@ public final class HubProcess: @unchecked Sendable {
     }
 
     /// Runs `setu-hub ARGS --config <this hub's config>`.
-    public func command(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
-        try await runProgram(executable, arguments + ["--config", configPath])
+    public func command(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String, error: String) {
+        try await runProgram(executable, arguments + ["--config", configPath],
+                             environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
     /// What the hub has logged so far.
