@@ -81,6 +81,32 @@ struct ChurnBenchmark {
                      bootstrap, records, records / 20))
         let freshBytes = try MetadataBenchmark(records: records).vacuumedSize(fresh.path, closing: fresh)
         print("  fresh office replica: \(perRecord(freshBytes))")
+
+        // Every office syncs (acknowledging the deletions), the hub purges,
+        // the offices apply the notices, and a second purge drops those.
+        for n in 0..<2 { replicas[n] = try Replica(path: "\(dir)/office-\(n).sqlite", node: nodes[n].id, options: ReplicaOptions(now: clock.read)) }
+        let purger = Purger(storage: storage, settings: PurgeSettings(), metrics: HubMetrics(), logger: Logger(label: "setu-bench"), now: clock.read)
+        var purged = 0
+        let purgeSeconds = try await timed {
+            for _ in 0..<2 {
+                for (replica, node) in zip(replicas, nodes) { try await pull(into: replica, as: node, service) }
+                await service.recorder.flush()
+                purged += try await purger.purgeOnce().outcome.purged
+            }
+        }
+        print(String(format: "  after purge (%d tombstones purged; syncs and two purges took %.2f s):", purged, purgeSeconds))
+        for (n, replica) in replicas.enumerated() where n < 2 {
+            let bytes = try MetadataBenchmark(records: records).vacuumedSize(replica.path, closing: replica)
+            print("  office \(n + 1) replica: \(perRecord(bytes)); \(try tombstones(replica.path, table: "setu_records")) tombstones held")
+        }
+        let hubAfter = try vacuum("\(dir)/hub.sqlite")
+        print("  hub: \(perRecord(hubAfter)); \(try tombstones("\(dir)/hub.sqlite", table: "hub_records")) tombstones held")
+        let later = try Replica(path: "\(dir)/fresh-after.sqlite", node: "rupsha-98", options: ReplicaOptions(now: clock.read))
+        let laterNode = HubNode(id: "rupsha-98", offices: ["upazila:rupsha"], createdAtMillis: 0, revoked: false)
+        let laterBootstrap = try await timed { try await pull(into: later, as: laterNode, service) }
+        print(String(format: "  a fresh office bootstraps from the hub: %.2f s for %d live records, no tombstones", laterBootstrap, live))
+        let laterBytes = try MetadataBenchmark(records: records).vacuumedSize(later.path, closing: later)
+        print("  fresh office replica: \(perRecord(laterBytes))")
     }
 
     func syncAll(_ replicas: [Replica], _ nodes: [HubNode], _ service: SyncService) async throws {
@@ -100,8 +126,9 @@ struct ChurnBenchmark {
     }
 
     func pull(into replica: Replica, as node: HubNode, _ service: SyncService) async throws {
-        while let page = try await service.pull(for: node, cursor: try replica.pullCursor(from: "hub"), limit: "500", maxBytes: "4194304") {
-            try replica.apply(page.records, from: "hub", cursor: page.cursor)
+        while let page = try await service.pull(for: node, cursor: try replica.pullCursor(from: "hub"), limit: "500", maxBytes: "4194304",
+                                                appliesPurges: true) {
+            try replica.apply(page.records, purged: page.purged, from: "hub", cursor: page.cursor)
             if !page.more { return }
         }
     }
@@ -112,7 +139,7 @@ struct ChurnBenchmark {
             let rows = try Row.fetchCursor(db, sql: "SELECT state FROM \(table)")
             while let row = try rows.next() {
                 let blob: Data = row["state"]
-                if try StateCodec.decode(blob).isDeleted { count += 1 }
+                if !blob.isEmpty, try StateCodec.decode(blob).isDeleted { count += 1 }
             }
             return count
         }

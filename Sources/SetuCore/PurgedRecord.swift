@@ -1,5 +1,5 @@
 /// A record the hub has forgotten: a deletion every node in its office
-/// acknowledged, purged after its tombstone (DESIGN §8, tombstone purge).
+/// acknowledged, purged after its tombstone (DESIGN §5, tombstone purge).
 ///
 /// `vector` is the purged tombstone's version vector. A node drops its own
 /// state of the record when the vector dominates that state's: everything

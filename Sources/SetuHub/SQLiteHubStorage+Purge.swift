@@ -3,7 +3,7 @@ import GRDB
 import SetuCore
 
 extension SQLiteHubStorage {
-    /// v5: what tombstone purges need (DESIGN §8).
+    /// v5: what tombstone purges need (DESIGN §5, tombstone purge).
     static func createPurge(_ db: Database) throws {
         // `deleted`: the stored state is a tombstone, so a purge finds them
         // without decoding states. `forget`: the vector of a tombstone purged

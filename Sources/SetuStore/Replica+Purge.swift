@@ -1,7 +1,7 @@
 import GRDB
 import SetuCore
 
-/// Purges and re-bootstraps (DESIGN §8): how a replica forgets what the hub
+/// Purges and re-bootstraps (DESIGN §5, tombstone purge): how a replica forgets what the hub
 /// forgot, and pulls everything again when it was away too long to be told.
 extension Replica {
     /// Begins a re-bootstrap from `peer` (its answer was 410): lists every

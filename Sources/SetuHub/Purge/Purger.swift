@@ -3,7 +3,7 @@ import ServiceLifecycle
 import SetuCore
 
 /// Purges tombstones every node and integration of their office has
-/// acknowledged (DESIGN §8): the inputs from storage, the decision by
+/// acknowledged (DESIGN §5, tombstone purge): the inputs from storage, the decision by
 /// `PurgePlan`, the work by `HubStorage.purge` in one transaction.
 /// Run as a service by `setu-hub serve`, or once by `setu-hub purge`.
 public struct Purger: Service {
