@@ -42,7 +42,7 @@ extension Replica {
 
     /// The latest feed position on this replica.
     public func feedHead() throws -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM setu_records") ?? 0 }
+        try read { db in try WriteTransaction.lastPosition(db) }
     }
 
     /// The peer's pull cursor (opaque, the peer's own), stored with the last page applied.

@@ -30,7 +30,17 @@ struct WriteTransaction {
         let last = try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'hlc'") ?? 0
         clockAtStart = HLCTimestamp(rawValue: UInt64(bitPattern: last))
         clock = HybridClock(last: clockAtStart, maxSkewMillis: replica.options.maxSkewMillis)
-        nextSeq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM setu_records") ?? 0) + 1
+        nextSeq = try Self.lastPosition(db) + 1
+    }
+
+    /// The last feed position handed out. Dropping states (purge notices, a
+    /// re-bootstrap) may remove the top rows, so it is kept in `setu_meta`
+    /// too: a position at or below the push cursor, handed out again, would
+    /// mark a new write as pushed when it never was.
+    static func lastPosition(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: """
+            SELECT max(coalesce((SELECT max(seq) FROM setu_records), 0), coalesce((SELECT value FROM setu_meta WHERE key = 'feed_top'), 0))
+            """) ?? 0
     }
 
     /// Persists the clock; the caller commits.
