@@ -18,6 +18,8 @@ struct DaemonBenchmark {
         var statusLatencies: [Double]
         var idleRequests: Int
         var idleBytes: Int
+        var hubCPUSeconds: Double
+        var setudCPUSeconds: Double
     }
 
     func run() async throws {
@@ -35,6 +37,9 @@ struct DaemonBenchmark {
         print(String(format: "bootstrap of a fresh office from a hub holding %d records: %.1f s (%.0f records/s; goal ≤ 10 s for 100k)",
                      run.records, run.seconds, Double(run.records) / run.seconds))
         print(String(format: "  setud peak RSS: %.0f MB (goal ≤ 150 MB)", run.peakRSSMegabytes))
+        print(String(format: "  CPU: setu-hub %.2f s (%.4f ms per record; goal ≤ 0.02 ms), setud %.2f s (%.4f ms per record)",
+                     run.hubCPUSeconds, run.hubCPUSeconds * 1000 / Double(run.records),
+                     run.setudCPUSeconds, run.setudCPUSeconds * 1000 / Double(run.records)))
         print(String(format: "  status during bootstrap: %d calls, p50 %.2f ms, p99 %.2f ms, max %.2f ms (goal p99 < 10 ms)",
                      sorted.count, percentile(0.5), percentile(0.99), (sorted.last ?? .nan) * 1000))
         print("  idle sync afterwards: \(run.idleRequests) requests, \(run.idleBytes) bytes (goal ≤ 2 requests, ≤ 2048 bytes)")
@@ -50,6 +55,7 @@ struct DaemonBenchmark {
         let hub = try HubProcess(sqlitePath: hubPath)
         defer { hub.stop() }
         try await hub.waitUntilServing()
+        let hubCPUBefore = MachineInfo.cpuSeconds(pid: hub.process.pid)
         let start = DispatchTime.now().uptimeNanoseconds
         let setud = try SetudProcess(node: "office-new", hub: hub, offices: ["upazila:rupsha"],
                                      sync: "interval_seconds = 3600\npage_records = 500\npage_bytes = 1048576")
@@ -76,10 +82,12 @@ struct DaemonBenchmark {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         peakRSS = max(peakRSS, Self.peakRSSMegabytes(pid: setud.process.pid))
+        let hubCPU = MachineInfo.cpuSeconds(pid: hub.process.pid) - hubCPUBefore
+        let setudCPU = MachineInfo.cpuSeconds(pid: setud.process.pid)
 
         let (requests, bytes) = try Self.idleSync(socket: setud.socketPath)
         return Run(records: count, seconds: seconds, peakRSSMegabytes: peakRSS, statusLatencies: latencies,
-                   idleRequests: requests, idleBytes: bytes)
+                   idleRequests: requests, idleBytes: bytes, hubCPUSeconds: hubCPU, setudCPUSeconds: setudCPU)
     }
 
     /// Fills a hub database as offices would: pushes of 500 through the sync

@@ -16,6 +16,17 @@ enum MachineInfo {
         return usage.ru_maxrss / 1024
     }
 
+    /// CPU seconds (user + system) a process has used so far, from
+    /// /proc/<pid>/stat (clock ticks of 1/100 s); this process when nil.
+    static func cpuSeconds(pid: pid_t? = nil) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid.map(String.init) ?? "self")/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return .nan }
+        // Fields after the command's closing parenthesis: state is 3, utime 14, stime 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     static func scratchDirectory() -> String {
         let path = "\(NSTemporaryDirectory())setu-bench-\(UUID().uuidString)"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

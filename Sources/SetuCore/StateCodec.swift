@@ -115,7 +115,7 @@ public enum StateCodec {
 /// written by an incompatible version.
 public struct StateCodecError: Error, Hashable, Sendable, CustomStringConvertible {
     public let detail: String
-    init(_ detail: String) { self.detail = detail }
+    public init(_ detail: String) { self.detail = detail }
     public var description: String { "record state: \(detail)" }
 }
 
@@ -151,21 +151,23 @@ extension [UInt8] {
     }
 }
 
-struct ByteReader {
+/// Reads the varints, strings and values `StateCodec` writes; public so the
+/// wire writer can turn stored bytes into JSON without decoding a state.
+public struct ByteReader {
     private let bytes: [UInt8]
     private var position = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    var isAtEnd: Bool { position == bytes.count }
+    public var isAtEnd: Bool { position == bytes.count }
 
-    mutating func byte() throws(StateCodecError) -> UInt8 {
+    public mutating func byte() throws(StateCodecError) -> UInt8 {
         guard position < bytes.count else { throw StateCodecError("truncated") }
         defer { position += 1 }
         return bytes[position]
     }
 
-    mutating func varint() throws(StateCodecError) -> UInt64 {
+    public mutating func varint() throws(StateCodecError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -179,21 +181,26 @@ struct ByteReader {
 
     /// A count of following items, bounded by the bytes left so a damaged
     /// length cannot make the decoder allocate gigabytes.
-    mutating func count() throws(StateCodecError) -> Int {
+    public mutating func count() throws(StateCodecError) -> Int {
         let n = try varint()
         guard n <= UInt64(bytes.count - position) else { throw StateCodecError("count past end") }
         return Int(n)
     }
 
-    mutating func string() throws(StateCodecError) -> String {
+    /// A string's bytes as stored, unchecked (the writer checked them).
+    public mutating func stringBytes() throws(StateCodecError) -> ArraySlice<UInt8> {
         let n = try count()
-        let slice = bytes[position..<(position + n)]
-        position += n
+        defer { position += n }
+        return bytes[position..<(position + n)]
+    }
+
+    public mutating func string() throws(StateCodecError) -> String {
+        let slice = try stringBytes()
         guard let text = String(validating: slice, as: UTF8.self) else { throw StateCodecError("invalid UTF-8") }
         return text
     }
 
-    mutating func value() throws(StateCodecError) -> FieldValue {
+    public mutating func value() throws(StateCodecError) -> FieldValue {
         switch try byte() {
         case 0: return .null
         case 1: return .bool(false)

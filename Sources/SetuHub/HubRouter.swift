@@ -58,14 +58,17 @@ public enum HubRouter {
                 headers[HTTPField.Name(SyncHeader.nodeKeyStatus)!] = "mismatch"
             }
             let query = request.uri.queryParameters
-            guard let page = try await service.pull(
-                for: node, cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init),
-                maxBytes: query["max_bytes"].map(String.init), report: request.headers[HTTPField.Name(SyncHeader.report)!],
-                appliesPurges: request.headers[HTTPField.Name(SyncHeader.purge)!] == "1",
-                resyncing: request.headers[HTTPField.Name(SyncHeader.resync)!] == "1")
+            let cursor: String? = query["cursor"].map(String.init)
+            let limit: String? = query["limit"].map(String.init)
+            let maxBytes: String? = query["max_bytes"].map(String.init)
+            let report: String? = request.headers[HTTPField.Name(SyncHeader.report)!]
+            let appliesPurges: Bool = request.headers[HTTPField.Name(SyncHeader.purge)!] == "1"
+            let resyncing: Bool = request.headers[HTTPField.Name(SyncHeader.resync)!] == "1"
+            guard let page = try await service.servePull(for: node, cursor: cursor, limit: limit, maxBytes: maxBytes, report: report,
+                                                         appliesPurges: appliesPurges, resyncing: resyncing)
             else { return Response(status: .noContent, headers: headers) }
-            context.logger.with(node: node).debug("pull", metadata: ["setu.records": "\(page.records.count)", "setu.cursor": "\(page.cursor)"])
-            var response = HTTPBody.response(page.json, request: request)
+            context.logger.with(node: node).debug("pull", metadata: ["setu.records": "\(page.records)", "setu.cursor": "\(page.cursor)"])
+            var response = HTTPBody.response(bytes: page.body, request: request)
             response.headers.append(contentsOf: headers)
             return response
         }

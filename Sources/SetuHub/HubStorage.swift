@@ -154,19 +154,28 @@ public struct HubFeedRow: Sendable {
     public let seq: Int64
     public let key: RecordKey
     public let office: String
-    /// Nil: a purge notice (the record is purged).
-    public let state: RecordState?
+    /// The state as stored (`StateCodec`), kept as bytes: a pull page
+    /// writes them to the wire without decoding them (`RecordWireWriter`).
+    /// Empty: a purge notice (the record is purged).
+    public let encodedState: [UInt8]
     public let origin: NodeID?
     /// The vector of a tombstone purged at this key, which nodes must
-    /// forget before they merge `state` (until every node has passed it).
+    /// forget before they merge the state (until every node has passed it).
     public let forget: VersionVector?
 
-    public init(seq: Int64, key: RecordKey, office: String, state: RecordState?, origin: NodeID?, forget: VersionVector? = nil) {
+    public init(seq: Int64, key: RecordKey, office: String, encodedState: [UInt8], origin: NodeID?, forget: VersionVector? = nil) {
         self.seq = seq
         self.key = key
         self.office = office
-        self.state = state
+        self.encodedState = encodedState
         self.origin = origin
         self.forget = forget
+    }
+
+    public var isPurgeNotice: Bool { encodedState.isEmpty }
+
+    /// The state decoded; nil for a purge notice.
+    public func state() throws -> RecordState? {
+        isPurgeNotice ? nil : try StateCodec.decode(encodedState)
     }
 }

@@ -70,7 +70,7 @@ extension PostgresHubStorage {
         var out: [HubFeedRow] = []
         for try await (seq, collection, id, office, state, origin, forget) in rows.decode((Int64, String, String, String, ByteBuffer, String?, ByteBuffer?).self) {
             out.append(HubFeedRow(seq: seq, key: RecordKey(collection: collection, id: id), office: office,
-                                  state: state.readableBytes == 0 ? nil : try StateCodec.decode(state.readableBytesView),
+                                  encodedState: Array(state.readableBytesView),
                                   origin: origin.flatMap(NodeID.init(rawValue:)),
                                   forget: try forget.map { try VersionVector(storedBytes: $0.readableBytesView) }))
         }

@@ -62,7 +62,7 @@ extension SQLiteHubStorage {
         let origin: String? = row["origin"]
         let forget: Data? = row["forget"]
         return HubFeedRow(seq: row["seq"], key: RecordKey(collection: row["collection"], id: row["id"]), office: row["office"],
-                          state: blob.isEmpty ? nil : try StateCodec.decode(blob), origin: origin.flatMap(NodeID.init(rawValue:)),
+                          encodedState: Array(blob), origin: origin.flatMap(NodeID.init(rawValue:)),
                           forget: try forget.map { try VersionVector(storedBytes: $0) })
     }
 

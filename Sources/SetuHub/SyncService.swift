@@ -198,34 +198,42 @@ public struct SyncService: Sendable {
 
     // MARK: Pull
 
-    /// A page of changes for `node` after `cursor`; nil when there is nothing
-    /// new (the cheap answer to an idle poll). `report` is the node's
-    /// `Setu-Report` header, kept for the fleet view. `appliesPurges`: the
-    /// node sent `Setu-Purge`, so it gets purge notices, and its cursor
-    /// counts as what it holds when tombstones are purged.
-    /// `resyncing`: the node re-bootstraps (`Setu-Resync`), so its own
-    /// states are sent too.
-    public func pull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?, report: String? = nil,
-                     appliesPurges: Bool = false, resyncing: Bool = false) async throws -> PullResponse? {
+    /// A page of changes for `node` after `cursor`, as its JSON body; nil
+    /// when there is nothing new (the cheap answer to an idle poll).
+    /// `report` is the node's `Setu-Report` header, kept for the fleet view.
+    /// `appliesPurges`: the node sent `Setu-Purge`, so it gets purge
+    /// notices, and its cursor counts as what it holds when tombstones are
+    /// purged. `resyncing`: the node re-bootstraps (`Setu-Resync`), so its
+    /// own states are sent too.
+    public func servePull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?, report: String? = nil,
+                          appliesPurges: Bool = false, resyncing: Bool = false) async throws -> PullPage? {
         let after = try FeedCursor(parsing: cursor)
         let count = try Self.parseBound(limit, name: "limit", default: limits.defaultPullRecords, range: 1...limits.maxPullRecords)
         let bytes = try Self.parseBound(maxBytes, name: "max_bytes", default: limits.defaultPullBytes, range: 1_024...limits.maxPullBytes)
         let parsed = try parseReport(report, from: node.id)
         let seen = Int64(now())
-        let page: PullResponse?
+        let page: PullPage?
         do {
             page = try await self.page(for: node, after: after, count: count, bytes: bytes, appliesPurges: appliesPurges, resyncing: resyncing)
         } catch {
             recorder.note(.seen(node.id, at: seen))
             throw error
         }
-        let sent = page.flatMap { try? FeedCursor(parsing: $0.cursor).seq } ?? after.seq
+        let sent = page?.position.seq ?? after.seq
         // The cursor it came with is what it holds; so is the answer's, when
         // the answer carries nothing to apply (it skipped only the node's own
         // states), so a node's own deletion does not wait two polls.
-        let holds = page.map { $0.records.isEmpty && $0.purged.isEmpty } ?? true ? sent : after.seq
+        let holds = page.map { $0.isEmpty } ?? true ? sent : after.seq
         recorder.note(.pull(node.id, at: seen, cursor: sent, acknowledged: appliesPurges ? holds : nil, report: parsed))
         return page
+    }
+
+    /// `servePull`, decoded: for callers in this process (tools, tests).
+    public func pull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?, report: String? = nil,
+                     appliesPurges: Bool = false, resyncing: Bool = false) async throws -> PullResponse? {
+        try await servePull(for: node, cursor: cursor, limit: limit, maxBytes: maxBytes, report: report,
+                            appliesPurges: appliesPurges, resyncing: resyncing)
+            .map { try PullResponse(json: JSONParser.parse($0.body)) }
     }
 
     func parseReport(_ header: String?, from node: NodeID) throws -> NodeReport? {
@@ -237,15 +245,13 @@ public struct SyncService: Sendable {
         }
     }
 
-    private func page(for node: HubNode, after: FeedCursor, count: Int, bytes: Int, appliesPurges: Bool, resyncing: Bool) async throws -> PullResponse? {
+    private func page(for node: HubNode, after: FeedCursor, count: Int, bytes: Int, appliesPurges: Bool, resyncing: Bool) async throws -> PullPage? {
         let scope = node.offices
         let head = try await storage.feedHead(offices: scope)
         if after.predates(head.purgedThrough) { throw HubError.resyncRequired(node: node.id) }
         guard head.seq > after.seq else { return nil }
         let rows = try await storage.feed(offices: scope, after: after.seq, limit: count)
-        var records: [ReplicatedRecord] = []
-        var purged: [PurgedRecord] = []
-        var size = 0
+        var writer = PullPageWriter()
         var last = after.seq
         var stoppedEarly = false
         for row in rows {
@@ -254,17 +260,17 @@ public struct SyncService: Sendable {
             // of a purged record (its offices purge nothing while it is
             // within the horizon, and past it the node is told to re-bootstrap).
             let notice = appliesPurges ? row.forget.map { PurgedRecord(collection: row.key.collection, id: row.key.id, vector: $0) } : nil
-            let record = row.state.map { ReplicatedRecord(collection: row.key.collection, id: row.key.id, state: $0) }
-            let length = (notice.map { JSONWriter.write($0.json).count } ?? 0) + (record.map { JSONWriter.write($0.json).count } ?? 0)
-            if !records.isEmpty || !purged.isEmpty, size + length > bytes { stoppedEarly = true; break }
-            if let notice { purged.append(notice) }
-            if let record { records.append(record) }
-            size += length
+            let length = try writer.prepare(collection: row.key.collection, id: row.key.id,
+                                            state: row.isPurgeNotice ? nil : row.encodedState, purged: notice)
+            if !writer.isEmpty, writer.byteCount + length > bytes { stoppedEarly = true; break }
+            writer.commit()
             last = row.seq
         }
-        metrics.recordsOut.increment(by: records.count)
-        return PullResponse(records: records, purged: purged, cursor: FeedCursor(seq: last, through: head.purgedThrough).text,
-                            more: stoppedEarly || rows.count == count)
+        metrics.recordsOut.increment(by: writer.recordCount)
+        let cursor = FeedCursor(seq: last, through: head.purgedThrough)
+        let more = stoppedEarly || rows.count == count
+        return PullPage(body: writer.body(cursor: cursor.text, more: more), records: writer.recordCount, purged: writer.purgedCount,
+                        more: more, position: cursor)
     }
 
     static func parseCursor(_ text: String?) throws -> Int64 {

@@ -16,7 +16,7 @@ public enum JSONWriter {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): appendInteger(i, to: &out)
         case .double(let d): out.append(contentsOf: String(d).utf8)
         case .string(let s): appendString(s, to: &out)
         case .array(let items):
@@ -39,8 +39,32 @@ public enum JSONWriter {
     }
 
     static func appendString(_ s: String, to out: inout [UInt8]) {
+        if s.utf8.withContiguousStorageIfAvailable({ appendString(bytes: $0, to: &out) }) != nil { return }
+        appendString(bytes: s.utf8, to: &out)
+    }
+
+    /// Decimal digits without building a `String` (a pull page writes
+    /// three integers per dot).
+    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 bytes: room for 20 digits
+        let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+            var n = 0
+            repeat {
+                buffer[31 - n] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                n += 1
+            } while magnitude > 0
+            return n
+        }
+        withUnsafeBytes(of: &digits) { out.append(contentsOf: $0[(32 - count)...]) }
+    }
+
+    /// A JSON string of UTF-8 bytes, escaped as `appendString` does.
+    static func appendString(bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
+        for b in bytes {
             switch b {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])
             case 0x5C: out.append(contentsOf: [0x5C, 0x5C])

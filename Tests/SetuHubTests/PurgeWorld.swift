@@ -63,8 +63,8 @@ final class PurgeWorld: @unchecked Sendable {
     /// a replica's: what it purged is in no replica either, once all synced.
     func hubStateDump() async throws -> String {
         let rows = try await harness.storage.feed(offices: [Self.office], after: 0, limit: 10_000)
-        return rows.compactMap { row in
-            row.state.map { "state \(row.key.collection) \(row.key.id) \(StateCodec.encode($0).map { String(format: "%02x", $0) }.joined())\n" }
+        return rows.filter { !$0.isPurgeNotice }.map { row in
+            "state \(row.key.collection) \(row.key.id) \(row.encodedState.map { String(format: "%02x", $0) }.joined())\n"
         }.sorted().joined()
     }
 

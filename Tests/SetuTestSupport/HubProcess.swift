@@ -8,7 +8,7 @@ import FoundationNetworking
 
 /// A real `setu-hub serve` process on a free loopback port.
 public final class HubProcess: @unchecked Sendable {
-    var process: ChildProcess!
+    public private(set) var process: ChildProcess!
     let executable: URL
     /// The hub's port; it changes if the first one was taken meanwhile.
     public private(set) var port: Int

@@ -126,8 +126,8 @@ public struct BundleService: Sendable {
                 if row.origin == id { continue }
                 // Bundles carry states only: an office that missed a purge
                 // notice would keep a tombstone the others forgot.
-                guard let state = row.state, row.forget == nil else { throw Self.purgedSinceLastBundle(id) }
-                entries.append(BundlePayload.Entry(collection: row.key.collection, id: row.key.id, state: StateCodec.encode(state)))
+                guard !row.isPurgeNotice, row.forget == nil else { throw Self.purgedSinceLastBundle(id) }
+                entries.append(BundlePayload.Entry(collection: row.key.collection, id: row.key.id, state: row.encodedState))
             }
             if rows.count < 1_000 { break }
         }

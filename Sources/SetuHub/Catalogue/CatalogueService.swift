@@ -68,7 +68,7 @@ public struct CatalogueService: Sendable {
         }
         try await storage.noteCatalogueRead(integration.name, cursor: after, atMillis: Int64(now()), through: through)
         let rows = try await storage.catalogue(offices: integration.offices, after: after, limit: count)
-        let entries = rows.compactMap { row in row.state.map { CatalogueEntry(id: row.key.id, office: row.office, state: $0) } }
+        let entries = try rows.compactMap { row in try row.state().map { CatalogueEntry(id: row.key.id, office: row.office, state: $0) } }
         return CataloguePage(entries: entries, cursor: rows.last?.seq ?? after, more: rows.count == count)
     }
 
