@@ -304,7 +304,8 @@ public actor SyncLoop: Service {
         status.state = failure.offline ? .offline : .error
         status.lastError = failure.message
         status.lastResult = "failed: \(failure.message)"
-        let delay = settings.backoff.delay(afterFailures: status.consecutiveFailures, jitter: Double.random(in: 0...1))
+        let delay = settings.backoff.delay(afterFailures: status.consecutiveFailures, jitter: Double.random(in: 0...1),
+                                           retryAfter: failure.retryAfterSeconds.map(Double.init))
         status.nextSyncAt = Date().addingTimeInterval(min(delay, max(settings.syncIntervalSeconds, delay)))
         if !wasFailing {
             logger.warning("sync failed; retrying with backoff", metadata: ["setu.error": "\(failure.message)", "setu.retry_in": "\(Int(delay)) s"])
@@ -320,11 +321,14 @@ public struct SyncFailure: Error, Sendable {
     public let retryable: Bool
     /// The network is down or the hub unreachable: a normal state offline.
     public let offline: Bool
+    /// The hub asked to be left alone this long (503 `Retry-After`).
+    public let retryAfterSeconds: Int?
 
-    public init(message: String, retryable: Bool, offline: Bool = false) {
+    public init(message: String, retryable: Bool, offline: Bool = false, retryAfterSeconds: Int? = nil) {
         self.message = message
         self.retryable = retryable
         self.offline = offline
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     init(_ error: any Error) {
@@ -335,7 +339,7 @@ public struct SyncFailure: Error, Sendable {
             self.init(message: transport.description, retryable: transport.isRetryable,
                       offline: offline.contains(transport.kind) && transport.isRetryable)
         } else if let refusal = error as? HubRefusal {
-            self.init(message: refusal.description, retryable: refusal.isRetryable)
+            self.init(message: refusal.description, retryable: refusal.isRetryable, retryAfterSeconds: refusal.retryAfterSeconds)
         } else {
             self.init(message: "\(error)", retryable: true)
         }

@@ -82,6 +82,7 @@ extension HubError: HTTPResponseError {
         var response = HTTPBody.response(body.json, status: status, request: request)
         if statusCode == 401 { response.headers[.wwwAuthenticate] = "Bearer realm=\"setu-hub\"" }
         if let allow { response.headers[.allow] = allow }
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
 }

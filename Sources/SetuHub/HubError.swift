@@ -7,11 +7,20 @@ public struct HubError: Error, Sendable, CustomStringConvertible {
     public let body: ErrorBody
     /// The `Allow` header of a 405.
     public let allow: String?
+    /// The `Retry-After` of a 503, in seconds.
+    public let retryAfter: Int?
 
-    public init(_ status: Int, _ code: String, _ message: String, records: [Rejection] = [], allow: String? = nil) {
+    public init(_ status: Int, _ code: String, _ message: String, records: [Rejection] = [], allow: String? = nil, retryAfter: Int? = nil) {
         self.statusCode = status
         self.body = ErrorBody(code: code, message: message, records: records)
         self.allow = allow
+        self.retryAfter = retryAfter
+    }
+
+    /// The hub is answering all the sync requests it takes at once (`LoadShedder`).
+    static func overloaded(limit: Int, retryAfter: Int) -> HubError {
+        HubError(503, "overloaded", "the hub is answering \(limit) sync requests already; try again in \(retryAfter) s (setud does by itself); "
+            + "if this lasts, the hub needs more capacity (limits.max_in_flight, or more hub processes over PostgreSQL)", retryAfter: retryAfter)
     }
 
     public var description: String { "HTTP \(statusCode) \(body)" }

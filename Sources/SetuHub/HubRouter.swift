@@ -26,6 +26,8 @@ public enum HubRouter {
         let bundles = BundleService(sync: service, key: signingKey)
         let router = Router()
         router.add(middleware: ObservabilityMiddleware(metrics: metrics))
+        router.add(middleware: SheddingMiddleware(shedder: LoadShedder(limit: service.limits.maxInFlight),
+                                                  retryAfter: service.limits.retryAfterSeconds))
         router.get("/v1/health") { request, _ in
             HTTPBody.response(.object([("status", .string("ok"))]), request: request)
         }
@@ -130,6 +132,21 @@ struct ObservabilityMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("request failed", metadata: ["setu.route": "\(route)", "setu.error": "\(error)"])
             throw HubError(500, "internal", "the hub failed to answer; see the hub's log (setu.route=\(route))")
         }
+    }
+}
+
+/// Refuses a push or pull past the hub's capacity (`LoadShedder`), before
+/// its token is checked or its body read: that is the work being shed.
+struct SheddingMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var routes: Set<String> { ["/v1/push", "/v1/pull"] }
+    let shedder: LoadShedder
+    let retryAfter: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard Self.routes.contains(request.uri.path) else { return try await next(request, context) }
+        guard shedder.admit() else { throw HubError.overloaded(limit: shedder.limit, retryAfter: retryAfter) }
+        defer { shedder.release() }
+        return try await next(request, context)
     }
 }
 

@@ -14,12 +14,20 @@ public struct SyncLimits: Sendable, Hashable {
     public var maxSkewMillis: UInt64
     /// Largest bundle an office may upload for another (`POST /v1/bundles`).
     public var maxBundleBytes: Int
+    /// Pushes and pulls answered at once; one more is refused with 503 and
+    /// `Retry-After` (`LoadShedder`).
+    public var maxInFlight: Int
+    /// The `Retry-After` of that 503, in seconds: setud waits at least this.
+    public var retryAfterSeconds: Int
 
     public init(
         maxBodyBytes: Int = 8 << 20, maxPushRecords: Int = 1_000, defaultPullRecords: Int = 500,
         maxPullRecords: Int = 1_000, defaultPullBytes: Int = 1 << 20, maxPullBytes: Int = 4 << 20,
-        maxSkewMillis: UInt64 = HybridClock.defaultMaxSkewMillis, maxBundleBytes: Int = 64 << 20
+        maxSkewMillis: UInt64 = HybridClock.defaultMaxSkewMillis, maxBundleBytes: Int = 64 << 20,
+        maxInFlight: Int = 64, retryAfterSeconds: Int = 30
     ) {
+        self.maxInFlight = maxInFlight
+        self.retryAfterSeconds = retryAfterSeconds
         self.maxBundleBytes = maxBundleBytes
         self.maxBodyBytes = maxBodyBytes
         self.maxPushRecords = maxPushRecords

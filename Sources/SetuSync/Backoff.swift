@@ -12,7 +12,18 @@ public struct Backoff: Sendable, Hashable {
 
     /// The wait after `failures` consecutive failures (1 = the first), with
     /// `jitter` in 0…1 choosing a point in the upper half of the window.
-    public func delay(afterFailures failures: Int, jitter: Double) -> Double {
+    ///
+    /// `retryAfter`: what the hub asked for (`Retry-After` of a 503 when it
+    /// sheds load). The wait is never shorter, and gets jitter of its own
+    /// (up to a quarter more), so the offices it sent away together do not
+    /// come back together.
+    public func delay(afterFailures failures: Int, jitter: Double, retryAfter: Double? = nil) -> Double {
+        let own = exponential(afterFailures: failures, jitter: jitter)
+        guard let retryAfter, retryAfter > 0 else { return own }
+        return max(own, retryAfter * (1 + 0.25 * min(max(jitter, 0), 1)))
+    }
+
+    private func exponential(afterFailures failures: Int, jitter: Double) -> Double {
         guard failures > 0 else { return 0 }
         let exponent = min(failures - 1, 30)
         let window = min(maxSeconds, baseSeconds * Double(1 << exponent))

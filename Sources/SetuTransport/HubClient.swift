@@ -113,7 +113,7 @@ public struct HubClient: Sendable {
         // Through a plain-HTTP proxy, its 407 arrives as the answer itself.
         if response.status == 407, let refusal = TransportError.proxyRefusal(status: 407) { throw refusal }
         if let json = try? JSONParser.parse(response.body), let body = try? ErrorBody(json: json) {
-            throw HubRefusal(status: response.status, body: body)
+            throw HubRefusal(status: response.status, body: body, retryAfterSeconds: response.headers["retry-after"].flatMap(HubRefusal.retryAfter))
         }
         throw TransportError(.http, "HTTP \(response.status) without a Setu error body; is hub.url pointing at a Setu hub?", status: response.status)
     }
@@ -131,6 +131,22 @@ public struct HubClient: Sendable {
 public struct HubRefusal: Error, Sendable, CustomStringConvertible {
     public let status: Int
     public let body: ErrorBody
+    /// The answer's `Retry-After` (a 503 from a hub past its capacity): the
+    /// next attempt waits at least this long.
+    public let retryAfterSeconds: Int?
+
+    public init(status: Int, body: ErrorBody, retryAfterSeconds: Int? = nil) {
+        self.status = status
+        self.body = body
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// Delay-seconds, the form the hub sends (bounded to a day); the
+    /// HTTP-date form is not honoured, as a wrong PC clock would misread it.
+    static func retryAfter(_ header: String) -> Int? {
+        guard let seconds = Int(header.trimmingCharacters(in: .whitespaces)), seconds >= 0 else { return nil }
+        return min(seconds, 86_400)
+    }
 
     public var description: String { "hub refused (HTTP \(status) \(body.code)): \(body.message)" }
 

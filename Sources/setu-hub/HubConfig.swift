@@ -83,6 +83,8 @@ struct HubConfig {
         limits.defaultPullBytes = try l.int("default_pull_bytes", range: 1_024...limits.maxPullBytes) ?? min(limits.defaultPullBytes, limits.maxPullBytes)
         limits.maxSkewMillis = UInt64(try l.int("max_clock_skew_seconds", range: 1...86_400 * 7) ?? 3_600) * 1_000
         limits.maxBundleBytes = try l.int("max_bundle_bytes", range: 65_536...(1 << 30)) ?? limits.maxBundleBytes
+        limits.maxInFlight = try l.int("max_in_flight", range: 1...100_000) ?? limits.maxInFlight
+        limits.retryAfterSeconds = try l.int("retry_after_seconds", range: 1...3_600) ?? limits.retryAfterSeconds
         try l.checkNoUnknownKeys()
 
         let purgeSection = try file.section("purge")

@@ -133,3 +133,15 @@ final class PageCounter: @unchecked Sendable {
     private var n = 0
     func next() -> Int { lock.withLock { n += 1; return n } }
 }
+
+@Suite struct RetryAfterTests {
+    @Test func aHubsRetryAfterIsNeverCutShortAndIsJittered() {
+        let backoff = Backoff(baseSeconds: 5, maxSeconds: 900)
+        #expect(backoff.delay(afterFailures: 1, jitter: 0, retryAfter: 30) == 30)
+        #expect(backoff.delay(afterFailures: 1, jitter: 1, retryAfter: 30) == 37.5)
+        // The longer of the two waits.
+        #expect(backoff.delay(afterFailures: 10, jitter: 1, retryAfter: 30) == 900)
+        #expect(backoff.delay(afterFailures: 1, jitter: 1, retryAfter: nil) == 5)
+        #expect(backoff.delay(afterFailures: 1, jitter: 1, retryAfter: 0) == 5)
+    }
+}

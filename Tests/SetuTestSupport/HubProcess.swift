@@ -17,18 +17,21 @@ public final class HubProcess: @unchecked Sendable {
     let storage: String
     let server: String
     let descriptorLimit: Int?
+    let limits: String
     /// Added to the hub's environment (a simulated clock).
     var environment: [String: String] = [:]
 
-    /// `server` is added to the `[server]` section; `descriptorLimit` runs
-    /// the hub under `prlimit --nofile`, as systemd's default 1,024 would.
-    public init(postgresURL: String? = nil, sqlitePath: String? = nil, server: String = "", descriptorLimit: Int? = nil) throws {
+    /// `server` and `limits` are added to the `[server]` and `[limits]`
+    /// sections; `descriptorLimit` runs the hub under `prlimit --nofile`, as
+    /// systemd's default 1,024 would.
+    public init(postgresURL: String? = nil, sqlitePath: String? = nil, server: String = "", limits: String = "", descriptorLimit: Int? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("setu-hubproc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         port = LoopbackPort.free()
         configPath = dir.appendingPathComponent("hub.toml").path
         storage = postgresURL.map { "postgres_url = \"\($0)\"" } ?? "sqlite_path = \"\(sqlitePath ?? dir.appendingPathComponent("hub.sqlite").path)\""
         self.server = server
+        self.limits = limits
         self.descriptorLimit = descriptorLimit
         executable = try Self.binary("setu-hub")
         try start()
@@ -42,6 +45,8 @@ public final class HubProcess: @unchecked Sendable {
             [storage]
             \(storage)
             signing_key = "\(dir.appendingPathComponent("hub-signing.key").path)"
+            [limits]
+            \(limits)
             [log]
             level = "warning"
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
