@@ -21,7 +21,7 @@ import Testing
     @Test func whatAnOfficeReportsWithItsSyncIsWhatTheHubShows() async throws {
         // A hub that takes two records a push, against an office sending 500:
         // the push is refused as a whole (413), an error waiting will not mend.
-        let hub = try HubProcess(server: "[limits]\nmax_push_records = 2")
+        let hub = try HubProcess(limits: "max_push_records = 2")
         defer { hub.stop() }
         try await hub.waitUntilServing()
         _ = try await hub.addNode("jessore-dc", offices: ["district:jessore"])
