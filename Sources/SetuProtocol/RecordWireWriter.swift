@@ -41,20 +41,17 @@ public enum RecordWireWriter {
         out.append(contentsOf: #","id":"#.utf8)
         JSONWriter.appendString(id, to: &out)
         out.append(contentsOf: #","vector":["#.utf8)
-        for i in 0..<(try reader.count()) {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
+        try appendList(try reader.count(), to: &out) { out throws(StateCodecError) in
             try dot(&reader, &out)
             out.append(UInt8(ascii: "]"))
         }
         out.append(contentsOf: #"],"fields":{"#.utf8)
-        for i in 0..<(try reader.count()) {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
+        try appendList(try reader.count(), to: &out) { out throws(StateCodecError) in
             JSONWriter.appendString(bytes: try reader.stringBytes(), to: &out)
             out.append(contentsOf: ":[".utf8)
             let siblings = try reader.count()
             guard siblings > 0 else { throw StateCodecError("field without values") }
-            for j in 0..<siblings {
-                if j > 0 { out.append(UInt8(ascii: ",")) }
+            try appendList(siblings, to: &out) { out throws(StateCodecError) in
                 try dot(&reader, &out)
                 out.append(UInt8(ascii: ","))
                 try value(&reader, &out)
@@ -63,12 +60,10 @@ public enum RecordWireWriter {
             out.append(UInt8(ascii: "]"))
         }
         out.append(contentsOf: #"},"counters":{"#.utf8)
-        for i in 0..<(try reader.count()) {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
+        try appendList(try reader.count(), to: &out) { out throws(StateCodecError) in
             JSONWriter.appendString(bytes: try reader.stringBytes(), to: &out)
             out.append(contentsOf: ":[".utf8)
-            for j in 0..<(try reader.count()) {
-                if j > 0 { out.append(UInt8(ascii: ",")) }
+            try appendList(try reader.count(), to: &out) { out throws(StateCodecError) in
                 out.append(UInt8(ascii: "["))
                 JSONWriter.appendString(bytes: try node(&reader), to: &out)
                 out.append(UInt8(ascii: ","))
@@ -81,6 +76,15 @@ public enum RecordWireWriter {
         }
         out.append(contentsOf: "}}".utf8)
         guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
+    }
+
+    /// `count` elements, comma-separated: every JSON list and object here.
+    private static func appendList(_ count: Int, to out: inout [UInt8],
+                                   _ element: (inout [UInt8]) throws(StateCodecError) -> Void) throws(StateCodecError) {
+        for i in 0..<count {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            try element(&out)
+        }
     }
 
     /// A field value as `JSONValue(FieldValue)` writes it.
