@@ -155,12 +155,20 @@ public final class SQLiteHubStorage: HubStorage {
         }
     }
 
+    /// The page's positions are chosen from the office index alone, then
+    /// only those rows are read: each office's range offers `limit`
+    /// candidates, and reading their states too made a district serving 50
+    /// offices read 51 pages of states to send one (0.10 ms of hub CPU per
+    /// pulled record, measured).
     public func feed(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
         try await pool.read { db in
-            let (sql, arguments) = Self.scoped(
-                "SELECT seq, collection, id, office, state, origin, forget FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE% AND seq > ? ORDER BY seq LIMIT ?",
+            let (positions, arguments) = Self.scoped(
+                "SELECT seq FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE% AND seq > ? ORDER BY seq LIMIT ?",
                 offices: offices, extra: [cursor, limit])
-            return try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY seq LIMIT ?", arguments: arguments + [limit]).map(Self.feedRow)
+            return try Row.fetchAll(db, sql: """
+                SELECT seq, collection, id, office, state, origin, forget FROM hub_records
+                WHERE seq IN (SELECT seq FROM (\(positions)) ORDER BY seq LIMIT ?) ORDER BY seq
+                """, arguments: arguments + [limit]).map(Self.feedRow)
         }
     }
 
