@@ -225,14 +225,18 @@ public final class PostgresHubStorage: HubStorage {
         }
     }
 
+    /// As on SQLite: the page's positions come from the office index alone,
+    /// then only those rows are read, not `limit` states per office.
     public func feed(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
         let rows = try await client.query("""
-            SELECT seq, collection, id, office, state, origin, forget FROM (
-              SELECT r.* FROM unnest(\(offices)::text[]) AS o(office), LATERAL (
-                SELECT * FROM hub_records h WHERE h.office = o.office AND h.seq > \(cursor) ORDER BY h.seq LIMIT \(limit)) r
-              UNION ALL
-              (SELECT * FROM hub_records WHERE office >= 'all:' AND office < 'all;' AND seq > \(cursor) ORDER BY seq LIMIT \(limit))
-            ) AS scoped ORDER BY seq LIMIT \(limit)
+            SELECT seq, collection, id, office, state, origin, forget FROM hub_records WHERE seq IN (
+              SELECT seq FROM (
+                SELECT r.seq FROM unnest(\(offices)::text[]) AS o(office), LATERAL (
+                  SELECT h.seq FROM hub_records h WHERE h.office = o.office AND h.seq > \(cursor) ORDER BY h.seq LIMIT \(limit)) r
+                UNION ALL
+                (SELECT seq FROM hub_records WHERE office >= 'all:' AND office < 'all;' AND seq > \(cursor) ORDER BY seq LIMIT \(limit))
+              ) AS scoped ORDER BY seq LIMIT \(limit))
+            ORDER BY seq
             """, logger: logger)
         return try await Self.feedRows(rows)
     }
