@@ -83,7 +83,27 @@ public final class SQLiteHubStorage: HubStorage {
         guard applied.isSubset(of: known) else {
             throw HubStorageError("the hub database was written by a newer setu-hub (\(applied.subtracting(known).sorted().joined(separator: ", "))); upgrade setu-hub")
         }
-        try migrator.migrate(pool)
+        try migrateAlongsideOthers(migrator, appliedBefore: applied)
+    }
+
+    /// Runs the migrations while another process may be running them on the
+    /// same file (`setu-hub serve` and `setu-hub node add` started together
+    /// on a fresh install). GRDB serialises migrations within one pool only:
+    /// two processes can both find a migration unapplied, and the later one
+    /// fails ("duplicate column name") after the other committed it. A
+    /// failure is tried again as long as the applied set grew meanwhile
+    /// (someone else is migrating); a failure of our own is thrown.
+    private func migrateAlongsideOthers(_ migrator: DatabaseMigrator, appliedBefore: Set<String>) throws {
+        var applied = appliedBefore
+        while true {
+            do {
+                return try migrator.migrate(pool)
+            } catch {
+                let now = try pool.read { db in try migrator.appliedIdentifiers(db) }
+                guard now != applied else { throw error }
+                applied = now
+            }
+        }
     }
 
     public func addNodes(_ nodes: [(node: HubNode, tokenHash: [UInt8])]) async throws {
