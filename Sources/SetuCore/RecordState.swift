@@ -39,6 +39,22 @@ public struct RecordState: Hashable, Sendable {
             .sorted { RecordState.precedes($0.name, $1.name) }
     }
 
+    /// Builds a state from fields that come in order: names strictly
+    /// ascending (byte order), each field's siblings strictly ascending by
+    /// dot, none empty, as every encoder writes them. Nil when they do not,
+    /// and the caller takes `init(vector:fields:counters:)`, which sorts: a
+    /// bootstrap decodes millions of fields, and hashing each name into a
+    /// dictionary only to sort it back cost more than checking the order.
+    public init?(vector: VersionVector, orderedFields: [(name: String, siblings: [Sibling])], counters: [String: PNCounter] = [:]) {
+        var previous: String?
+        for field in orderedFields {
+            guard !field.siblings.isEmpty, previous.map({ RecordState.precedes($0, field.name) }) ?? true,
+                  zip(field.siblings, field.siblings.dropFirst()).allSatisfy({ $0.dot < $1.dot }) else { return nil }
+            previous = field.name
+        }
+        self.init(vector: vector, sortedFields: orderedFields.map { Field(name: $0.name, siblings: $0.siblings) }, counters: counters)
+    }
+
     init(vector: VersionVector, sortedFields: [Field], counters: [String: PNCounter]) {
         self.vector = vector
         self.fields = sortedFields

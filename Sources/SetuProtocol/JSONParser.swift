@@ -3,8 +3,8 @@ public struct JSONParser {
     /// Nesting deeper than this is refused: a hostile body cannot exhaust the stack.
     public static let maxDepth = 64
 
-    private let bytes: [UInt8]
-    private var i = 0
+    let bytes: [UInt8]
+    var i = 0
 
     public static func parse(_ bytes: some Collection<UInt8>) throws(WireError) -> JSONValue {
         var parser = JSONParser(bytes: Array(bytes))
@@ -15,17 +15,17 @@ public struct JSONParser {
         return value
     }
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8]) { self.bytes = bytes }
 
-    private func fail(_ problem: String) -> WireError {
+    func fail(_ problem: String) -> WireError {
         WireError("", "invalid JSON at byte \(i): \(problem)")
     }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
-    private mutating func value(depth: Int) throws(WireError) -> JSONValue {
+    mutating func value(depth: Int) throws(WireError) -> JSONValue {
         guard depth < JSONParser.maxDepth else { throw fail("nested deeper than \(JSONParser.maxDepth) levels") }
         guard i < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[i] {
@@ -88,7 +88,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func string() throws(WireError) -> String {
+    mutating func string() throws(WireError) -> String {
         i += 1
         var out: [UInt8] = []
         let start = i

@@ -84,7 +84,7 @@ public struct HubClient: Sendable {
         if resyncing { headers.append((SyncHeader.resync, "1")) }
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: headers))
         try Self.check(response)
-        let page: PullResponse? = response.status == 204 ? nil : try Self.decode(response) { try PullResponse(json: $0) }
+        let page: PullResponse? = response.status == 204 ? nil : try Self.decodeBody(response) { try PullResponse.decode($0) }
         return Exchange(value: page, response: response)
     }
 
@@ -119,8 +119,12 @@ public struct HubClient: Sendable {
     }
 
     static func decode<T>(_ response: TransportResponse, _ read: (JSONValue) throws -> T) throws -> T {
+        try decodeBody(response) { try read(try JSONParser.parse($0)) }
+    }
+
+    static func decodeBody<T>(_ response: TransportResponse, _ read: ([UInt8]) throws -> T) throws -> T {
         do {
-            return try read(try JSONParser.parse(response.body))
+            return try read(response.body)
         } catch {
             throw TransportError(.badResponse, "the hub's answer could not be read (\(error)); is hub.url pointing at a Setu hub of this version?")
         }
