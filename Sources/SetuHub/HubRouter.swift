@@ -46,7 +46,7 @@ public enum HubRouter {
                 throw HubError(400, "bad_request", error.description)
             }
             let logger = context.logger.with(node: node)
-            let result = try await service.push(push, from: node, logger: logger)
+            let result = try await service.push(push, from: node, cursor: request.headers[HTTPField.Name(SyncHeader.cursor)!], logger: logger)
             var response = HTTPBody.response(result.json, request: request)
             response.headers[HTTPField.Name(SyncHeader.schema)!] = String(service.schema.version)
             return response

@@ -24,7 +24,13 @@ public protocol HubStorage: Sendable {
     /// what to write (it may throw to refuse everything), and stores each
     /// write at the next feed position. Positions become visible to readers
     /// in order: no reader ever sees position n+1 before position n.
-    func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws
+    ///
+    /// `headIn`: also read, under the same feed lock and before the writes,
+    /// the feed head of these offices (the pusher's), so the hub can tell the
+    /// pusher whether the positions the writes took are all that lies past
+    /// its pull cursor (`SyncService.cursorAfterPush`).
+    func push(keys: [RecordKey], headIn scope: [String]?,
+              decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws -> HubPushPositions
 
     /// Changes after `cursor` visible to a node serving `offices` (plus
     /// national records), at most `limit`, in feed order.
@@ -121,6 +127,19 @@ extension HubStorage {
 
     public func addNode(_ node: HubNode, tokenHash: [UInt8]) async throws {
         try await addNodes([(node, tokenHash)])
+    }
+}
+
+/// Where a push's writes went in the feed (`HubStorage.push`).
+public struct HubPushPositions: Sendable {
+    /// The feed head in the asked scope just before the writes (nil: not asked).
+    public let headBefore: FeedHead?
+    /// The last position the writes took (nil: nothing was written).
+    public let lastSeq: Int64?
+
+    public init(headBefore: FeedHead?, lastSeq: Int64?) {
+        self.headBefore = headBefore
+        self.lastSeq = lastSeq
     }
 }
 

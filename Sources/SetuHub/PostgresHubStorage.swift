@@ -195,10 +195,11 @@ public final class PostgresHubStorage: HubStorage {
         HubNode(id: NodeID(rawValue: id)!, offices: offices.split(separator: ",").map(String.init), createdAtMillis: created, revoked: revoked, name: name)
     }
 
-    public func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws {
+    public func push(keys: [RecordKey], headIn scope: [String]?,
+                     decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws -> HubPushPositions {
         let logger = self.logger
         // A refusal from `decide` rolls the transaction back.
-        try await refusableTransaction { conn in
+        return try await refusableTransaction { conn in
             try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
             let rows = try await conn.query("""
                 SELECT collection, id, office, state FROM hub_records
@@ -209,9 +210,11 @@ public final class PostgresHubStorage: HubStorage {
                 stored[RecordKey(collection: collection, id: id)] = HubStoredState(office: office, state: try StateCodec.decode(state.readableBytesView))
             }
             let writes = try decide(stored)
-            guard !writes.isEmpty else { return }
+            var headBefore: FeedHead?
+            if let scope { headBefore = try await Self.feedHead(conn, offices: scope, logger: logger) }
+            guard !writes.isEmpty else { return HubPushPositions(headBefore: headBefore, lastSeq: nil) }
             // One statement for the whole batch; '' stands for "no origin".
-            try await conn.query("""
+            let inserted = try await conn.query("""
                 INSERT INTO hub_records (seq, collection, id, office, state, origin, deleted)
                 SELECT nextval('hub_feed_seq'), c, i, o, s, NULLIF(g, ''), d
                 FROM unnest(\(writes.map(\.key.collection))::text[], \(writes.map(\.key.id))::text[], \(writes.map(\.office))::text[],
@@ -220,8 +223,12 @@ public final class PostgresHubStorage: HubStorage {
                   AS w(c, i, o, s, g, d)
                 ON CONFLICT (collection, id) DO UPDATE SET seq = EXCLUDED.seq, office = EXCLUDED.office,
                   state = EXCLUDED.state, origin = EXCLUDED.origin, deleted = EXCLUDED.deleted
+                RETURNING seq
                 """, logger: logger)
+            var lastSeq: Int64 = 0
+            for try await seq in inserted.decode(Int64.self) { lastSeq = max(lastSeq, seq) }
             await beforeCommit?(keys)
+            return HubPushPositions(headBefore: headBefore, lastSeq: lastSeq)
         }
     }
 
@@ -242,7 +249,11 @@ public final class PostgresHubStorage: HubStorage {
     }
 
     public func feedHead(offices: [String]) async throws -> FeedHead {
-        let rows = try await client.query("""
+        try await client.withConnection { conn in try await Self.feedHead(conn, offices: offices, logger: logger) }
+    }
+
+    static func feedHead(_ conn: PostgresConnection, offices: [String], logger: Logger) async throws -> FeedHead {
+        let rows = try await conn.query("""
             SELECT (SELECT coalesce(max(m), 0) FROM (
                       SELECT (SELECT max(seq) FROM hub_records h WHERE h.office = o.office) AS m FROM unnest(\(offices)::text[]) AS o(office)
                       UNION ALL SELECT max(seq) FROM hub_records WHERE office >= 'all:' AND office < 'all;'

@@ -154,11 +154,13 @@ public final class SQLiteHubStorage: HubStorage {
                        createdAtMillis: row["created_ms"], revoked: row["revoked"], name: row["name"])
     }
 
-    public func push(keys: [RecordKey], decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws {
+    public func push(keys: [RecordKey], headIn scope: [String]?,
+                     decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws -> HubPushPositions {
         try await pool.write { db in
             var stored: [RecordKey: HubStoredState] = [:]
             for key in keys { stored[key] = try Self.storedState(db, key) }
             let writes = try decide(stored)
+            let headBefore = try scope.map { try Self.feedHead(db, offices: $0) }
             var seq = try Self.lastPosition(db)
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO hub_records (seq, collection, id, office, state, origin, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -172,6 +174,7 @@ public final class SQLiteHubStorage: HubStorage {
                 try upsert.execute(arguments: [seq, write.key.collection, write.key.id, write.office,
                                                Data(StateCodec.encode(write.state)), write.origin?.rawValue, write.state.isDeleted])
             }
+            return HubPushPositions(headBefore: headBefore, lastSeq: writes.isEmpty ? nil : seq)
         }
     }
 
@@ -193,13 +196,15 @@ public final class SQLiteHubStorage: HubStorage {
     }
 
     public func feedHead(offices: [String]) async throws -> FeedHead {
-        try await pool.read { db in
-            let (heads, arguments) = Self.scoped("SELECT max(seq) AS seq FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE%", offices: offices, extra: [])
-            let (purges, purgeArguments) = Self.scoped("SELECT max(through) AS seq FROM hub_purges WHERE %SCOPE%", offices: offices, extra: [])
-            let row = try Row.fetchOne(db, sql: "SELECT (SELECT max(seq) FROM (\(heads))) AS head, (SELECT max(seq) FROM (\(purges))) AS through",
-                                       arguments: arguments + purgeArguments)
-            return FeedHead(seq: row?["head"] ?? 0, purgedThrough: row?["through"] ?? 0)
-        }
+        try await pool.read { db in try Self.feedHead(db, offices: offices) }
+    }
+
+    static func feedHead(_ db: Database, offices: [String]) throws -> FeedHead {
+        let (heads, arguments) = Self.scoped("SELECT max(seq) AS seq FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE%", offices: offices, extra: [])
+        let (purges, purgeArguments) = Self.scoped("SELECT max(through) AS seq FROM hub_purges WHERE %SCOPE%", offices: offices, extra: [])
+        let row = try Row.fetchOne(db, sql: "SELECT (SELECT max(seq) FROM (\(heads))) AS head, (SELECT max(seq) FROM (\(purges))) AS through",
+                                   arguments: arguments + purgeArguments)
+        return FeedHead(seq: row?["head"] ?? 0, purgedThrough: row?["through"] ?? 0)
     }
 
     /// One sub-select per office (an index range each) and one for national

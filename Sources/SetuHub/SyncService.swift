@@ -55,10 +55,11 @@ public struct SyncService: Sendable {
     /// Merges a batch. All or nothing: any record out of scope, forged,
     /// invalid or past the clock bound refuses the whole batch, naming every
     /// record at fault, so the office can set those aside and resend the rest.
-    public func push(_ request: PushRequest, from node: HubNode, logger: Logger) async throws -> PushResponse {
+    /// `cursor`: the pusher's pull cursor (`SyncHeader.cursor`), if it sent one.
+    public func push(_ request: PushRequest, from node: HubNode, cursor: String? = nil, logger: Logger) async throws -> PushResponse {
         let seen = Int64(now())
         do {
-            let result = try await merge(request, from: node, logger: logger)
+            let result = try await merge(request, from: node, cursor: try cursor.map { try FeedCursor(parsing: $0) }, logger: logger)
             recorder.note(.push(node.id, at: seen))
             return result
         } catch {
@@ -67,7 +68,7 @@ public struct SyncService: Sendable {
         }
     }
 
-    private func merge(_ request: PushRequest, from node: HubNode, logger: Logger) async throws -> PushResponse {
+    private func merge(_ request: PushRequest, from node: HubNode, cursor: FeedCursor?, logger: Logger) async throws -> PushResponse {
         try checkBatchSize(request.records.count)
         try check(request.records, from: node)
         let records = request.records
@@ -76,14 +77,27 @@ public struct SyncService: Sendable {
         // Read before the push: purged vectors only grow, so a purge
         // committed meanwhile can make this check stricter, never looser.
         let purged = try await storage.purgedVectors(offices: node.offices)
-        try await storage.push(keys: keys) { stored in
+        let positions = try await storage.push(keys: keys, headIn: cursor == nil ? nil : node.offices) { stored in
             try SyncService.decide(records, keys: keys, stored: stored, purged: purged, from: node, schema: schema, outcome: outcome)
         }
-        let result = PushResponse(changed: outcome.changed, unchanged: records.count - outcome.changed)
+        let moved = Self.cursorAfterPush(from: cursor, positions, allOwn: outcome.allOwn)
+        let result = PushResponse(changed: outcome.changed, unchanged: records.count - outcome.changed, cursor: moved?.text)
         metrics.recordsIn.increment(by: result.changed)
         metrics.conflicts.increment(by: outcome.conflicts)
         logger.debug("push merged", metadata: ["setu.node": "\(node.id)", "setu.changed": "\(result.changed)", "setu.unchanged": "\(result.unchanged)"])
         return result
+    }
+
+    /// Where the pusher's pull cursor may move after its push: past the
+    /// positions the push took, when nothing else in its offices lay past
+    /// its cursor before them (read under the feed lock) and it holds every
+    /// state written (it is their origin). Its next pull is then an idle
+    /// 204, not a page that only skips its own states. Nil otherwise: the
+    /// pull then goes as before, and skips them.
+    static func cursorAfterPush(from cursor: FeedCursor?, _ positions: HubPushPositions, allOwn: Bool) -> FeedCursor? {
+        guard let cursor, let head = positions.headBefore, let last = positions.lastSeq, allOwn,
+              head.seq <= cursor.seq, !cursor.predates(head.purgedThrough) else { return nil }
+        return FeedCursor(seq: last, through: max(cursor.through, head.purgedThrough))
     }
 
     /// A batch over `max_push_records` is 413, whatever else is wrong with it.
@@ -128,6 +142,8 @@ public struct SyncService: Sendable {
     final class Outcome: @unchecked Sendable {
         var changed = 0
         var conflicts = 0
+        /// Whether the pusher holds every state written (their origin).
+        var allOwn = true
     }
 
     /// Checks against stored state, then merges: pure, run by the backend
@@ -182,6 +198,7 @@ public struct SyncService: Sendable {
             guard let office = merged.resolvedOffice else { continue }
             let origin = current.map { record.state.subsumes($0) } ?? true
             writes.append(HubWrite(key: key, office: office, state: merged, origin: origin ? node.id : nil))
+            if !origin { outcome.allOwn = false }
             if let spec = schema.named(key.collection), !merged.conflicts(collection: spec, id: key.id).isEmpty { conflicts += 1 }
         }
         outcome.changed = writes.count

@@ -31,18 +31,29 @@ public struct PushResponse: Hashable, Sendable {
     public let changed: Int
     /// States the hub had already seen (a replayed batch: all of them).
     public let unchanged: Int
+    /// The pull cursor the pusher may take instead of the one it sent
+    /// (`SyncHeader.cursor`): every position between the two holds one of
+    /// the states just pushed, which the pusher has. Absent when anything
+    /// else lay between them (or no cursor was sent, or nothing changed).
+    public let cursor: String?
 
-    public init(changed: Int, unchanged: Int) {
+    public init(changed: Int, unchanged: Int, cursor: String? = nil) {
         self.changed = changed
         self.unchanged = unchanged
+        self.cursor = cursor
     }
 
-    public var json: JSONValue { .object([("changed", .int(Int64(changed))), ("unchanged", .int(Int64(unchanged)))]) }
+    public var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("changed", .int(Int64(changed))), ("unchanged", .int(Int64(unchanged)))]
+        if let cursor { members.append(("cursor", .string(cursor))) }
+        return .object(members)
+    }
 
     public init(json: JSONValue) throws(WireError) {
         let r = JSONReader(json)
         changed = Int(try r.member("changed").int())
         unchanged = Int(try r.member("unchanged").int())
+        cursor = try r.optionalMember("cursor")?.string()
     }
 }
 
@@ -151,6 +162,12 @@ public enum SyncHeader {
     /// sender speaks. Nodes of different versions sync all the same (states
     /// carry what either does not know); this says what the other shows.
     public static let schema = "Setu-Schema"
+
+    /// On pushes: the pusher's committed pull cursor. When nothing else in
+    /// its offices lies past it, the answer's `PushResponse.cursor` moves
+    /// it past the pushed states, and the next pull is an idle 204 instead
+    /// of a page that only skips them.
+    public static let cursor = "Setu-Cursor"
 
     /// On pulls, from nodes that apply purge notices (`PullResponse.purged`):
     /// `1`. The hub counts only such a node's cursor as acknowledging the

@@ -60,12 +60,22 @@ extension Replica {
     }
 
     /// Notes that `peer` acknowledged the feed up to `seq`. Never moves back.
-    public func acknowledgePush(to peer: NodeID, upTo seq: Int64) throws {
+    ///
+    /// `pullCursor`: the peer said (`PushResponse.cursor`) that its feed
+    /// holds nothing new for this node from the cursor it was sent (`from`)
+    /// up to `to` but the states just pushed. The pull position moves with
+    /// the acknowledgement, in one transaction, and only if it is still
+    /// `from`: a cursor moved meanwhile by a pull is not moved back.
+    public func acknowledgePush(to peer: NodeID, upTo seq: Int64, pullCursor: (from: String?, to: String)? = nil) throws {
         try pool.write { db in
             try db.execute(sql: """
                 INSERT INTO setu_cursors (peer, pushed) VALUES (?, ?)
                 ON CONFLICT(peer) DO UPDATE SET pushed = max(pushed, excluded.pushed)
                 """, arguments: [peer.rawValue, seq])
+            if let pullCursor {
+                try db.execute(sql: "UPDATE setu_cursors SET pulled = ? WHERE peer = ? AND pulled IS ?",
+                               arguments: [pullCursor.to, peer.rawValue, pullCursor.from])
+            }
         }
     }
 

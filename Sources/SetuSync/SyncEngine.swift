@@ -195,6 +195,11 @@ public struct SyncEngine: Sendable {
         var setAsideKeys = Set<String>()
         while !shouldStop() {
             let from = try replica.pushCursor(to: Self.hub)
+            let pulled = try replica.pullCursor(from: Self.hub)
+            // No cursor yet is the feed's start. While re-bootstrapping, every
+            // state must come from the hub again: its cursor is not offered.
+            let offered = try replica.isRebootstrapping() ? nil : pulled ?? "0"
+            var movedPull: String?
             let page = try replica.feed(after: from, limit: pageRecords, for: Self.hub)
             guard page.lastSeq > from else { return }
             let records = page.entries
@@ -203,7 +208,8 @@ public struct SyncEngine: Sendable {
             if !records.isEmpty {
                 do {
                     report.requests += 1
-                    let exchange = try await client.push(PushRequest(records: records))
+                    let exchange = try await client.push(PushRequest(records: records), pullCursor: offered)
+                    movedPull = exchange.value.cursor
                     report.bytesIn += exchange.bytesReceived
                     report.bytesOut += exchange.bytesSent
                     report.pushedRecords += records.count
@@ -222,7 +228,7 @@ public struct SyncEngine: Sendable {
                     continue
                 }
             }
-            try replica.acknowledgePush(to: Self.hub, upTo: page.lastSeq)
+            try replica.acknowledgePush(to: Self.hub, upTo: page.lastSeq, pullCursor: movedPull.map { (pulled, $0) })
         }
     }
 }

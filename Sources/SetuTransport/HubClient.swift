@@ -54,14 +54,16 @@ public struct HubClient: Sendable {
         }
     }
 
-    public func push(_ request: PushRequest) async throws -> Exchange<PushResponse> {
+    /// `pullCursor`: this node's committed pull cursor (`SyncHeader.cursor`),
+    /// so the answer can say it may move past the states just pushed.
+    public func push(_ request: PushRequest, pullCursor: String? = nil) async throws -> Exchange<PushResponse> {
         var buffer = ByteBuffer(bytes: JSONWriter.write(request.json))
         let gzipped = try buffer.compress(with: .gzip())
+        var headers = [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Encoding", "gzip"),
+                       (SyncHeader.schema, String(schemaVersion))]
+        if let pullCursor { headers.append((SyncHeader.cursor, pullCursor)) }
         let response = try await transport.send(TransportRequest(
-            method: "POST", path: "/v1/push",
-            headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Encoding", "gzip"),
-                      (SyncHeader.schema, String(schemaVersion))],
-            body: Array(gzipped.readableBytesView)))
+            method: "POST", path: "/v1/push", headers: headers, body: Array(gzipped.readableBytesView)))
         try Self.check(response)
         return Exchange(value: try Self.decode(response) { try PushResponse(json: $0) }, response: response)
     }

@@ -48,6 +48,48 @@ import Testing
         }
     }
 
+    /// A push that carries the pusher's pull cursor is answered with the
+    /// cursor past its own states when nothing else in its offices lay in
+    /// between: the pull from there is an idle 204. With another office's
+    /// state in between, or states outside its scope, no cursor is offered,
+    /// and a bad cursor is refused before anything is stored.
+    @Test(arguments: Backend.allCases)
+    func aPushAnswerMovesThePushersCursorOnlyPastItsOwnStates(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let tokenA = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
+            let tokenB = try await hub.addNode("office-b", offices: ["upazila:rupsha"])
+            let offices = try OfficeReplicas()
+            defer { withExtendedLifetime(offices) {} }
+            let a = try offices.replica("office-a")
+            let b = try offices.replica("office-b")
+            let cursorHeader = HTTPField.Name(SyncHeader.cursor)!
+            try await Application(router: hub.router).test(.router) { client in
+                try a.put("services", id: "a1", Records.service(serial: 1, name: "ক"))
+                let first = try await client.send(.post, "/v1/push", token: tokenA, json: try Records.pushBody(a).json, headers: [cursorHeader: "0"])
+                let moved = try #require(try PushResponse(json: first.json).cursor)
+                #expect(try await client.send(.get, "/v1/pull?cursor=\(moved)", token: tokenA).status == .noContent)
+                try a.acknowledgePush(to: "hub", upTo: Int64.max)
+
+                // No cursor sent, no cursor offered (an older node).
+                try b.put("services", id: "b1", Records.service(serial: 2, name: "খ"))
+                let other = try await client.send(.post, "/v1/push", token: tokenB, json: try Records.pushBody(b).json)
+                #expect(try PushResponse(json: other.json).cursor == nil)
+
+                // b's state lies past a's cursor: a is not moved past it.
+                try a.put("services", id: "a2", Records.service(serial: 3, name: "গ"))
+                let second = try await client.send(.post, "/v1/push", token: tokenA, json: try Records.pushBody(a).json, headers: [cursorHeader: moved])
+                #expect(second.status == .ok)
+                #expect(try PushResponse(json: second.json).cursor == nil)
+                let page = try await client.send(.get, "/v1/pull?cursor=\(moved)", token: tokenA)
+                #expect(try PullResponse(json: page.json).records.map(\.id) == ["b1"])
+
+                let bad = try await client.send(.post, "/v1/push", token: tokenA, json: try Records.pushBody(a).json, headers: [cursorHeader: "x"])
+                #expect(bad.status == .badRequest)
+                #expect(bad.errorCode == "bad_cursor")
+            }
+        }
+    }
+
     /// Every pull answer, a page or the idle 204, names the caller's
     /// offices (`Setu-Offices`), and follows the hub's changes at once: the
     /// office refuses writes for other offices when they are made, and tries
