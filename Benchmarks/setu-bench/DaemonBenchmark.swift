@@ -2,6 +2,7 @@ import Foundation
 import SetuCore
 import SetuHub
 import SetuProtocol
+import SetuStore
 import SetuTestSupport
 
 /// Issue 4's figures, with real processes: a `setu-hub` holding N records
@@ -23,6 +24,7 @@ struct DaemonBenchmark {
     }
 
     func run() async throws {
+        try await importFile(records)
         let small = try await bootstrap(records)
         report(small)
         let large = try await bootstrap(records * 10)
@@ -88,6 +90,42 @@ struct DaemonBenchmark {
         let (requests, bytes) = try Self.idleSync(socket: setud.socketPath)
         return Run(records: count, seconds: seconds, peakRSSMegabytes: peakRSS, statusLatencies: latencies,
                    idleRequests: requests, idleBytes: bytes, hubCPUSeconds: hubCPU, setudCPUSeconds: setudCPU)
+    }
+
+    /// `setuctl import file` of `count` services from a JSON file into a
+    /// running setud (its hub away), against the replica's own batched `put` of the same
+    /// records in this process (the ceiling a control-socket import can reach).
+    func importFile(_ count: Int) async throws {
+        let dir = MachineInfo.scratchDirectory()
+        defer { MachineInfo.removeScratch(dir) }
+        let hub = try HubProcess(sqlitePath: "\(dir)/hub.sqlite")
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let setud = try SetudProcess(node: "office-import", hub: hub, offices: ["upazila:rupsha"], sync: "interval_seconds = 3600")
+        defer { setud.stop() }
+        try await setud.waitUntilReady()
+        // An office's hub is elsewhere: stopped here, so the syncs an import
+        // triggers do not load these two cores with the hub's ingest.
+        hub.stop()
+        let records: [JSONValue] = (0..<count).map { i in
+            .object([("id", .string("import-\(i)"))] + StoreBenchmark.service(i).sorted { $0.key < $1.key }.map { ($0.key, JSONValue($0.value)) })
+        }
+        let file = "\(dir)/services.json"
+        try Data(JSONWriter.write(.array(records))).write(to: URL(fileURLWithPath: file))
+        let seconds = try await timed {
+            let run = try await runProgram(try Binaries.find("setuctl"), ["import", "file", "services", file, "--socket", setud.socketPath], timeout: 900)
+            guard run.status == 0 else { throw SupportError("setuctl import failed: \(run.error)") }
+        }
+        let replica = try Replica(path: "\(dir)/baseline.sqlite", node: "bench-office")
+        let putSeconds = try await timed {
+            for start in stride(from: 0, to: count, by: 500) {
+                try replica.batch { batch in
+                    for i in start..<min(start + 500, count) { try batch.put("services", id: "import-\(i)", StoreBenchmark.service(i)) }
+                }
+            }
+        }
+        print(String(format: "setuctl import of %d services from JSON: %.2f s (%.0f records/s; goal ≥ 25000/s); the replica's own put, 500 per transaction: %.2f s (%.0f/s)",
+                     count, seconds, Double(count) / seconds, putSeconds, Double(count) / putSeconds))
     }
 
     /// Fills a hub database as offices would: pushes of 500 through the sync

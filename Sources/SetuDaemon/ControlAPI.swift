@@ -106,7 +106,7 @@ public enum ControlAPI {
         router.post("/v1/import/:collection") { request, context in
             let collection = try context.parameters.require("collection")
             var request = request
-            let body = JSONReader(try await bodyJSON(&request))
+            let body = JSONReader(try await bodyJSON(&request, limit: importBodyLimit))
             let records = try body.member("records").array().map { item -> (id: String, values: [String: FieldValue]) in
                 let fields = try item.member("fields").members().map { ($0.0, try $0.1.fieldValue()) }
                 return (try item.member("id").string(), Dictionary(fields, uniquingKeysWith: { a, _ in a }))
@@ -135,10 +135,14 @@ public enum ControlAPI {
         return Self.json(recordJSON(record))
     }
 
-    static func bodyJSON(_ request: inout Request) async throws -> JSONValue {
+    /// An import page's body limit: `setuctl import` sends pages of up to
+    /// `ImportFile.pageBytes`, as fewer, larger transactions import faster.
+    static let importBodyLimit = 8 << 20
+
+    static func bodyJSON(_ request: inout Request, limit: Int = 1 << 20) async throws -> JSONValue {
         let buffer: ByteBuffer
-        do { buffer = try await request.collectBody(upTo: 1 << 20) } catch {
-            throw ControlError(413, "body_too_large", "request body over 1 MiB")
+        do { buffer = try await request.collectBody(upTo: limit) } catch {
+            throw ControlError(413, "body_too_large", "request body over \(limit >> 20) MiB")
         }
         do { return try JSONParser.parse(buffer.readableBytesView) } catch { throw ControlError(400, "bad_json", error.description) }
     }

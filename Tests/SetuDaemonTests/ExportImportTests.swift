@@ -64,6 +64,34 @@ import Testing
         #expect(try await a.ctl(["get", "products", "p1"]).status == 5, "nothing written")
     }
 
+    /// 12,000 rows go in several pages, checked over both cores first: the
+    /// first bad row of the file is the one reported, even when a later part
+    /// holds another, and nothing is written; fixed, every row arrives.
+    @Test func aLargeFileIsCheckedWholeThenImportedInPages() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let a = try SetudProcess(node: "office-a", hub: hub, offices: ["district:khulna"])
+        defer { a.stop() }
+        try await a.waitUntilReady()
+        func rows(badAt bad: Set<Int>) -> String {
+            (["id,office,entrepreneur,title,price_paisa"] + (1...12_000).map { i in
+                "p\(i),district:khulna,উদ্যোক্তা \(i),পণ্য \(i),\(bad.contains(i) ? "অনেক" : "\(i * 100)")"
+            }).joined(separator: "\n")
+        }
+        let file = a.dir.appendingPathComponent("many.csv").path
+        try rows(badAt: [9_000, 5_000]).write(toFile: file, atomically: true, encoding: .utf8)
+        let refused = try await a.ctl(["import", "file", "products", file])
+        #expect(refused.status == 5)
+        #expect(refused.error.contains("line 5001"), "\(refused.error)")
+        #expect(try await a.ctl(["get", "products", "p1"]).status == 5, "nothing written")
+        try rows(badAt: []).write(toFile: file, atomically: true, encoding: .utf8)
+        let imported = try await a.ctl(["import", "file", "products", file])
+        #expect(imported.status == 0, "\(imported.error)")
+        #expect(imported.output.contains("12000 written, 0 unchanged"), "\(imported.output)")
+        #expect(try await a.ctl(["get", "products", "p12000"]).output.contains("পণ্য 12000"))
+    }
+
     /// 2,500 products, 1,500 of them deleted: the export holds all 1,000
     /// live ones; a phone and a formula stay text in a spreadsheet.
     @Test func exportAfterManyDeletionsHoldsEveryLiveRecord() async throws {
