@@ -1,6 +1,7 @@
 import CCurl
 import Dispatch
 import Foundation
+import Synchronization
 
 /// HTTP to the hub through libcurl (timeouts, low-speed abort, gzip, proxy,
 /// CA file, client certificate). Each request gets its own easy handle on a
@@ -9,10 +10,46 @@ import Foundation
 public final class CurlTransport: HubTransport {
     public let options: CurlOptions
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    /// Easy handles between transfers. A handle keeps its connections (and
+    /// TLS sessions) open: the pages of a sync, and the next sync's idle
+    /// poll, then go over one connection instead of a TCP and TLS handshake
+    /// each, which on a 2G link cost more than an idle poll's bytes.
+    private let idle = Mutex<[CurlHandle]>([])
+    /// Transfers run one at a time per sync; two cover a fetch overlapping an apply.
+    private static let keptHandles = 2
 
     public init(options: CurlOptions) {
         _ = Self.globalInit
         self.options = options
+    }
+
+    deinit {
+        for handle in idle.withLock({ $0 }) { curl_easy_cleanup(handle.pointer) }
+    }
+
+    /// A libcurl easy handle, passed between the threads of transfers one at a time.
+    struct CurlHandle: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer
+    }
+
+    /// A kept handle (its options reset, its connections open), or a new one.
+    private func takeHandle() throws -> CurlHandle {
+        if let kept = idle.withLock({ $0.popLast() }) { return kept }
+        guard let pointer = curl_easy_init() else { throw TransportError(.connect, "libcurl could not create a handle (out of memory?)") }
+        return CurlHandle(pointer: pointer)
+    }
+
+    /// Keeps a handle whose transfer ended well, its options reset (no
+    /// pointer into this transfer's buffers stays in it); one that failed
+    /// (its connection may be half-used) or one too many is closed.
+    private func give(back handle: CurlHandle, healthy: Bool) {
+        if healthy { curl_easy_reset(handle.pointer) }
+        let kept = healthy && idle.withLock { handles in
+            guard handles.count < Self.keptHandles else { return false }
+            handles.append(handle)
+            return true
+        }
+        if !kept { curl_easy_cleanup(handle.pointer) }
     }
 
     /// Each request on a thread of its own, not a Dispatch queue: a
@@ -30,8 +67,15 @@ public final class CurlTransport: HubTransport {
         let cancelled = CancelFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let thread = Thread {
-                    continuation.resume(with: Result { try Self.perform(request, options: options, cancelled: cancelled) })
+                let thread = Thread { [self] in
+                    continuation.resume(with: Result {
+                        let handle = try takeHandle()
+                        var healthy = false
+                        defer { give(back: handle, healthy: healthy) }
+                        let response = try Self.perform(request, options: options, on: handle.pointer, cancelled: cancelled)
+                        healthy = true
+                        return response
+                    })
                 }
                 thread.name = "setu.curl"
                 thread.start()
@@ -58,6 +102,12 @@ public final class CurlTransport: HubTransport {
     static func perform(_ request: TransportRequest, options: CurlOptions, cancelled: CancelFlag = CancelFlag()) throws -> TransportResponse {
         guard let handle = curl_easy_init() else { throw TransportError(.connect, "libcurl could not create a handle (out of memory?)") }
         defer { curl_easy_cleanup(handle) }
+        return try perform(request, options: options, on: handle, cancelled: cancelled)
+    }
+
+    /// One transfer on `handle`, whose options are all set here.
+    static func perform(_ request: TransportRequest, options: CurlOptions, on handle: UnsafeMutableRawPointer,
+                        cancelled: CancelFlag) throws -> TransportResponse {
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         let sink = Sink()
@@ -150,11 +200,13 @@ public final class CurlTransport: HubTransport {
         // the headers (a small body: 10 kB did), not when it followed them
         // (2 MB did not); measured against a server counting what it read.
         // Adding the upload size always had counted small bodies twice.
-        var headerBytes = 0, requestBytes = 0
+        var headerBytes = 0, requestBytes = 0, connects = 0
         _ = setu_curl_get_long(handle, CURLINFO_HEADER_SIZE, &headerBytes)
         _ = setu_curl_get_long(handle, CURLINFO_REQUEST_SIZE, &requestBytes)
+        _ = setu_curl_get_long(handle, CURLINFO_NUM_CONNECTS, &connects)
         return TransportResponse(status: status, headers: sink.headers, body: sink.body,
-                                 bytesSent: requestBytes >= Int(sent) ? requestBytes : requestBytes + Int(sent), bytesReceived: Int(received) + headerBytes)
+                                 bytesSent: requestBytes >= Int(sent) ? requestBytes : requestBytes + Int(sent), bytesReceived: Int(received) + headerBytes,
+                                 newConnections: connects)
     }
 
     /// Maps libcurl's codes to the categories of `TransportError`.

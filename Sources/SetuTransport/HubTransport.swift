@@ -30,10 +30,13 @@ public struct TransportResponse: Sendable {
     /// When the answer was complete, taken on the transfer's own thread (a
     /// task resumed later, on a busy pool, would see a later time).
     public let receivedAt: ContinuousClock.Instant
+    /// Connections the transfer had to open (0: it reused a kept one).
+    public let newConnections: Int
 
     public init(status: Int, headers: [String: String], body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0,
-                receivedAt: ContinuousClock.Instant = .now) {
+                receivedAt: ContinuousClock.Instant = .now, newConnections: Int = 1) {
         self.receivedAt = receivedAt
+        self.newConnections = newConnections
         self.status = status
         self.headers = headers
         self.body = body

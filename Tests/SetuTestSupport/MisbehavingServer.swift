@@ -15,7 +15,15 @@ public final class MisbehavingServer: @unchecked Sendable {
         /// Reads one whole request (headers and Content-Length body), notes
         /// how many bytes it was, answers 200.
         case countBytes
+        /// Answers one request per connection as if keeping it open (no
+        /// `Connection: close`), then closes it: a hub whose idle timeout
+        /// dropped a connection the client kept.
+        case answerOnceThenDrop
     }
+
+    /// Connections accepted so far.
+    public var connections: Int { lock.withLock { accepted } }
+    private var accepted = 0
 
     /// Bytes of the last request, with `.countBytes`.
     public var bytesReceived: Int { lock.withLock { counted } }
@@ -56,7 +64,15 @@ public final class MisbehavingServer: @unchecked Sendable {
         while true {
             let client = accept(fd, nil, nil)
             guard client >= 0 else { return }
+            lock.withLock { accepted += 1 }
             var buffer = [UInt8](repeating: 0, count: 4096)
+            if behaviour == .answerOnceThenDrop {
+                _ = Self.readWholeRequest(client)
+                let ok = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
+                _ = send(client, ok, ok.count, Int32(MSG_NOSIGNAL))
+                close(client)
+                continue
+            }
             if behaviour == .countBytes {
                 let total = Self.readWholeRequest(client)
                 lock.withLock { counted = total }
@@ -67,7 +83,7 @@ public final class MisbehavingServer: @unchecked Sendable {
             }
             _ = read(client, &buffer, buffer.count)
             switch behaviour {
-            case .countBytes: break
+            case .countBytes, .answerOnceThenDrop: break
             case .proxyAuthRequired:
                 let answer = Array("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"office\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
                 _ = send(client, answer, answer.count, Int32(MSG_NOSIGNAL))

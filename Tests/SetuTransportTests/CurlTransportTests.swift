@@ -112,6 +112,36 @@ import Testing
         }
     }
 
+    /// The requests of one transport (a sync's pages, the next idle poll)
+    /// go over the connection the first one opened.
+    @Test func requestsReuseTheConnectionTheFirstOpened() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let transport = Self.transport(port: hub.port)
+        var opened: [Int] = []
+        for _ in 0..<4 {
+            let health = try await transport.send(TransportRequest(method: "GET", path: "/v1/health"))
+            #expect(health.status == 200)
+            opened.append(health.newConnections)
+        }
+        #expect(opened == [1, 0, 0, 0])
+    }
+
+    /// A kept connection the server has since closed is not an error: the
+    /// next request opens another.
+    @Test func aKeptConnectionTheServerDroppedIsReopened() async throws {
+        let server = try MisbehavingServer(.answerOnceThenDrop)
+        defer { server.stop() }
+        let transport = Self.transport(port: server.port, configure: Self.patient)
+        for _ in 0..<3 {
+            let answer = try await transport.send(TransportRequest(method: "POST", path: "/v1/push", body: Array("{}".utf8)))
+            #expect(answer.status == 200)
+            #expect(answer.body == Array("ok".utf8))
+        }
+        #expect(server.connections == 3)
+    }
+
     @Test func tlsVerificationStaysOnUnlessTheTestHostIsNamed() {
         var options = CurlOptions(baseURL: "https://hub.example.gov.bd:8443")
         options.insecureTestHost = "other.example"
