@@ -134,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "setu-bench",
             dependencies: [
-                "SetuCore", "SetuStore", "SetuProtocol", "SetuHub", "SetuTestSupport", "SetuBundle", "SetuSync",
+                "SetuCore", "SetuStore", "SetuProtocol", "SetuHub", "SetuTestSupport", "SetuBundle", "SetuSync", "SetuTransport", "CCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -1,4 +1,4 @@
-// Setu benchmarks: `scripts/bench [store] [hub] [daemon] [fleet] [bundle] [metadata] [churn]` (a release build of
+// Setu benchmarks: `scripts/bench [store] [hub] [daemon] [fleet] [bundle] [metadata] [churn] [load]` (a release build of
 // every product: the daemon suite runs the real setu-hub and setud).
 //
 // Prints the figures the README records. Each figure is measured on real
@@ -7,7 +7,7 @@
 import Foundation
 
 let suites = CommandLine.arguments.dropFirst()
-let wanted = suites.isEmpty ? ["store", "hub", "daemon", "fleet", "bundle", "metadata", "churn"] : Array(suites)
+let wanted = suites.isEmpty ? ["store", "hub", "daemon", "fleet", "bundle", "metadata", "churn", "load"] : Array(suites)
 let records = ProcessInfo.processInfo.environment["SETU_BENCH_RECORDS"].flatMap(Int.init) ?? 100_000
 print("setu-bench on \(MachineInfo.describe())")
 for suite in wanted {
@@ -19,8 +19,9 @@ for suite in wanted {
     case "bundle": try await BundleBenchmark(records: records).run()
     case "metadata": try await MetadataBenchmark(records: records / 5).run()
     case "churn": try await ChurnBenchmark(records: records).run()
+    case "load": try await LoadBenchmark().run()
     default:
-        print("unknown suite \(suite); the suites are: store, hub, daemon, fleet, bundle, metadata, churn")
+        print("unknown suite \(suite); the suites are: store, hub, daemon, fleet, bundle, metadata, churn, load")
         exit(2)
     }
 }
