@@ -20,7 +20,7 @@ import SetuTransport
 struct LoadBenchmark {
     let offices = 5_000
     let secondsPerLevel = 10.0
-    let levels = [1.0, 5.0, 20.0]
+    let levels = [1.0, 5.0, 20.0, 40.0]
     let fleetRate = 5_000.0 / 60 * 1.0
     /// Transfers in flight at most; past it a due request counts as not sent.
     let maxInFlight = 1_024

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import SetuCore
 
 /// Hub storage in one SQLite file (WAL): the embedded default, for a hub
@@ -141,8 +142,8 @@ public final class SQLiteHubStorage: HubStorage {
 
     public func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, offices, created_ms, revoked, name, token_hash FROM hub_nodes WHERE id = ?",
-                                             arguments: [id.rawValue]) else { return nil }
+            let statement = try db.cachedStatement(sql: "SELECT id, offices, created_ms, revoked, name, token_hash FROM hub_nodes WHERE id = ?")
+            guard let row = try Row.fetchOne(statement, arguments: [id.rawValue]) else { return nil }
             let hash: Data = row["token_hash"]
             return (Self.node(row), Array(hash))
         }
@@ -188,10 +189,10 @@ public final class SQLiteHubStorage: HubStorage {
             let (positions, arguments) = Self.scoped(
                 "SELECT seq FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE% AND seq > ? ORDER BY seq LIMIT ?",
                 offices: offices, extra: [cursor, limit])
-            return try Row.fetchAll(db, sql: """
+            return try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT seq, collection, id, office, state, origin, forget FROM hub_records
                 WHERE seq IN (SELECT seq FROM (\(positions)) ORDER BY seq LIMIT ?) ORDER BY seq
-                """, arguments: arguments + [limit]).map(Self.feedRow)
+                """), arguments: arguments + [limit]).map(Self.feedRow)
         }
     }
 
@@ -202,8 +203,8 @@ public final class SQLiteHubStorage: HubStorage {
     static func feedHead(_ db: Database, offices: [String]) throws -> FeedHead {
         let (heads, arguments) = Self.scoped("SELECT max(seq) AS seq FROM hub_records INDEXED BY hub_records_office WHERE %SCOPE%", offices: offices, extra: [])
         let (purges, purgeArguments) = Self.scoped("SELECT max(through) AS seq FROM hub_purges WHERE %SCOPE%", offices: offices, extra: [])
-        let row = try Row.fetchOne(db, sql: "SELECT (SELECT max(seq) FROM (\(heads))) AS head, (SELECT max(seq) FROM (\(purges))) AS through",
-                                   arguments: arguments + purgeArguments)
+        let statement = try db.cachedStatement(sql: "SELECT (SELECT max(seq) FROM (\(heads))) AS head, (SELECT max(seq) FROM (\(purges))) AS through")
+        let row = try Row.fetchOne(statement, arguments: arguments + purgeArguments)
         return FeedHead(seq: row?["head"] ?? 0, purgedThrough: row?["through"] ?? 0)
     }
 
@@ -212,17 +213,30 @@ public final class SQLiteHubStorage: HubStorage {
     /// `INDEXED BY`: with the cursor bound as a parameter, SQLite otherwise
     /// answered the national range by walking every row after the cursor
     /// (0.25 s a page on a 1M-record hub, measured).
+    ///
+    /// The text depends only on the template and the number of offices, so
+    /// it is built once per pair and GRDB's statement cache keeps it
+    /// compiled: an idle poll had spent more on building and compiling its
+    /// head query than on running it.
     static func scoped(_ template: String, offices: [String], extra: [DatabaseValueConvertible]) -> (String, StatementArguments) {
-        var parts: [String] = []
         var arguments: [DatabaseValueConvertible] = []
-        for office in offices {
-            parts.append("SELECT * FROM (\(template.replacingOccurrences(of: "%SCOPE%", with: "office = ?")))")
-            arguments += [office] + extra
-        }
-        parts.append("SELECT * FROM (\(template.replacingOccurrences(of: "%SCOPE%", with: "office >= 'all:' AND office < 'all;'")))")
+        for office in offices { arguments += [office] + extra }
         arguments += extra
-        return (parts.joined(separator: " UNION ALL "), StatementArguments(arguments))
+        return (scopedSQL(template, offices: offices.count), StatementArguments(arguments))
     }
+
+    private static func scopedSQL(_ template: String, offices: Int) -> String {
+        let key = "\(offices)|\(template)"
+        if let known = scopedSQLs.withLock({ $0[key] }) { return known }
+        let one = "SELECT * FROM (\(template.replacingOccurrences(of: "%SCOPE%", with: "office = ?")))"
+        let national = "SELECT * FROM (\(template.replacingOccurrences(of: "%SCOPE%", with: "office >= 'all:' AND office < 'all;'")))"
+        let sql = (Array(repeating: one, count: offices) + [national]).joined(separator: " UNION ALL ")
+        scopedSQLs.withLock { if $0.count < 4_096 { $0[key] = sql } }
+        return sql
+    }
+
+    /// Built texts by office count and template (a few templates, as many counts as scopes differ in size).
+    private static let scopedSQLs = Mutex<[String: String]>([:])
 }
 
 /// A storage failure an operator must act on.
