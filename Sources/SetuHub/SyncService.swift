@@ -285,7 +285,10 @@ public struct SyncService: Sendable {
         }
         metrics.recordsOut.increment(by: writer.recordCount)
         let cursor = FeedCursor(seq: last, through: head.purgedThrough)
-        let more = stoppedEarly || rows.count == count
+        // A full page that ends exactly at the head read above says no more:
+        // a sync ending on a page boundary is not made to ask once more for
+        // nothing. (Ending past that head, the page met newer rows: more.)
+        let more = stoppedEarly || (rows.count == count && last != head.seq)
         return PullPage(body: writer.body(cursor: cursor.text, more: more), records: writer.recordCount, purged: writer.purgedCount,
                         more: more, position: cursor)
     }

@@ -48,6 +48,28 @@ import Testing
         }
     }
 
+    /// A pull that ends exactly at the feed's head says `more: false`, so a
+    /// sync of 14 records in pages of 7 is two requests, not three.
+    @Test(arguments: Backend.allCases)
+    func aPageEndingAtTheHeadSaysNoMore(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let tokenA = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
+            let tokenB = try await hub.addNode("office-b", offices: ["upazila:rupsha"])
+            let offices = try OfficeReplicas()
+            defer { withExtendedLifetime(offices) {} }
+            let a = try offices.replica("office-a")
+            for i in 1...14 { try a.put("services", id: "s\(i)", Records.service(serial: Int64(i), name: "সেবা \(i)")) }
+            try await Application(router: hub.router).test(.router) { client in
+                #expect(try await client.send(.post, "/v1/push", token: tokenA, json: try Records.pushBody(a).json).status == .ok)
+                let first = try PullResponse(json: try await client.send(.get, "/v1/pull?limit=7", token: tokenB).json)
+                #expect(first.records.count == 7 && first.more)
+                let second = try PullResponse(json: try await client.send(.get, "/v1/pull?limit=7&cursor=\(first.cursor)", token: tokenB).json)
+                #expect(second.records.count == 7)
+                #expect(!second.more)
+            }
+        }
+    }
+
     /// A push that carries the pusher's pull cursor is answered with the
     /// cursor past its own states when nothing else in its offices lay in
     /// between: the pull from there is an idle 204. With another office's
