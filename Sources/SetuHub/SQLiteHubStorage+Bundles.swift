@@ -20,7 +20,7 @@ extension SQLiteHubStorage {
     }
 
     public func setPublicKey(_ key: [UInt8], of id: NodeID, replace: Bool) async throws -> [UInt8]? {
-        try await pool.write { db in
+        try await write(.none) { db in
             try db.execute(sql: """
                 INSERT INTO hub_bundles (node, public_key) VALUES (?, ?)
                 ON CONFLICT (node) DO UPDATE SET public_key = CASE WHEN ? OR public_key IS NULL THEN excluded.public_key ELSE public_key END
@@ -44,7 +44,7 @@ extension SQLiteHubStorage {
     }
 
     public func recordImportedBundle(of id: NodeID, seq: Int64, held: Int64, through: Int64, rejections: [Rejection]) async throws -> Bool {
-        try await pool.write { db in
+        try await write(.none) { db in
             try db.execute(sql: """
                 INSERT INTO hub_bundles (node, imported_seq, held, through, rejections) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (node) DO UPDATE SET imported_seq = excluded.imported_seq, held = excluded.held, through = excluded.through,
@@ -55,7 +55,7 @@ extension SQLiteHubStorage {
     }
 
     public func nextAnswerSeq(of id: NodeID) async throws -> Int64 {
-        try await pool.write { db in
+        try await write(.none) { db in
             try db.execute(sql: """
                 INSERT INTO hub_bundles (node, answer_seq) VALUES (?, 1) ON CONFLICT (node) DO UPDATE SET answer_seq = answer_seq + 1
                 """, arguments: [id.rawValue])

@@ -4,7 +4,7 @@ import SetuCore
 
 extension SQLiteHubStorage {
     public func addIntegration(_ integration: HubIntegration, tokenHash: [UInt8]) async throws {
-        try await pool.write { db in
+        try await write(.none) { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM hub_integrations WHERE name = ?", arguments: [integration.name]) == nil else {
                 throw HubStorageError.integrationExists(integration.name)
             }
@@ -22,7 +22,7 @@ extension SQLiteHubStorage {
     }
 
     public func updateIntegration(_ name: String, _ change: AccountChange) async throws -> Bool {
-        try await pool.write { db in
+        try await write(.none) { db in
             try db.execute(sql: """
                 UPDATE hub_integrations SET token_hash = coalesce(?, token_hash), offices = coalesce(?, offices), revoked = coalesce(?, revoked)
                 WHERE name = ?
@@ -79,7 +79,7 @@ extension SQLiteHubStorage {
     }
 
     public func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> SaleRecording {
-        try await pool.write { db in
+        try await write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT product_id, quantity, recorded_ms FROM hub_sales WHERE integration = ? AND order_id = ?",
                                           arguments: [sale.integration, sale.sale.orderID]) {
                 let earlier = RecordedSale(integration: sale.integration,

@@ -5,7 +5,7 @@ import SetuProtocol
 
 extension SQLiteHubStorage {
     public func recordActivity(_ batch: [NodeActivity]) async throws {
-        try await pool.write { db in
+        try await write(.none) { db in
             // The merge of NodeActivity.absorb, in SQL: every right-hand side
             // reads the stored row as it was. max(coalesce(a, b), coalesce(b, a))
             // is the later of two times either of which may be missing.
@@ -71,7 +71,7 @@ extension SQLiteHubStorage {
     }
 
     public func addAdmin(_ admin: HubAdmin, tokenHash: [UInt8]) async throws {
-        try await pool.write { db in
+        try await write(.none) { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM hub_admins WHERE name = ?", arguments: [admin.name]) == nil else {
                 throw HubStorageError.adminExists(admin.name)
             }
@@ -89,7 +89,7 @@ extension SQLiteHubStorage {
     }
 
     public func revokeAdmin(_ name: String) async throws -> Bool {
-        try await pool.write { db in
+        try await write(.none) { db in
             try db.execute(sql: "UPDATE hub_admins SET revoked = 1 WHERE name = ?", arguments: [name])
             return db.changesCount > 0
         }

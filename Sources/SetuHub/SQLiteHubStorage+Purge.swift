@@ -46,7 +46,7 @@ extension SQLiteHubStorage {
     }
 
     public func purge(floors: [String: Int64?]) async throws -> PurgeOutcome {
-        try await pool.write { db in
+        try await write { db in
             var outcome = PurgeOutcome()
             let head = try Self.lastPosition(db)
             var seq = head
@@ -103,7 +103,7 @@ extension SQLiteHubStorage {
     }
 
     public func noteCatalogueRead(_ name: String, cursor: Int64, atMillis: Int64, through: Int64) async throws {
-        try await pool.write { db in
+        try await write(.none) { db in
             try db.execute(sql: "UPDATE hub_integrations SET acked_cursor = ?, read_ms = ?, read_through = ? WHERE name = ?",
                            arguments: [cursor, atMillis, through, name])
         }

@@ -8,6 +8,13 @@ import SetuCore
 /// positions commit in order by construction.
 public final class SQLiteHubStorage: HubStorage {
     let pool: DatabasePool
+    /// Feed heads and credentials for idle polls (see `HubReadCache`).
+    let cache = HubReadCache()
+    /// Head and credential lookups that had to read a table (the cache did not know).
+    let cacheMisses = Atomic<Int>(0)
+    /// A connection of its own, for `PRAGMA data_version` alone: it changes
+    /// when any other connection commits (ours or another process's).
+    private let probe: DatabaseQueue
 
     public init(path: String) throws {
         var config = Configuration()
@@ -23,6 +30,42 @@ public final class SQLiteHubStorage: HubStorage {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        var probeConfig = Configuration()
+        probeConfig.busyMode = .timeout(10)
+        probeConfig.label = "setu-hub.data-version"
+        probe = try DatabaseQueue(path: path, configuration: probeConfig)
+    }
+
+    /// One write transaction of ours, and what it changed for the cache.
+    /// The writer's `data_version` is read before and after (it changes
+    /// only when another process commits), the probe's between the commit
+    /// and the second read, so no other process's commit goes unnoticed.
+    func write<T: Sendable>(_ effect: @Sendable (T) -> HubReadCache.Effect, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { [cache, probe] db in
+            let before = try Self.dataVersion(db)
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            let probeVersion = try probe.inDatabase { try Self.dataVersion($0) }
+            let after = try Self.dataVersion(db)
+            cache.noteOwnWrite(effect(result!), writerBefore: before, writerAfter: after, probeVersion: probeVersion)
+            return result!
+        }
+    }
+
+    func write<T: Sendable>(_ effect: HubReadCache.Effect = .everything, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await write({ _ in effect }, body)
+    }
+
+    static func dataVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+    }
+
+    /// Empties the cache if another process committed since we last looked.
+    private func checkForOtherWriters() throws {
+        cache.check(probeVersion: try probe.inDatabase { try Self.dataVersion($0) })
     }
 
     public func migrate() async throws {
@@ -108,7 +151,7 @@ public final class SQLiteHubStorage: HubStorage {
     }
 
     public func addNodes(_ nodes: [(node: HubNode, tokenHash: [UInt8])]) async throws {
-        try await pool.write { db in
+        try await write { db in
             let exists = try db.cachedStatement(sql: "SELECT 1 FROM hub_nodes WHERE id = ?")
             let taken = try nodes.filter { try Bool.fetchOne(exists, arguments: [$0.node.id.rawValue]) != nil }.map(\.node.id)
             guard taken.isEmpty else { throw HubStorageError.nodesExist(taken) }
@@ -126,7 +169,7 @@ public final class SQLiteHubStorage: HubStorage {
     }
 
     public func updateNode(_ id: NodeID, _ change: AccountChange) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             // One statement: each property keeps its value where the change has none.
             try db.execute(sql: """
                 UPDATE hub_nodes SET token_hash = coalesce(?, token_hash), offices = coalesce(?, offices), revoked = coalesce(?, revoked)
@@ -141,6 +184,16 @@ public final class SQLiteHubStorage: HubStorage {
     }
 
     public func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
+        try checkForOtherWriters()
+        if let known = cache.credentials(of: id) { return known }
+        let generation = cache.generation
+        cacheMisses.add(1, ordering: .relaxed)
+        let found = try await readCredentials(of: id)
+        if let found { cache.store(found, readAt: generation) }
+        return found
+    }
+
+    private func readCredentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
         try await pool.read { db in
             let statement = try db.cachedStatement(sql: "SELECT id, offices, created_ms, revoked, name, token_hash FROM hub_nodes WHERE id = ?")
             guard let row = try Row.fetchOne(statement, arguments: [id.rawValue]) else { return nil }
@@ -157,12 +210,13 @@ public final class SQLiteHubStorage: HubStorage {
 
     public func push(keys: [RecordKey], headIn scope: [String]?,
                      decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws -> HubPushPositions {
-        try await pool.write { db in
+        try await write({ (result: (HubPushPositions, [(office: String, seq: Int64)])) in .positions(result.1) }) { db in
             var stored: [RecordKey: HubStoredState] = [:]
             for key in keys { stored[key] = try Self.storedState(db, key) }
             let writes = try decide(stored)
             let headBefore = try scope.map { try Self.feedHead(db, offices: $0) }
             var seq = try Self.lastPosition(db)
+            var positions: [(office: String, seq: Int64)] = []
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO hub_records (seq, collection, id, office, state, origin, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (collection, id) DO UPDATE SET seq = excluded.seq, office = excluded.office,
@@ -172,11 +226,12 @@ public final class SQLiteHubStorage: HubStorage {
             // the purged vector until every node has passed it.
             for write in writes {
                 seq += 1
+                positions.append((write.office, seq))
                 try upsert.execute(arguments: [seq, write.key.collection, write.key.id, write.office,
                                                Data(StateCodec.encode(write.state)), write.origin?.rawValue, write.state.isDeleted])
             }
-            return HubPushPositions(headBefore: headBefore, lastSeq: writes.isEmpty ? nil : seq)
-        }
+            return (HubPushPositions(headBefore: headBefore, lastSeq: writes.isEmpty ? nil : seq), positions)
+        }.0
     }
 
     /// The page's positions are chosen from the office index alone, then
@@ -196,8 +251,33 @@ public final class SQLiteHubStorage: HubStorage {
         }
     }
 
+    /// From the cache when it knows every office in scope: an idle poll
+    /// reads no table. Else each unknown office's head and floor is read
+    /// (an index lookup each) and kept.
     public func feedHead(offices: [String]) async throws -> FeedHead {
-        try await pool.read { db in try Self.feedHead(db, offices: offices) }
+        try checkForOtherWriters()
+        if let head = cache.feedHead(offices) { return head }
+        let generation = cache.generation
+        cacheMisses.add(1, ordering: .relaxed)
+        let keys = Array(Set(offices.map(HubReadCache.key(of:)) + [HubReadCache.national]))
+        let (heads, purges) = try await pool.read { db in try Self.officeHeads(db, keys: keys) }
+        cache.store(heads: heads, purges: purges, readAt: generation)
+        return FeedHead(seq: heads.values.max() ?? 0, purgedThrough: purges.values.max() ?? 0)
+    }
+
+    /// The feed head and purge floor of each office key (`HubReadCache.key`).
+    static func officeHeads(_ db: Database, keys: [String]) throws -> (heads: [String: Int64], purges: [String: Int64]) {
+        let head = try db.cachedStatement(sql: "SELECT max(seq) FROM hub_records INDEXED BY hub_records_office WHERE office = ?")
+        let nationalHead = try db.cachedStatement(sql: "SELECT max(seq) FROM hub_records INDEXED BY hub_records_office WHERE office >= 'all:' AND office < 'all;'")
+        let floor = try db.cachedStatement(sql: "SELECT through FROM hub_purges WHERE office = ?")
+        let nationalFloor = try db.cachedStatement(sql: "SELECT max(through) FROM hub_purges WHERE office >= 'all:' AND office < 'all;'")
+        var heads: [String: Int64] = [:], purges: [String: Int64] = [:]
+        for key in keys {
+            let national = key == HubReadCache.national
+            heads[key] = try (national ? Int64.fetchOne(nationalHead) : Int64.fetchOne(head, arguments: [key])) ?? 0
+            purges[key] = try (national ? Int64.fetchOne(nationalFloor) : Int64.fetchOne(floor, arguments: [key])) ?? 0
+        }
+        return (heads, purges)
     }
 
     static func feedHead(_ db: Database, offices: [String]) throws -> FeedHead {
