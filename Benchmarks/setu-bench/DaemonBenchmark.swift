@@ -17,6 +17,9 @@ struct DaemonBenchmark {
         var records: Int
         var seconds: Double
         var peakRSSMegabytes: Double
+        /// setu-hub's own peak resident set, serving the bootstrap (issue 18:
+        /// ≤ 150 MB whatever the feed size).
+        var hubPeakRSSMegabytes: Double
         var statusLatencies: [Double]
         var idleRequests: Int
         var idleBytes: Int
@@ -30,8 +33,9 @@ struct DaemonBenchmark {
         report(small)
         let large = try await bootstrap(records * 10)
         report(large)
-        print(String(format: "daemon peak RSS, %d vs %d records: %.2fx (goal ≤ 1.20x)",
-                     large.records, small.records, large.peakRSSMegabytes / small.peakRSSMegabytes))
+        print(String(format: "daemon peak RSS, %d vs %d records: %.2fx (goal ≤ 1.20x); setu-hub's: %.2fx",
+                     large.records, small.records, large.peakRSSMegabytes / small.peakRSSMegabytes,
+                     large.hubPeakRSSMegabytes / small.hubPeakRSSMegabytes))
     }
 
     func report(_ run: Run) {
@@ -39,7 +43,7 @@ struct DaemonBenchmark {
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
         print(String(format: "bootstrap of a fresh office from a hub holding %d records: %.1f s (%.0f records/s; goal ≤ 1.5 s for 100k, ≤ 15 s for 1M)",
                      run.records, run.seconds, Double(run.records) / run.seconds))
-        print(String(format: "  setud peak RSS: %.0f MB (goal ≤ 150 MB)", run.peakRSSMegabytes))
+        print(String(format: "  peak RSS: setud %.0f MB, setu-hub %.0f MB (goal ≤ 150 MB each)", run.peakRSSMegabytes, run.hubPeakRSSMegabytes))
         print(String(format: "  CPU: setu-hub %.2f s (%.4f ms per record; goal ≤ 0.02 ms), setud %.2f s (%.4f ms per record)",
                      run.hubCPUSeconds, run.hubCPUSeconds * 1000 / Double(run.records),
                      run.setudCPUSeconds, run.setudCPUSeconds * 1000 / Double(run.records)))
@@ -87,10 +91,11 @@ struct DaemonBenchmark {
         peakRSS = max(peakRSS, Self.peakRSSMegabytes(pid: setud.process.pid))
         let hubCPU = MachineInfo.cpuSeconds(pid: hub.process.pid) - hubCPUBefore
         let setudCPU = MachineInfo.cpuSeconds(pid: setud.process.pid)
+        let hubPeakRSS = Self.peakRSSMegabytes(pid: hub.process.pid)
 
         let (requests, bytes) = try Self.idleSync(socket: setud.socketPath)
         try await catchUp(hub: hub, setud: setud, replicaRecords: count)
-        return Run(records: count, seconds: seconds, peakRSSMegabytes: peakRSS, statusLatencies: latencies,
+        return Run(records: count, seconds: seconds, peakRSSMegabytes: peakRSS, hubPeakRSSMegabytes: hubPeakRSS, statusLatencies: latencies,
                    idleRequests: requests, idleBytes: bytes, hubCPUSeconds: hubCPU, setudCPUSeconds: setudCPU)
     }
 
@@ -132,26 +137,60 @@ struct DaemonBenchmark {
 
     /// Issue 18's catch-up: another office changes 1,000 (then 10,000) of
     /// the records, and the bootstrapped office syncs (`sync --wait`, end to
-    /// end: pull, apply, push, the closing pull).
+    /// end: pull, apply, push, the closing pull). Measured twice: edits of
+    /// states the editor had pulled (the everyday case: each replaces the
+    /// office's value), and concurrent ones (written without having seen the
+    /// office's state, so every field gains a sibling: the costlier merge).
     func catchUp(hub: HubProcess, setud: SetudProcess, replicaRecords: Int) async throws {
         let token = try await hub.addNode("office-editor", offices: ["upazila:rupsha"])
         let editor = HubNode(id: "office-editor", offices: ["upazila:rupsha"], createdAtMillis: 0, revoked: false)
         let client = HubClient(transport: CurlTransport(options: CurlOptions(baseURL: "http://127.0.0.1:\(hub.port)")), token: token)
-        var edited = 0
-        for changed in [1_000, 10_000] where changed <= replicaRecords {
-            for start in stride(from: 0, to: changed, by: 500) {
-                _ = try await client.push(HubBenchmark.batch((edited + start)..<(edited + min(start + 500, changed)), node: editor))
+        let sizes = [1_000, 10_000].filter { 2 * $0 <= replicaRecords }
+        let seen = try await Self.pullStates(client, count: sizes.reduce(0, +))
+        var next = 0
+        for concurrent in [false, true] {
+            for changed in sizes {
+                let range = next..<(next + changed)
+                next += changed
+                let records = concurrent ? HubBenchmark.batch(range, node: editor).records : Self.edits(of: seen, range.lowerBound, changed, by: editor.id)
+                for page in stride(from: 0, to: records.count, by: 500) {
+                    _ = try await client.push(PushRequest(records: Array(records[page..<min(page + 500, records.count)])))
+                }
+                var answer: (status: Int, body: [UInt8]) = (0, [])
+                let seconds = try await timed { answer = try UnixSocketHTTP.request("POST", "/v1/sync?wait=true", socket: setud.socketPath) }
+                let reply = JSONReader(try JSONParser.parse(answer.body))
+                let pulled = try reply.member("records_in").int()
+                guard answer.status == 200, pulled == changed else {
+                    throw SupportError("catch-up sync pulled \(pulled) of \(changed): \(String(decoding: answer.body, as: UTF8.self))")
+                }
+                let goal = changed == 1_000 ? "≤ 50 ms" : "≤ 300 ms"
+                print(String(format: "  catch-up: %d %@ records into a replica of %d, sync --wait: %.0f ms, %d requests (goal %@ at 100k)",
+                             changed, concurrent ? "concurrently edited" : "edited", replicaRecords, seconds * 1000,
+                             try reply.member("requests").int(), goal))
             }
-            edited += changed
-            var answer: (status: Int, body: [UInt8]) = (0, [])
-            let seconds = try await timed { answer = try UnixSocketHTTP.request("POST", "/v1/sync?wait=true", socket: setud.socketPath) }
-            let pulled = try JSONReader(try JSONParser.parse(answer.body)).member("records_in").int()
-            guard answer.status == 200, pulled == changed else {
-                throw SupportError("catch-up sync pulled \(pulled) of \(changed): \(String(decoding: answer.body, as: UTF8.self))")
-            }
-            let goal = changed == 1_000 ? "≤ 50 ms" : "≤ 300 ms"
-            print(String(format: "  catch-up: %d changed records into a replica of %d, sync --wait: %.0f ms (goal %@ at 100k)",
-                         changed, replicaRecords, seconds * 1000, goal))
+        }
+    }
+
+    /// The first `count` states of the feed, as the editor office pulled them.
+    static func pullStates(_ client: HubClient, count: Int) async throws -> [ReplicatedRecord] {
+        var states: [ReplicatedRecord] = []
+        var cursor: String?
+        while states.count < count, let page = try await client.pull(cursor: cursor, limit: 5_000, maxBytes: 4 << 20).value {
+            states += page.records
+            cursor = page.cursor
+            if !page.more { break }
+        }
+        return Array(states.prefix(count))
+    }
+
+    /// `count` of those states from `start` on, each with a new name written
+    /// by `node` over what it had pulled.
+    static func edits(of states: [ReplicatedRecord], _ start: Int, _ count: Int, by node: NodeID) -> [ReplicatedRecord] {
+        let now = ReplicaClock.now()
+        return states[start..<(start + count)].enumerated().map { i, record in
+            var state = record.state
+            state.write(["name": .text("সংশোধিত সেবা \(start + i)")], dot: Dot(node: node, time: HLCTimestamp(physicalMillis: now, logical: UInt64(i))))
+            return ReplicatedRecord(collection: record.collection, id: record.id, state: state)
         }
     }
 

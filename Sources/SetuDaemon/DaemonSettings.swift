@@ -11,6 +11,9 @@ public struct DaemonSettings: Sendable {
     public var syncIntervalSeconds: Double
     public var pageRecords: Int
     public var pageBytes: Int
+    /// Pull pages grow past `pageRecords`/`pageBytes` on a fast link, up to
+    /// what the hub serves (`PageSizer`); they never get smaller than those.
+    public var growPages: Bool
     public var backoff: Backoff
     public var socketPath: String
     /// This node's Ed25519 key for bundles (made on first start, mode 0600).
@@ -20,7 +23,7 @@ public struct DaemonSettings: Sendable {
     public var hubPublicKey: String?
 
     public init(node: NodeID, replicaPath: String, hub: CurlOptions, token: String, syncIntervalSeconds: Double = 300,
-                pageRecords: Int = 500, pageBytes: Int = 1 << 20, backoff: Backoff = Backoff(), socketPath: String = "/run/setu/setud.sock",
+                pageRecords: Int = 500, pageBytes: Int = 1 << 20, growPages: Bool = true, backoff: Backoff = Backoff(), socketPath: String = "/run/setu/setud.sock",
                 signingKeyPath: String? = nil, hubPublicKey: String? = nil) {
         self.signingKeyPath = signingKeyPath ?? replicaPath + ".key"
         self.hubPublicKey = hubPublicKey
@@ -31,6 +34,7 @@ public struct DaemonSettings: Sendable {
         self.syncIntervalSeconds = syncIntervalSeconds
         self.pageRecords = pageRecords
         self.pageBytes = pageBytes
+        self.growPages = growPages
         self.backoff = backoff
         self.socketPath = socketPath
     }

@@ -56,6 +56,7 @@ public enum HubRouter {
             var headers = officesHeader(node)
             headers[HTTPField.Name(SyncHeader.schema)!] = String(service.schema.version)
             headers[HTTPField.Name(SyncHeader.hubKey)!] = signingKey.publicKey.description
+            headers[HTTPField.Name(SyncHeader.pageLimits)!] = service.limits.pageLimits.description
             if try await !bundles.learnKey(request.headers[HTTPField.Name(SyncHeader.nodeKey)!], of: node) {
                 headers[HTTPField.Name(SyncHeader.nodeKeyStatus)!] = "mismatch"
             }

@@ -1,4 +1,5 @@
 import SetuCore
+import SetuProtocol
 
 /// Bounds on what one request may carry or ask for; from `hub.toml`.
 public struct SyncLimits: Sendable, Hashable {
@@ -10,6 +11,10 @@ public struct SyncLimits: Sendable, Hashable {
     /// A pull page stops growing past this many bytes of JSON.
     public var defaultPullBytes: Int
     public var maxPullBytes: Int
+    /// What a node may ask for, told to it on every pull answer: an office
+    /// on a fast link grows its pages up to this (fewer, larger
+    /// transactions), one on 2G keeps its own small ones.
+    public var pageLimits: PageLimits { PageLimits(records: maxPullRecords, bytes: maxPullBytes) }
     /// A pushed write stamped further ahead of the hub's clock is refused.
     public var maxSkewMillis: UInt64
     /// Largest bundle an office may upload for another (`POST /v1/bundles`).
@@ -22,7 +27,7 @@ public struct SyncLimits: Sendable, Hashable {
 
     public init(
         maxBodyBytes: Int = 8 << 20, maxPushRecords: Int = 1_000, defaultPullRecords: Int = 500,
-        maxPullRecords: Int = 1_000, defaultPullBytes: Int = 1 << 20, maxPullBytes: Int = 4 << 20,
+        maxPullRecords: Int = 5_000, defaultPullBytes: Int = 1 << 20, maxPullBytes: Int = 4 << 20,
         maxSkewMillis: UInt64 = HybridClock.defaultMaxSkewMillis, maxBundleBytes: Int = 64 << 20,
         maxInFlight: Int = 64, retryAfterSeconds: Int = 30
     ) {

@@ -180,6 +180,10 @@ public enum SyncHeader {
     /// them): a listed state the hub does not send again was purged.
     public static let resync = "Setu-Resync"
 
+    /// On pull answers: the largest page the hub serves (`PageLimits`), so
+    /// an office on a fast link may ask for larger pages than its own.
+    public static let pageLimits = "Setu-Page-Limits"
+
     public static func officesValue(_ offices: [String]) -> String { offices.joined(separator: ",") }
 
     public static func offices(from value: String) -> [String] {

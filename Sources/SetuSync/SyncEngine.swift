@@ -15,6 +15,9 @@ public struct SyncEngine: Sendable {
 
     public let replica: Replica
     public let client: HubClient
+    /// Pull pages: the configured size, grown on a fast link (`PageSizer`).
+    public let pageSizer: SharedPageSizer
+    /// Push pages: the configured size (the hub takes at most 1,000).
     public var pageRecords: Int
     public var pageBytes: Int
     /// This node's public signing key, sent on the first pull of a sync so
@@ -22,11 +25,15 @@ public struct SyncEngine: Sendable {
     public var nodeKey: String?
     let logger: Logger
 
-    public init(replica: Replica, client: HubClient, pageRecords: Int = 500, pageBytes: Int = 1 << 20, logger: Logger) {
+    /// `pageSizer`: how pull pages grow; by default they stay at
+    /// `pageRecords` and `pageBytes`.
+    public init(replica: Replica, client: HubClient, pageRecords: Int = 500, pageBytes: Int = 1 << 20,
+                pageSizer: SharedPageSizer? = nil, logger: Logger) {
         self.replica = replica
         self.client = client
         self.pageRecords = pageRecords
         self.pageBytes = pageBytes
+        self.pageSizer = pageSizer ?? SharedPageSizer(PageSizer(configured: PageLimits(records: pageRecords, bytes: pageBytes), grows: false))
         self.logger = logger
     }
 
@@ -185,9 +192,13 @@ public struct SyncEngine: Sendable {
     private func fetch(after cursor: String?, report: NodeReport? = nil, first: Bool = false,
                        resyncing: Bool = false) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
         let key = first ? nodeKey : nil
-        return Task { [client, pageRecords, pageBytes] in
-            try await client.pull(cursor: cursor, limit: pageRecords, maxBytes: pageBytes, report: report, nodeKey: key,
-                                  appliesPurges: true, resyncing: resyncing)
+        return Task { [client, pageSizer] in
+            let size = pageSizer.current
+            let exchange = try await client.pull(cursor: cursor, limit: size.records, maxBytes: size.bytes, report: report, nodeKey: key,
+                                                 appliesPurges: true, resyncing: resyncing)
+            pageSizer.observe(records: exchange.value?.records.count ?? 0, bytes: exchange.bodyBytes, seconds: exchange.seconds,
+                              hubLimits: exchange.pageLimits)
+            return exchange
         }
     }
 

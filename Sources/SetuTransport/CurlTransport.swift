@@ -204,9 +204,11 @@ public final class CurlTransport: HubTransport {
         _ = setu_curl_get_long(handle, CURLINFO_HEADER_SIZE, &headerBytes)
         _ = setu_curl_get_long(handle, CURLINFO_REQUEST_SIZE, &requestBytes)
         _ = setu_curl_get_long(handle, CURLINFO_NUM_CONNECTS, &connects)
+        var microseconds: curl_off_t = 0
+        _ = setu_curl_get_off_t(handle, CURLINFO_TOTAL_TIME_T, &microseconds)
         return TransportResponse(status: status, headers: sink.headers, body: sink.body,
                                  bytesSent: requestBytes >= Int(sent) ? requestBytes : requestBytes + Int(sent), bytesReceived: Int(received) + headerBytes,
-                                 newConnections: connects)
+                                 newConnections: connects, seconds: Double(microseconds) / 1e6)
     }
 
     /// Maps libcurl's codes to the categories of `TransportError`.

@@ -40,6 +40,15 @@ public struct HubClient: Sendable {
         /// The schema version the hub speaks (`Setu-Schema`); nil from a
         /// hub that does not say.
         public let hubSchema: Int?
+        /// The largest pull page the hub serves (`Setu-Page-Limits`); nil
+        /// from a hub that does not say, which is asked for no more than
+        /// this node's configured page.
+        public let pageLimits: PageLimits?
+        /// The answer's body as the hub wrote it (after gzip is undone),
+        /// which a pull page's byte bound counts.
+        public let bodyBytes: Int
+        /// The transfer's time, request to last byte.
+        public let seconds: Double
 
         init(value: Value, response: TransportResponse) {
             self.value = value
@@ -50,6 +59,9 @@ public struct HubClient: Sendable {
             self.offices = response.headers[SyncHeader.offices.lowercased()].map(SyncHeader.offices(from:))
             self.hubKey = response.headers[SyncHeader.hubKey.lowercased()]
             self.nodeKeyMismatch = response.headers[SyncHeader.nodeKeyStatus.lowercased()] == "mismatch"
+            self.pageLimits = response.headers[SyncHeader.pageLimits.lowercased()].flatMap(PageLimits.init(header:))
+            self.bodyBytes = response.body.count
+            self.seconds = response.seconds
             self.hubSchema = response.headers[SyncHeader.schema.lowercased()].flatMap { Int($0) }
         }
     }

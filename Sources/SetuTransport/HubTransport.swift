@@ -32,11 +32,15 @@ public struct TransportResponse: Sendable {
     public let receivedAt: ContinuousClock.Instant
     /// Connections the transfer had to open (0: it reused a kept one).
     public let newConnections: Int
+    /// From the start of the request to the last byte of the answer (the
+    /// hub's work and the link's), which pull pages are sized by.
+    public let seconds: Double
 
     public init(status: Int, headers: [String: String], body: [UInt8], bytesSent: Int = 0, bytesReceived: Int = 0,
-                receivedAt: ContinuousClock.Instant = .now, newConnections: Int = 1) {
+                receivedAt: ContinuousClock.Instant = .now, newConnections: Int = 1, seconds: Double = 0) {
         self.receivedAt = receivedAt
         self.newConnections = newConnections
+        self.seconds = seconds
         self.status = status
         self.headers = headers
         self.body = body

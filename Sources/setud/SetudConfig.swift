@@ -63,6 +63,7 @@ enum SetudConfig {
         let interval = try sync.int("interval_seconds", range: 5...86_400) ?? 300
         let pageRecords = try sync.int("page_records", range: 1...1_000) ?? 500
         let pageBytes = try sync.int("page_bytes", range: 1_024...(4 << 20)) ?? (1 << 20)
+        let growPages = try sync.bool("grow_pages") ?? true
         let base = try sync.int("backoff_base_seconds", range: 1...3_600) ?? 5
         let max = try sync.int("backoff_max_seconds", range: base...86_400) ?? 900
         try sync.checkNoUnknownKeys()
@@ -74,7 +75,7 @@ enum SetudConfig {
         let level = try file.logLevel()
         try file.checkNoUnknownSections()
         return (DaemonSettings(node: id, replicaPath: replica, hub: options, token: token, syncIntervalSeconds: Double(interval),
-                               pageRecords: pageRecords, pageBytes: pageBytes, backoff: Backoff(baseSeconds: Double(base), maxSeconds: Double(max)),
+                               pageRecords: pageRecords, pageBytes: pageBytes, growPages: growPages, backoff: Backoff(baseSeconds: Double(base), maxSeconds: Double(max)),
                                socketPath: socket, signingKeyPath: signingKey, hubPublicKey: hubKey), level)
     }
 }

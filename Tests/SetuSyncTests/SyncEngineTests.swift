@@ -6,6 +6,7 @@ import SetuStore
 import SetuSync
 import SetuTestSupport
 import SetuTransport
+import Synchronization
 import Testing
 
 @Suite struct SyncEngineTests {
@@ -14,13 +15,16 @@ import Testing
         let replica: Replica
         let engine: SyncEngine
 
-        init(_ node: NodeID, hub: HubProcess, offices: [String], pageRecords: Int = 500) throws {
+        init(_ node: NodeID, hub: HubProcess, offices: [String], pageRecords: Int = 500, growPages: Bool = false) throws {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             replica = try Replica(path: dir.appendingPathComponent("replica.sqlite").path, node: node)
             var options = CurlOptions(baseURL: "http://127.0.0.1:\(hub.port)")
             options.totalTimeoutSeconds = 30
             let client = HubClient(transport: CurlTransport(options: options), token: try hub.addNode(node.rawValue, offices: offices))
-            engine = SyncEngine(replica: replica, client: client, pageRecords: pageRecords, logger: Logger(label: "test"))
+            // A debug hub under the parallel suite may take a while per page:
+            // a target of a minute keeps every page here "fast".
+            let sizer = SharedPageSizer(PageSizer(configured: PageLimits(records: pageRecords, bytes: 1 << 20), grows: growPages, targetSeconds: 60))
+            engine = SyncEngine(replica: replica, client: client, pageRecords: pageRecords, pageSizer: sizer, logger: Logger(label: "test"))
         }
 
         deinit { try? FileManager.default.removeItem(at: dir) }
@@ -53,6 +57,49 @@ import Testing
         #expect(try a.replica.canonicalDump() == b.replica.canonicalDump())
         #expect(try a.replica.conflicts().map(\.field) == ["name"])
         #expect(try a.replica.pendingPushCount(to: SyncEngine.hub) == 0)
+    }
+
+    /// On loopback every page arrives at once, so pages grow up to what the
+    /// hub serves: 3,000 records come in pages of 500, 1,000 and the rest,
+    /// not in six. A hub that serves no more than 500 keeps them at
+    /// 500, and a later catch-up starts at the size the bootstrap reached.
+    @Test func aFastLinkGrowsPullPagesUpToWhatTheHubServes() async throws {
+        for (hubLimits, expectedPages) in [("", [500, 1_000, 1_500]), ("max_pull_records = 500", Array(repeating: 500, count: 6))] {
+            let hub = try HubProcess(limits: hubLimits)
+            defer { hub.stop() }
+            try await hub.waitUntilServing()
+            let a = try Office("office-a", hub: hub, offices: ["upazila:rupsha"])
+            let b = try Office("office-b", hub: hub, offices: ["upazila:rupsha"], pageRecords: 500, growPages: true)
+            defer { withExtendedLifetime((a, b)) {} }
+            try a.replica.batch { batch in
+                for i in 1...3_000 { try batch.put("services", id: "s\(i)", Self.service("upazila:rupsha", Int64(i), "সেবা \(i)")) }
+            }
+            _ = try await a.engine.syncOnce()
+            let (report, pages) = try await Self.syncCountingPages(b.engine)
+            #expect(report.pulledRecords == 3_000)
+            #expect(pages == expectedPages, "hub limits: \(hubLimits)")
+            #expect(try b.replica.canonicalDump() == a.replica.canonicalDump())
+            if hubLimits.isEmpty {
+                // The bootstrap ended on a short page: the size it reached stays.
+                #expect(b.engine.pageSizer.current.records == 2_000)
+                try a.replica.batch { batch in
+                    for i in 1...1_500 { try batch.patch("services", id: "s\(i)", ["name": .text("সেবা \(i) (নতুন)")]) }
+                }
+                _ = try await a.engine.syncOnce()
+                let (catchUp, catchUpPages) = try await Self.syncCountingPages(b.engine)
+                #expect(catchUp.pulledRecords == 1_500)
+                #expect(catchUpPages == [1_500])
+                #expect(catchUp.requests == 1, "\(catchUp)")
+            }
+        }
+    }
+
+    /// One sync, and the records each pull page brought.
+    static func syncCountingPages(_ engine: SyncEngine) async throws -> (SyncReport, [Int]) {
+        let totals = Mutex<[Int]>([])
+        let report = try await engine.syncOnce(progress: { report in totals.withLock { $0.append(report.pulledRecords) } })
+        let seen = totals.withLock { $0 }
+        return (report, zip(seen, [0] + seen).map { $0 - $1 }.filter { $0 > 0 })
     }
 
     @Test func anIdleSyncCostsAtMostTwoRequestsAndTwoKilobytes() async throws {

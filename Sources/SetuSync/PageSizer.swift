@@ -1,0 +1,67 @@
+import SetuProtocol
+
+/// How large the next pull page should be, from how long the last ones took.
+///
+/// A page is one transaction at the office (one fsync) and one round trip,
+/// so on a fast link a bootstrap or a catch-up of thousands of records
+/// costs far less in a few large pages than in many small ones. On a slow
+/// link a page must stay small enough to finish (a dropped transfer loses
+/// the page, not the pages before it). So pages start at the configured
+/// size, which is also the smallest they get; a full page that arrived
+/// in under a quarter of `targetSeconds` doubles the next one, up to what
+/// the hub says it serves; a page that took more than twice the target
+/// halves it again. A hub that does not say what it serves is asked for no
+/// more than the configured page (it would refuse a larger `limit`).
+///
+/// Pure: the sync engine feeds it each page's figures.
+public struct PageSizer: Sendable, Hashable {
+    /// The configured page (setud.toml `sync.page_records`, `page_bytes`).
+    public let configured: PageLimits
+    /// Whether pages may grow past `configured` at all (`sync.grow_pages`).
+    public let grows: Bool
+    public private(set) var current: PageLimits
+
+    /// The transfer time a page is sized for: long enough that a page's
+    /// fixed costs (round trip, commit) are small beside its records, short
+    /// enough that a link that slows down is noticed within a page or two.
+    public let targetSeconds: Double
+
+    public init(configured: PageLimits, grows: Bool = true, targetSeconds: Double = 1) {
+        self.configured = configured
+        self.grows = grows
+        self.targetSeconds = targetSeconds
+        self.current = configured
+    }
+
+    /// Takes in one page: how many records and bytes it held, how long its
+    /// transfer took, and what the hub said it serves.
+    public mutating func observe(records: Int, bytes: Int, seconds: Double, hubLimits: PageLimits?) {
+        let ceiling = grows ? hubLimits.map { Self.larger($0, configured) } ?? configured : configured
+        if seconds > 2 * targetSeconds {
+            current = Self.smaller(Self.scaled(current, by: 0.5, atLeast: configured), ceiling)
+        } else if isFull(records: records, bytes: bytes), seconds < targetSeconds / 4 {
+            current = Self.smaller(Self.scaled(current, by: 2, atLeast: configured), ceiling)
+        } else {
+            current = Self.smaller(current, ceiling)
+        }
+    }
+
+    /// A page that stopped at its bound, not at the end of the feed: only
+    /// such a page says the link could have carried more.
+    func isFull(records: Int, bytes: Int) -> Bool {
+        records >= current.records || bytes * 10 >= current.bytes * 9
+    }
+
+    static func scaled(_ limits: PageLimits, by factor: Double, atLeast floor: PageLimits) -> PageLimits {
+        PageLimits(records: max(floor.records, Int(Double(limits.records) * factor)),
+                   bytes: max(floor.bytes, Int(Double(limits.bytes) * factor)))
+    }
+
+    static func smaller(_ a: PageLimits, _ b: PageLimits) -> PageLimits {
+        PageLimits(records: min(a.records, b.records), bytes: min(a.bytes, b.bytes))
+    }
+
+    static func larger(_ a: PageLimits, _ b: PageLimits) -> PageLimits {
+        PageLimits(records: max(a.records, b.records), bytes: max(a.bytes, b.bytes))
+    }
+}

@@ -1,0 +1,19 @@
+import SetuProtocol
+import Synchronization
+
+/// A `PageSizer` kept by the sync loop across its syncs, so a catch-up on
+/// a link already measured starts at the page size the last sync reached,
+/// not at the configured one. Read and fed by the engine's fetch tasks.
+public final class SharedPageSizer: Sendable {
+    private let sizer: Mutex<PageSizer>
+
+    public init(_ sizer: PageSizer) {
+        self.sizer = Mutex(sizer)
+    }
+
+    public var current: PageLimits { sizer.withLock { $0.current } }
+
+    func observe(records: Int, bytes: Int, seconds: Double, hubLimits: PageLimits?) {
+        sizer.withLock { $0.observe(records: records, bytes: bytes, seconds: seconds, hubLimits: hubLimits) }
+    }
+}
