@@ -193,11 +193,11 @@ public struct SyncEngine: Sendable {
                        resyncing: Bool = false) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
         let key = first ? nodeKey : nil
         return Task { [client, pageSizer] in
-            let size = pageSizer.current
+            let size = pageSizer.next(first: first)
             let exchange = try await client.pull(cursor: cursor, limit: size.records, maxBytes: size.bytes, report: report, nodeKey: key,
                                                  appliesPurges: true, resyncing: resyncing)
-            pageSizer.observe(records: exchange.value?.records.count ?? 0, bytes: exchange.bodyBytes, seconds: exchange.seconds,
-                              hubLimits: exchange.pageLimits)
+            pageSizer.observe(asked: size, records: exchange.value?.records.count ?? 0, bytes: exchange.bodyBytes,
+                              seconds: exchange.seconds, hubLimits: exchange.pageLimits)
             return exchange
         }
     }

@@ -30,8 +30,21 @@ public final class ChildProcess: @unchecked Sendable {
         defer { argv.forEach { free($0) } }
         let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { env.forEach { free($0) } }
+        // A child starts with no signal blocked and every signal at its
+        // default: the spawning thread's mask (the Swift runtime blocks most
+        // signals on its threads) would otherwise be inherited, and a child
+        // that sets up no handling of its own would ignore SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let result = posix_spawn(&child, executable, &actions, nil, argv, env)
+        let result = posix_spawn(&child, executable, &actions, &attributes, argv, env)
         guard result == 0 else { throw SupportError("cannot start \(executable): \(String(cString: strerror(result)))") }
         pid = child
     }
