@@ -46,12 +46,8 @@ import Testing
     }
 
     @Test func aBadRowIsReportedWithItsLineAndNothingIsWritten() async throws {
-        let hub = try HubProcess()
-        defer { hub.stop() }
-        try await hub.waitUntilServing()
-        let a = try SetudProcess(node: "office-a", hub: hub, offices: ["district:khulna"])
-        defer { a.stop() }
-        try await a.waitUntilReady()
+        let (hub, a) = try await Self.khulnaOffice()
+        defer { a.stop(); hub.stop() }
         let file = a.dir.appendingPathComponent("bad.csv").path
         try """
             id,office,entrepreneur,title,price_paisa
@@ -68,12 +64,8 @@ import Testing
     /// first bad row of the file is the one reported, even when a later part
     /// holds another, and nothing is written; fixed, every row arrives.
     @Test func aLargeFileIsCheckedWholeThenImportedInPages() async throws {
-        let hub = try HubProcess()
-        defer { hub.stop() }
-        try await hub.waitUntilServing()
-        let a = try SetudProcess(node: "office-a", hub: hub, offices: ["district:khulna"])
-        defer { a.stop() }
-        try await a.waitUntilReady()
+        let (hub, a) = try await Self.khulnaOffice()
+        defer { a.stop(); hub.stop() }
         func rows(badAt bad: Set<Int>) -> String {
             (["id,office,entrepreneur,title,price_paisa"] + (1...12_000).map { i in
                 "p\(i),district:khulna,উদ্যোক্তা \(i),পণ্য \(i),\(bad.contains(i) ? "অনেক" : "\(i * 100)")"
@@ -95,12 +87,8 @@ import Testing
     /// 2,500 products, 1,500 of them deleted: the export holds all 1,000
     /// live ones; a phone and a formula stay text in a spreadsheet.
     @Test func exportAfterManyDeletionsHoldsEveryLiveRecord() async throws {
-        let hub = try HubProcess()
-        defer { hub.stop() }
-        try await hub.waitUntilServing()
-        let a = try SetudProcess(node: "office-a", hub: hub, offices: ["district:khulna"])
-        defer { a.stop() }
-        try await a.waitUntilReady()
+        let (hub, a) = try await Self.khulnaOffice()
+        defer { a.stop(); hub.stop() }
         let rows = (0..<2_500).map { i in "p\(i),district:khulna,রহিমা,\(i == 10 ? "=1+1" : "কাঁথা \(i)"),100" }
         let file = a.dir.appendingPathComponent("many.csv").path
         try (["id,office,entrepreneur,title,price_paisa"] + rows).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
@@ -118,5 +106,24 @@ import Testing
         let lines = text.split(separator: "\r\n")
         #expect(lines.count == 1 + 1_000, "header and every live product")
         #expect(text.contains(",'=1+1,"), "a formula is exported as text")
+    }
+
+    /// A hub serving, and one office of Khulna district ready beside it.
+    static func khulnaOffice() async throws -> (HubProcess, SetudProcess) {
+        let hub = try HubProcess()
+        do {
+            try await hub.waitUntilServing()
+            let office = try SetudProcess(node: "office-a", hub: hub, offices: ["district:khulna"])
+            do {
+                try await office.waitUntilReady()
+            } catch {
+                office.stop()
+                throw error
+            }
+            return (hub, office)
+        } catch {
+            hub.stop()
+            throw error
+        }
     }
 }

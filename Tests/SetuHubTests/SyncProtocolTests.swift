@@ -10,16 +10,20 @@ import SetuStore
 import Testing
 
 @Suite struct SyncProtocolTests {
+    /// Two offices of Rupsha registered at `hub`, with their tokens and replicas.
+    static func twoRupshaOffices(_ hub: HubHarness) async throws -> (OfficeReplicas, String, String, Replica, Replica) {
+        let tokenA = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
+        let tokenB = try await hub.addNode("office-b", offices: ["upazila:rupsha"])
+        let offices = try OfficeReplicas()
+        return (offices, tokenA, tokenB, try offices.replica("office-a"), try offices.replica("office-b"))
+    }
+
     @Test(arguments: Backend.allCases)
     func pushThenPullRoundTripsIntoAnotherReplica(_ backend: Backend) async throws {
         try await HubHarness.with(backend) { hub in
-            let tokenA = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
-            let tokenB = try await hub.addNode("office-b", offices: ["upazila:rupsha"])
-            let offices = try OfficeReplicas()
+            let (offices, tokenA, tokenB, a, b) = try await Self.twoRupshaOffices(hub)
             // Keep the directory until the test ends (ARC may end it at last use).
             defer { withExtendedLifetime(offices) {} }
-            let a = try offices.replica("office-a")
-            let b = try offices.replica("office-b")
             for i in 1...30 { try a.put("services", id: "s\(i)", Records.service(serial: Int64(i), name: "সেবা \(i)")) }
             try await Application(router: hub.router).test(.router) { client in
                 let push = try await client.send(.post, "/v1/push", token: tokenA, json: try Records.pushBody(a).json)
@@ -78,12 +82,8 @@ import Testing
     @Test(arguments: Backend.allCases)
     func aPushAnswerMovesThePushersCursorOnlyPastItsOwnStates(_ backend: Backend) async throws {
         try await HubHarness.with(backend) { hub in
-            let tokenA = try await hub.addNode("office-a", offices: ["upazila:rupsha"])
-            let tokenB = try await hub.addNode("office-b", offices: ["upazila:rupsha"])
-            let offices = try OfficeReplicas()
+            let (offices, tokenA, tokenB, a, b) = try await Self.twoRupshaOffices(hub)
             defer { withExtendedLifetime(offices) {} }
-            let a = try offices.replica("office-a")
-            let b = try offices.replica("office-b")
             let cursorHeader = HTTPField.Name(SyncHeader.cursor)!
             try await Application(router: hub.router).test(.router) { client in
                 try a.put("services", id: "a1", Records.service(serial: 1, name: "ক"))
