@@ -37,6 +37,12 @@ public final class Replica: Sendable {
             // faster local writes at 100k records, well inside the daemon's
             // memory budget.
             try db.execute(sql: "PRAGMA cache_size = -16384")
+            // A transaction larger than the checkpointer's bound (stamping a
+            // script of thousands of SQL rows) grows the WAL past it; without
+            // a limit the file then stays at that size for good (144 MB per
+            // office in the churn benchmark). SQLite cuts it back to this when
+            // the WAL starts again from its first page.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Int(BackgroundCheckpointer.inlineLimit) * 4_096)")
             try Replica.disableCaptureTriggers(db)
         }
         pool = try DatabasePool(path: path, configuration: config)
