@@ -81,7 +81,8 @@ struct DaemonBenchmark {
         let hub = try HubProcess(sqlitePath: hubPath)
         defer { hub.stop() }
         try await hub.waitUntilServing()
-        let relay = try oneWayMs.map { try Self.latencyRelay(to: hub.port, oneWayMs: $0, dir: dir) }
+        var relay: (process: ChildProcess, port: Int)?
+        if let oneWayMs { relay = try await Self.latencyRelay(to: hub.port, oneWayMs: oneWayMs, dir: dir) }
         defer { _ = relay?.process.stop() }
         let hubCPUBefore = MachineInfo.cpuSeconds(pid: hub.process.pid)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -217,17 +218,15 @@ struct DaemonBenchmark {
     }
 
     /// `scripts/latency-relay` on a free port, forwarding to `port`.
-    static func latencyRelay(to port: Int, oneWayMs: Double, dir: String) throws -> (process: ChildProcess, port: Int) {
+    static func latencyRelay(to port: Int, oneWayMs: Double, dir: String) async throws -> (process: ChildProcess, port: Int) {
         let listen = LoopbackPort.free()
         let log = "\(dir)/relay.log"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/latency-relay").standardized.path
         let process = try ChildProcess("/usr/bin/python3", [script, String(listen), String(port), String(oneWayMs)], stdout: log, stderr: log)
-        let deadline = Date().addingTimeInterval(10)
-        while !((try? String(contentsOfFile: log, encoding: .utf8))?.contains("ready") ?? false) {
-            guard process.isRunning, Date() < deadline else {
-                throw SupportError("latency-relay did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-            }
-            usleep(10_000)
+        func logged() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        guard await waitUntil(seconds: 10, { logged().contains("ready") || !process.isRunning }), process.isRunning else {
+            _ = process.stop()
+            throw SupportError("latency-relay did not start: \(logged())")
         }
         return (process, listen)
     }

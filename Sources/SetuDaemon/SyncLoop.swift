@@ -37,10 +37,7 @@ public actor SyncLoop: Service {
 
     static func engine(_ settings: DaemonSettings, replica: Replica, logger: Logger, nodeKey: String?) -> SyncEngine {
         var engine = SyncEngine(replica: replica, client: HubClient(transport: CurlTransport(options: settings.hub), token: settings.token, schemaVersion: replica.schema.version),
-                                pageRecords: settings.pageRecords, pageBytes: settings.pageBytes,
-                                pageSizer: SharedPageSizer(PageSizer(configured: PageLimits(records: settings.pageRecords, bytes: settings.pageBytes),
-                                                                     grows: settings.growPages)),
-                                logger: logger)
+                                pageRecords: settings.pageRecords, pageBytes: settings.pageBytes, growPages: settings.growPages, logger: logger)
         engine.nodeKey = nodeKey
         return engine
     }

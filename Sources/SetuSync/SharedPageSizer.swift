@@ -1,7 +1,7 @@
 import SetuProtocol
 import Synchronization
 
-/// A `PageSizer` kept by the sync loop across its syncs, so a catch-up on
+/// A `PageSizer` kept by the sync engine across its syncs, so a catch-up on
 /// a link already measured starts at the page size the last sync reached,
 /// not at the configured one. Read and fed by the engine's fetch tasks.
 public final class SharedPageSizer: Sendable {

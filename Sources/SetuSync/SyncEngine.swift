@@ -15,25 +15,26 @@ public struct SyncEngine: Sendable {
 
     public let replica: Replica
     public let client: HubClient
-    /// Pull pages: the configured size, grown on a fast link (`PageSizer`).
+    /// Pull pages: `pageRecords` and `pageBytes`, grown on a fast link
+    /// when `growPages` (`PageSizer`); kept for the engine's life.
     public let pageSizer: SharedPageSizer
-    /// Push pages: the configured size (the hub takes at most 1,000).
+    /// Push pages, in records (the hub takes at most 1,000).
     public var pageRecords: Int
-    public var pageBytes: Int
     /// This node's public signing key, sent on the first pull of a sync so
     /// the hub can verify the bundles this office makes.
     public var nodeKey: String?
     let logger: Logger
 
-    /// `pageSizer`: how pull pages grow; by default they stay at
-    /// `pageRecords` and `pageBytes`.
+    /// `growPages`: pull pages may grow past `pageRecords` and `pageBytes`
+    /// on a fast link; `pageTargetSeconds` is the transfer time they are
+    /// sized for (`PageSizer.targetSeconds`).
     public init(replica: Replica, client: HubClient, pageRecords: Int = 500, pageBytes: Int = 1 << 20,
-                pageSizer: SharedPageSizer? = nil, logger: Logger) {
+                growPages: Bool = false, pageTargetSeconds: Double = 1, logger: Logger) {
         self.replica = replica
         self.client = client
         self.pageRecords = pageRecords
-        self.pageBytes = pageBytes
-        self.pageSizer = pageSizer ?? SharedPageSizer(PageSizer(configured: PageLimits(records: pageRecords, bytes: pageBytes), grows: false))
+        self.pageSizer = SharedPageSizer(PageSizer(configured: PageLimits(records: pageRecords, bytes: pageBytes), grows: growPages,
+                                                   targetSeconds: pageTargetSeconds))
         self.logger = logger
     }
 

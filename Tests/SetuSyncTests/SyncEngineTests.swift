@@ -23,8 +23,8 @@ import Testing
             let client = HubClient(transport: CurlTransport(options: options), token: try hub.addNode(node.rawValue, offices: offices))
             // A debug hub under the parallel suite may take a while per page:
             // a target of a minute keeps every page here "fast".
-            let sizer = SharedPageSizer(PageSizer(configured: PageLimits(records: pageRecords, bytes: 1 << 20), grows: growPages, targetSeconds: 60))
-            engine = SyncEngine(replica: replica, client: client, pageRecords: pageRecords, pageSizer: sizer, logger: Logger(label: "test"))
+            engine = SyncEngine(replica: replica, client: client, pageRecords: pageRecords, growPages: growPages, pageTargetSeconds: 60,
+                                logger: Logger(label: "test"))
         }
 
         deinit { try? FileManager.default.removeItem(at: dir) }
