@@ -28,7 +28,14 @@ struct HubBenchmark {
             let clientRun = Task { await client.run() }
             let storage = PostgresHubStorage(client: client, logger: logger)
             try await storage.migrate()
+            // As `setu-hub serve` runs it: idle polls from memory while notified.
+            let listener = Task { try await storage.changeListener.run() }
+            guard await waitUntil(seconds: 30, { storage.changeListener.isListening }) else {
+                throw HubStorageError("the PostgreSQL change listener did not start")
+            }
             try await measure(storage, name: "PostgreSQL")
+            listener.cancel()
+            _ = await listener.result
             clientRun.cancel()
             _ = await taskEnded(clientRun, within: .seconds(10))
         } else {

@@ -1,10 +1,13 @@
 import SetuCore
 import Synchronization
 
-/// What the SQLite hub answers an idle poll from without reading a table:
-/// each office's feed head and purge floor, and node credentials.
+/// What a hub answers an idle poll from without reading a table: each
+/// office's feed head and purge floor, and node credentials.
 ///
-/// Correct only while it sees every commit. Commits of this process go
+/// Correct only while it sees every commit. On PostgreSQL other hubs write
+/// the same database, so the cache is used only while notifications of
+/// every commit arrive (`PostgresChangeListener`: `resume`, `noteCommit`,
+/// `suspend`). On SQLite commits of this process go
 /// through `SQLiteHubStorage.write`, which tells the cache what changed
 /// (`noteOwnWrite`). Commits of other processes (`setu-hub node revoke`,
 /// `bundle import`, `purge` run beside `serve`) are seen through SQLite's
@@ -41,6 +44,9 @@ final class HubReadCache: Sendable {
         var probeVersion: Int64?
         /// `data_version` of the writer after our last write.
         var writerVersion: Int64?
+        /// False while commits could go unseen (no notifications on
+        /// PostgreSQL): nothing is answered from memory, nothing kept.
+        var trusted: Bool
 
         mutating func empty() {
             generation &+= 1
@@ -48,9 +54,28 @@ final class HubReadCache: Sendable {
             purges = [:]
             credentials = [:]
         }
+
+        mutating func apply(_ effect: Effect) {
+            switch effect {
+            case .none: break
+            case .everything: empty()
+            case .positions(let positions):
+                generation &+= 1
+                for (office, seq) in positions {
+                    let key = HubReadCache.key(of: office)
+                    if let head = heads[key] { heads[key] = max(head, seq) }
+                }
+            }
+        }
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+
+    /// `trusted`: whether every commit is seen from the start (SQLite:
+    /// `data_version` is read before each answer), or only once `resume` says so.
+    init(trusted: Bool = true) {
+        state = Mutex(State(trusted: trusted))
+    }
 
     var generation: UInt64 { state.withLock { $0.generation } }
 
@@ -59,6 +84,7 @@ final class HubReadCache: Sendable {
     /// The head of a scope (its offices and the national range), if every part is known.
     func feedHead(_ offices: [String]) -> FeedHead? {
         state.withLock { state in
+            guard state.trusted else { return nil }
             var seq: Int64 = 0, through: Int64 = 0
             for key in offices + [Self.national] {
                 guard let head = state.heads[key], let floor = state.purges[key] else { return nil }
@@ -73,18 +99,18 @@ final class HubReadCache: Sendable {
     /// if nothing was written since `generation` was taken.
     func store(heads: [String: Int64], purges: [String: Int64], readAt generation: UInt64) {
         state.withLock { state in
-            guard state.generation == generation else { return }
+            guard state.trusted, state.generation == generation else { return }
             state.heads.merge(heads) { max($0, $1) }
             state.purges.merge(purges) { max($0, $1) }
         }
     }
 
-    func credentials(of id: NodeID) -> Credential? { state.withLock { $0.credentials[id] } }
+    func credentials(of id: NodeID) -> Credential? { state.withLock { $0.trusted ? $0.credentials[id] : nil } }
 
     /// Registered nodes only: a flood of unknown ids cannot grow the cache.
     func store(_ credential: Credential, readAt generation: UInt64) {
         state.withLock { state in
-            guard state.generation == generation, state.credentials.count < 100_000 else { return }
+            guard state.trusted, state.generation == generation, state.credentials.count < 100_000 else { return }
             state.credentials[credential.node.id] = credential
         }
     }
@@ -106,18 +132,37 @@ final class HubReadCache: Sendable {
     func noteOwnWrite(_ effect: Effect, writerBefore: Int64, writerAfter: Int64, probeVersion: Int64) {
         state.withLock { state in
             if state.writerVersion != writerBefore || writerAfter != writerBefore { state.empty() }
-            switch effect {
-            case .none: break
-            case .everything: state.empty()
-            case .positions(let positions):
-                state.generation &+= 1
-                for (office, seq) in positions {
-                    let key = Self.key(of: office)
-                    if let head = state.heads[key] { state.heads[key] = max(head, seq) }
-                }
-            }
+            state.apply(effect)
             state.writerVersion = writerAfter
             state.probeVersion = probeVersion
         }
     }
+
+    // MARK: Notified commits (PostgreSQL)
+
+    /// A commit we were told of (a notification, or one of our own just
+    /// committed): heads move, or everything goes.
+    func noteCommit(_ effect: Effect) {
+        state.withLock { $0.apply(effect) }
+    }
+
+    /// Notifications flow from now on: what was kept before may have
+    /// missed commits, so it goes, and answers are kept again.
+    func resume() {
+        state.withLock { state in
+            state.empty()
+            state.trusted = true
+        }
+    }
+
+    /// Notifications stopped (the listening connection failed): nothing is
+    /// answered from memory until `resume`.
+    func suspend() {
+        state.withLock { state in
+            state.empty()
+            state.trusted = false
+        }
+    }
+
+    var isTrusted: Bool { state.withLock { $0.trusted } }
 }

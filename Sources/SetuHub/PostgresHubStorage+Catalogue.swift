@@ -98,7 +98,7 @@ extension PostgresHubStorage {
     /// other see each other's row.
     public func recordSale(_ sale: RecordedSale, decide: @Sendable (HubStoredState?) throws -> HubWrite) async throws -> SaleRecording {
         let logger = self.logger
-        return try await refusableTransaction { conn in
+        let (recording, moved) = try await refusableTransaction { conn in
             try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
             let found = try await conn.query("""
                 SELECT product_id, quantity, recorded_ms FROM hub_sales WHERE integration = \(sale.integration) AND order_id = \(sale.sale.orderID)
@@ -106,18 +106,24 @@ extension PostgresHubStorage {
             for try await (product, quantity, recorded) in found.decode((String, Int64, Int64).self) {
                 let earlier = RecordedSale(integration: sale.integration, sale: CatalogueSale(orderID: sale.sale.orderID, productID: product, quantity: quantity),
                                            recordedAtMillis: recorded)
-                return try SaleRecording.repeated(earlier, product: try await Self.storedState(conn, earlier.productKey, logger: logger))
+                return (try SaleRecording.repeated(earlier, product: try await Self.storedState(conn, earlier.productKey, logger: logger)),
+                        [(office: String, seq: Int64)]())
             }
             let write = try decide(try await Self.storedState(conn, sale.productKey, forUpdate: true, logger: logger))
-            try await conn.query("""
+            let updated = try await conn.query("""
                 UPDATE hub_records SET seq = nextval('hub_feed_seq'), office = \(write.office), state = \(ByteBuffer(bytes: StateCodec.encode(write.state))),
                   origin = \(write.origin?.rawValue), deleted = \(write.state.isDeleted) WHERE collection = \(write.key.collection) AND id = \(write.key.id)
+                RETURNING seq
                 """, logger: logger)
+            var moved: [(office: String, seq: Int64)] = []
+            for try await seq in updated.decode(Int64.self) { moved.append((write.office, seq)) }
             try await conn.query("""
                 INSERT INTO hub_sales (integration, order_id, product_id, quantity, recorded_ms)
                 VALUES (\(sale.integration), \(sale.sale.orderID), \(sale.sale.productID), \(sale.sale.quantity), \(sale.recordedAtMillis))
                 """, logger: logger)
-            return SaleRecording(earlier: nil, product: HubStoredState(office: write.office, state: write.state))
+            return (SaleRecording(earlier: nil, product: HubStoredState(office: write.office, state: write.state)), moved)
         }
+        cache.noteCommit(.positions(moved))
+        return recording
     }
 }

@@ -34,6 +34,8 @@ extension PostgresHubStorage {
     /// in commit order, and no push merges with a tombstone being purged.
     public func purge(floors: [String: Int64?]) async throws -> PurgeOutcome {
         let logger = self.logger
+        // Notices move, heads may fall, floors rise: this hub's cache goes at once.
+        defer { cache.noteCommit(.everything) }
         return try await refusableTransaction { conn in
             try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
             var head: Int64 = 0

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import SetuCore
+import Synchronization
 
 /// Hub storage on PostgreSQL, for several stateless hub processes over one
 /// database.
@@ -11,9 +12,17 @@ import SetuCore
 /// transaction-scoped advisory lock that is released at commit. Pushes thus
 /// commit in position order, and a reader can never see position n+1 while
 /// n is still uncommitted: a cursor never skips a late commit.
+///
+/// Idle polls are answered from `cache` while `changeListener` runs and
+/// hears every commit (triggers notify them, whichever hub or command made
+/// them); without it, every poll reads the database.
 public final class PostgresHubStorage: HubStorage {
     public let client: PostgresClient
     let logger: Logger
+    /// Feed heads and credentials for idle polls, trusted only while notified.
+    let cache = HubReadCache(trusted: false)
+    /// Head and credential lookups that had to query the database.
+    let cacheMisses = Atomic<Int>(0)
     /// The advisory lock key of the feed ("setu" in ASCII).
     static let feedLock: Int64 = 0x7365_7475
 
@@ -53,7 +62,7 @@ public final class PostgresHubStorage: HubStorage {
         return PostgresClient(configuration: config, backgroundLogger: logger)
     }
 
-    static let schemaVersion = 5
+    static let schemaVersion = 6
 
     public func migrate() async throws {
         try await client.withTransaction(logger: logger) { conn in
@@ -70,7 +79,10 @@ public final class PostgresHubStorage: HubStorage {
             if current < 3 { try await Self.createV3(conn, logger: logger) }
             if current < 4 { try await Self.createV4(conn, logger: logger) }
             if current < 5 { try await Self.createV5(conn, logger: logger) }
+            if current < 6 { try await Self.createV6(conn, logger: logger) }
         }
+        // Anything read before the triggers existed is not kept.
+        cache.noteCommit(.everything)
     }
 
     static func createV1(_ conn: PostgresConnection, logger: Logger) async throws {
@@ -151,6 +163,7 @@ public final class PostgresHubStorage: HubStorage {
             // Throwing rolls the transaction back: all or none.
             guard taken.isEmpty else { throw HubStorageError.nodesExist(taken) }
         }
+        cache.noteCommit(.everything)
     }
 
     public func nodes() async throws -> [HubNode] {
@@ -179,10 +192,22 @@ public final class PostgresHubStorage: HubStorage {
             """, logger: logger)
         var found = false
         for try await _ in rows.decode(String.self) { found = true }
+        cache.noteCommit(.everything)
         return found
     }
 
+    /// From the cache while notifications flow; else (or for a node not
+    /// seen yet) one query.
     public func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
+        if let known = cache.credentials(of: id) { return known }
+        let generation = cache.generation
+        cacheMisses.add(1, ordering: .relaxed)
+        let found = try await readCredentials(of: id)
+        if let found { cache.store(found, readAt: generation) }
+        return found
+    }
+
+    private func readCredentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
         let rows = try await client.query(
             "SELECT id, offices, created_ms, revoked, name, token_hash FROM hub_nodes WHERE id = \(id.rawValue)", logger: logger)
         for try await (id, offices, created, revoked, name, hash) in rows.decode((String, String, Int64, Bool, String?, ByteBuffer).self) {
@@ -199,7 +224,7 @@ public final class PostgresHubStorage: HubStorage {
                      decide: @Sendable ([RecordKey: HubStoredState]) throws -> [HubWrite]) async throws -> HubPushPositions {
         let logger = self.logger
         // A refusal from `decide` rolls the transaction back.
-        return try await refusableTransaction { conn in
+        let (positions, moved) = try await refusableTransaction { conn in
             try await conn.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
             let rows = try await conn.query("""
                 SELECT collection, id, office, state FROM hub_records
@@ -212,7 +237,7 @@ public final class PostgresHubStorage: HubStorage {
             let writes = try decide(stored)
             var headBefore: FeedHead?
             if let scope { headBefore = try await Self.feedHead(conn, offices: scope, logger: logger) }
-            guard !writes.isEmpty else { return HubPushPositions(headBefore: headBefore, lastSeq: nil) }
+            guard !writes.isEmpty else { return (HubPushPositions(headBefore: headBefore, lastSeq: nil), [(office: String, seq: Int64)]()) }
             // One statement for the whole batch; '' stands for "no origin".
             let inserted = try await conn.query("""
                 INSERT INTO hub_records (seq, collection, id, office, state, origin, deleted)
@@ -223,13 +248,20 @@ public final class PostgresHubStorage: HubStorage {
                   AS w(c, i, o, s, g, d)
                 ON CONFLICT (collection, id) DO UPDATE SET seq = EXCLUDED.seq, office = EXCLUDED.office,
                   state = EXCLUDED.state, origin = EXCLUDED.origin, deleted = EXCLUDED.deleted
-                RETURNING seq
+                RETURNING office, seq
                 """, logger: logger)
             var lastSeq: Int64 = 0
-            for try await seq in inserted.decode(Int64.self) { lastSeq = max(lastSeq, seq) }
+            var moved: [(office: String, seq: Int64)] = []
+            for try await (office, seq) in inserted.decode((String, Int64).self) {
+                lastSeq = max(lastSeq, seq)
+                moved.append((office, seq))
+            }
             await beforeCommit?(keys)
-            return HubPushPositions(headBefore: headBefore, lastSeq: lastSeq)
+            return (HubPushPositions(headBefore: headBefore, lastSeq: lastSeq), moved)
         }
+        // At once for this hub's next answer; other hubs hear it from the trigger.
+        cache.noteCommit(.positions(moved))
+        return positions
     }
 
     /// As on SQLite: the page's positions come from the office index alone,
@@ -248,8 +280,31 @@ public final class PostgresHubStorage: HubStorage {
         return try await Self.feedRows(rows)
     }
 
+    /// From the cache when it knows every office in scope and notifications
+    /// flow: an idle poll sends no query. Else one query reads the head and
+    /// floor of each office and of the national range, and they are kept.
     public func feedHead(offices: [String]) async throws -> FeedHead {
-        try await client.withConnection { conn in try await Self.feedHead(conn, offices: offices, logger: logger) }
+        if let head = cache.feedHead(offices) { return head }
+        let generation = cache.generation
+        cacheMisses.add(1, ordering: .relaxed)
+        let keys = Set(offices.map(HubReadCache.key(of:))).subtracting([HubReadCache.national]).sorted()
+        let rows = try await client.query("""
+            SELECT o.office,
+                   coalesce((SELECT max(seq) FROM hub_records h WHERE h.office = o.office), 0),
+                   coalesce((SELECT through FROM hub_purges p WHERE p.office = o.office), 0)
+            FROM unnest(\(keys)::text[]) AS o(office)
+            UNION ALL
+            SELECT \(HubReadCache.national),
+                   coalesce((SELECT max(seq) FROM hub_records WHERE office >= 'all:' AND office < 'all;'), 0),
+                   coalesce((SELECT max(through) FROM hub_purges WHERE office >= 'all:' AND office < 'all;'), 0)
+            """, logger: logger)
+        var heads: [String: Int64] = [:], purges: [String: Int64] = [:]
+        for try await (key, head, through) in rows.decode((String, Int64, Int64).self) {
+            heads[key] = head
+            purges[key] = through
+        }
+        cache.store(heads: heads, purges: purges, readAt: generation)
+        return FeedHead(seq: heads.values.max() ?? 0, purgedThrough: purges.values.max() ?? 0)
     }
 
     static func feedHead(_ conn: PostgresConnection, offices: [String], logger: Logger) async throws -> FeedHead {

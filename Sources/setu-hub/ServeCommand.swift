@@ -28,7 +28,11 @@ struct ServeCommand: AsyncParsableCommand {
         case .postgres(let url):
             let client = try PostgresHubStorage.makeClient(url: url, logger: logger)
             services.append(client)
-            storage = PostgresHubStorage(client: client, logger: logger)
+            let postgres = PostgresHubStorage(client: client, logger: logger)
+            // After the client, so it stops first; idle polls are answered
+            // from memory while it hears the database's commits.
+            services.append(postgres.changeListener)
+            storage = postgres
         }
         let now = try HubRuntime.clock()
         let service = SyncService(storage: storage, limits: config.limits, metrics: metrics, logger: logger, now: now)

@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import SetuCore
-import SetuHub
+@testable import SetuHub
 import SetuProtocol
 import SetuStore
 import SetuTestSupport
@@ -51,7 +51,7 @@ struct HubHarness: Sendable {
             return try await TestPostgres.withDatabase(logger: logger) { client in
                 let storage = PostgresHubStorage(client: client, logger: logger)
                 try await storage.migrate()
-                return try await body(make(storage, limits: limits, schema: schema))
+                return try await storage.listening { try await body(make(storage, limits: limits, schema: schema)) }
             }
         }
     }
@@ -188,5 +188,27 @@ extension TestResponse {
 
     var errorCode: String? {
         (try? json).flatMap { try? ErrorBody(json: $0).code }
+    }
+}
+
+extension PostgresHubStorage {
+    /// Runs `body` with the change listener `setu-hub serve` runs, once it
+    /// listens: the hub tests on PostgreSQL answer idle polls from the cache,
+    /// as a serving hub does.
+    func listening<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        let listener = Task { try await changeListener.run() }
+        let outcome: Result<T, any Error>
+        do {
+            guard await waitUntil(seconds: 30, { changeListener.isListening }) else {
+                throw HubStorageError("the change listener did not start listening within 30 s")
+            }
+            outcome = .success(try await body())
+        } catch {
+            outcome = .failure(error)
+        }
+        // Ended before the test's client is stopped, so it holds no connection then.
+        listener.cancel()
+        _ = await listener.result
+        return try outcome.get()
     }
 }
