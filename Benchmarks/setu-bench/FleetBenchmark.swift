@@ -26,26 +26,14 @@ struct FleetBenchmark {
         try await hub.waitUntilServing()
         try await measure(hub, storage: try SQLiteHubStorage(path: path), name: "SQLite", dir: dir)
         if let base = ProcessInfo.processInfo.environment["SETU_TEST_POSTGRES_URL"] {
-            // A database of its own: the hub suite's records are in the default one.
-            let logger = Logger(label: "setu-bench")
-            let name = "setu_bench_fleet_\(UUID().uuidString.prefix(8).lowercased())"
-            let admin = try PostgresHubStorage.makeClient(url: base, logger: logger)
-            let url = base.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
-            let client = try PostgresHubStorage.makeClient(url: url, logger: logger)
-            // Unstructured, and waited for with a bound (see taskEnded).
-            let adminRun = Task { await admin.run() }
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-            let clientRun = Task { await client.run() }
-            let storage = PostgresHubStorage(client: client, logger: logger)
-            try await storage.migrate()
-            let pg = try HubProcess(postgresURL: url)
-            try await pg.waitUntilServing()
-            try await measure(pg, storage: storage, name: "PostgreSQL", dir: dir)
-            pg.stop()
-            clientRun.cancel()
-            adminRun.cancel()
-            _ = await taskEnded(clientRun, within: .seconds(10))
-            _ = await taskEnded(adminRun, within: .seconds(10))
+            try await BenchDatabase.with(base: base, prefix: "setu_bench_fleet") { client, url in
+                let storage = PostgresHubStorage(client: client, logger: Logger(label: "setu-bench"))
+                try await storage.migrate()
+                let pg = try HubProcess(postgresURL: url)
+                defer { pg.stop() }
+                try await pg.waitUntilServing()
+                try await measure(pg, storage: storage, name: "PostgreSQL", dir: dir)
+            }
         } else {
             print("fleet on PostgreSQL: skipped (run through scripts/with-postgres to include it)")
         }

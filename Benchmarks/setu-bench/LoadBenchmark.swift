@@ -52,27 +52,15 @@ struct LoadBenchmark {
     /// The same load spread over two `setu-hub` processes on one PostgreSQL
     /// database (requests alternate between them), as a load balancer would.
     func measureTwoPostgresHubs(base: String) async throws {
-        let logger = Logger(label: "setu-bench")
-        let name = "setu_bench_load_\(UUID().uuidString.prefix(8).lowercased())"
-        let admin = try PostgresHubStorage.makeClient(url: base, logger: logger)
-        let url = base.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
-        let client = try PostgresHubStorage.makeClient(url: url, logger: logger)
-        // Unstructured, and waited for with a bound (see taskEnded).
-        let adminRun = Task { await admin.run() }
-        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        let clientRun = Task { await client.run() }
-        let storage = PostgresHubStorage(client: client, logger: logger)
-        try await storage.migrate()
-        let tokens = try await Self.register(offices, in: storage)
-        let hubs = [try HubProcess(postgresURL: url), try HubProcess(postgresURL: url)]
-        for hub in hubs { try await hub.waitUntilServing() }
-        try await measure(bases: hubs.map { "http://127.0.0.1:\($0.port)" }, tokens: tokens, name: "PostgreSQL, two setu-hub processes")
-        for hub in hubs { hub.stop() }
-        clientRun.cancel()
-        _ = await taskEnded(clientRun, within: .seconds(10))
-        _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
-        adminRun.cancel()
-        _ = await taskEnded(adminRun, within: .seconds(10))
+        try await BenchDatabase.with(base: base, prefix: "setu_bench_load") { client, url in
+            let storage = PostgresHubStorage(client: client, logger: Logger(label: "setu-bench"))
+            try await storage.migrate()
+            let tokens = try await Self.register(offices, in: storage)
+            let hubs = [try HubProcess(postgresURL: url), try HubProcess(postgresURL: url)]
+            defer { for hub in hubs { hub.stop() } }
+            for hub in hubs { try await hub.waitUntilServing() }
+            try await measure(bases: hubs.map { "http://127.0.0.1:\($0.port)" }, tokens: tokens, name: "PostgreSQL, two setu-hub processes")
+        }
     }
 
     func measure(bases: [String], tokens: [String], name: String) async throws {

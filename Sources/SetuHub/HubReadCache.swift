@@ -70,6 +70,9 @@ final class HubReadCache: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Lookups that had to read the database (the cache did not know).
+    private let misses = Atomic<Int>(0)
+    var missCount: Int { misses.load(ordering: .relaxed) }
 
     /// `trusted`: whether every commit is seen from the start (SQLite:
     /// `data_version` is read before each answer), or only once `resume` says so.
@@ -136,6 +139,30 @@ final class HubReadCache: Sendable {
             state.writerVersion = writerAfter
             state.probeVersion = probeVersion
         }
+    }
+
+    // MARK: Read-through, for both backends
+
+    /// The credentials of `id` from memory, else `read` once and kept.
+    func credentials(of id: NodeID, reading read: () async throws -> Credential?) async rethrows -> Credential? {
+        if let known = credentials(of: id) { return known }
+        let generation = self.generation
+        misses.add(1, ordering: .relaxed)
+        let found = try await read()
+        if let found { store(found, readAt: generation) }
+        return found
+    }
+
+    /// The head of a scope from memory when every part is known; else
+    /// `read` gets the head and floor of each office key (`key(of:)`, the
+    /// national one included), and they are kept.
+    func feedHead(_ offices: [String], reading read: ([String]) async throws -> (heads: [String: Int64], purges: [String: Int64])) async rethrows -> FeedHead {
+        if let head = feedHead(offices) { return head }
+        let generation = self.generation
+        misses.add(1, ordering: .relaxed)
+        let (heads, purges) = try await read(Set(offices.map(Self.key(of:)) + [Self.national]).sorted())
+        store(heads: heads, purges: purges, readAt: generation)
+        return FeedHead(seq: heads.values.max() ?? 0, purgedThrough: purges.values.max() ?? 0)
     }
 
     // MARK: Notified commits (PostgreSQL)

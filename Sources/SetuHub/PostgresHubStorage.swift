@@ -3,7 +3,6 @@ import Logging
 import NIOCore
 import PostgresNIO
 import SetuCore
-import Synchronization
 
 /// Hub storage on PostgreSQL, for several stateless hub processes over one
 /// database.
@@ -21,8 +20,6 @@ public final class PostgresHubStorage: HubStorage {
     let logger: Logger
     /// Feed heads and credentials for idle polls, trusted only while notified.
     let cache = HubReadCache(trusted: false)
-    /// Head and credential lookups that had to query the database.
-    let cacheMisses = Atomic<Int>(0)
     /// The advisory lock key of the feed ("setu" in ASCII).
     static let feedLock: Int64 = 0x7365_7475
 
@@ -199,12 +196,7 @@ public final class PostgresHubStorage: HubStorage {
     /// From the cache while notifications flow; else (or for a node not
     /// seen yet) one query.
     public func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
-        if let known = cache.credentials(of: id) { return known }
-        let generation = cache.generation
-        cacheMisses.add(1, ordering: .relaxed)
-        let found = try await readCredentials(of: id)
-        if let found { cache.store(found, readAt: generation) }
-        return found
+        try await cache.credentials(of: id) { try await readCredentials(of: id) }
     }
 
     private func readCredentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
@@ -284,15 +276,17 @@ public final class PostgresHubStorage: HubStorage {
     /// flow: an idle poll sends no query. Else one query reads the head and
     /// floor of each office and of the national range, and they are kept.
     public func feedHead(offices: [String]) async throws -> FeedHead {
-        if let head = cache.feedHead(offices) { return head }
-        let generation = cache.generation
-        cacheMisses.add(1, ordering: .relaxed)
-        let keys = Set(offices.map(HubReadCache.key(of:))).subtracting([HubReadCache.national]).sorted()
+        try await cache.feedHead(offices) { keys in try await officeHeads(keys: keys) }
+    }
+
+    /// The feed head and purge floor of each office key (`HubReadCache.key`), in one query.
+    private func officeHeads(keys: [String]) async throws -> (heads: [String: Int64], purges: [String: Int64]) {
+        let offices = keys.filter { $0 != HubReadCache.national }
         let rows = try await client.query("""
             SELECT o.office,
                    coalesce((SELECT max(seq) FROM hub_records h WHERE h.office = o.office), 0),
                    coalesce((SELECT through FROM hub_purges p WHERE p.office = o.office), 0)
-            FROM unnest(\(keys)::text[]) AS o(office)
+            FROM unnest(\(offices)::text[]) AS o(office)
             UNION ALL
             SELECT \(HubReadCache.national),
                    coalesce((SELECT max(seq) FROM hub_records WHERE office >= 'all:' AND office < 'all;'), 0),
@@ -303,8 +297,7 @@ public final class PostgresHubStorage: HubStorage {
             heads[key] = head
             purges[key] = through
         }
-        cache.store(heads: heads, purges: purges, readAt: generation)
-        return FeedHead(seq: heads.values.max() ?? 0, purgedThrough: purges.values.max() ?? 0)
+        return (heads, purges)
     }
 
     static func feedHead(_ conn: PostgresConnection, offices: [String], logger: Logger) async throws -> FeedHead {

@@ -10,8 +10,6 @@ public final class SQLiteHubStorage: HubStorage {
     let pool: DatabasePool
     /// Feed heads and credentials for idle polls (see `HubReadCache`).
     let cache = HubReadCache()
-    /// Head and credential lookups that had to read a table (the cache did not know).
-    let cacheMisses = Atomic<Int>(0)
     /// A connection of its own, for `PRAGMA data_version` alone: it changes
     /// when any other connection commits (ours or another process's).
     private let probe: DatabaseQueue
@@ -194,12 +192,7 @@ public final class SQLiteHubStorage: HubStorage {
 
     public func credentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
         try checkForOtherWriters()
-        if let known = cache.credentials(of: id) { return known }
-        let generation = cache.generation
-        cacheMisses.add(1, ordering: .relaxed)
-        let found = try await readCredentials(of: id)
-        if let found { cache.store(found, readAt: generation) }
-        return found
+        return try await cache.credentials(of: id) { try await readCredentials(of: id) }
     }
 
     private func readCredentials(of id: NodeID) async throws -> (node: HubNode, tokenHash: [UInt8])? {
@@ -265,13 +258,7 @@ public final class SQLiteHubStorage: HubStorage {
     /// (an index lookup each) and kept.
     public func feedHead(offices: [String]) async throws -> FeedHead {
         try checkForOtherWriters()
-        if let head = cache.feedHead(offices) { return head }
-        let generation = cache.generation
-        cacheMisses.add(1, ordering: .relaxed)
-        let keys = Array(Set(offices.map(HubReadCache.key(of:)) + [HubReadCache.national]))
-        let (heads, purges) = try await pool.read { db in try Self.officeHeads(db, keys: keys) }
-        cache.store(heads: heads, purges: purges, readAt: generation)
-        return FeedHead(seq: heads.values.max() ?? 0, purgedThrough: purges.values.max() ?? 0)
+        return try await cache.feedHead(offices) { keys in try await pool.read { db in try Self.officeHeads(db, keys: keys) } }
     }
 
     /// The feed head and purge floor of each office key (`HubReadCache.key`).

@@ -32,7 +32,7 @@ import Testing
 
     static func head(_ storage: PostgresHubStorage) async throws -> Int64 { try await storage.feedHead(offices: office.offices).seq }
 
-    static func misses(_ storage: PostgresHubStorage) -> Int { storage.cacheMisses.load(ordering: .relaxed) }
+    static func misses(_ storage: PostgresHubStorage) -> Int { storage.cache.missCount }
 
     /// Both hubs show `seq` within the time a notification takes.
     static func expectBoth(_ hubs: [PostgresHubStorage], at seq: Int64, _ comment: Comment) async throws {
