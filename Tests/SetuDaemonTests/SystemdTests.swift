@@ -64,8 +64,11 @@ final class NotifyListener: @unchecked Sendable {
         #expect(listener.messages.contains("STOPPING=1"))
     }
 
-    /// WATCHDOG=1 keeps coming while a sync runs: here one held 10 s by a
-    /// proxy that never answers, with a 1 s watchdog (pings every 0.5 s).
+    /// WATCHDOG=1 keeps coming while a sync runs: here one held by a proxy
+    /// that never answers, with a 1 s watchdog (pings every 0.5 s). The
+    /// transfer may stall for 120 s, far longer than the test takes even on
+    /// a loaded machine (with 10 s, CI's sync had ended before the last
+    /// check), and SIGTERM ends it at once.
     @Test func theWatchdogIsFedDuringALongSync() async throws {
         let hub = try HubProcess()
         defer { hub.stop() }
@@ -76,7 +79,7 @@ final class NotifyListener: @unchecked Sendable {
         defer { listener.close() }
         let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["upazila:rupsha"],
                                      extraEnvironment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "1000000", "no_proxy": "", "NO_PROXY": ""],
-                                     hubSettings: "proxy = \"http://127.0.0.1:\(stall.port)\"\nlow_speed_seconds = 10")
+                                     hubSettings: "proxy = \"http://127.0.0.1:\(stall.port)\"\nlow_speed_seconds = 120")
         defer { setud.stop() }
         try await setud.waitUntilReady()
         _ = try await setud.ctl(["sync"])
