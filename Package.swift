@@ -149,7 +149,8 @@ let package = Package(
             path: "Tests/Support/setu-crash-writer"
         ),
         // Helpers shared by the test targets: real hub processes, built binaries.
-        .target(name: "SetuTestSupport", dependencies: ["SetuCore"], path: "Tests/SetuTestSupport"),
+        .target(name: "SetuTestSupport", dependencies: ["SetuCore", "SetuStore", .product(name: "GRDB", package: "GRDB.swift")],
+                path: "Tests/SetuTestSupport"),
         .testTarget(
             name: "SetuCoreTests",
             dependencies: ["SetuCore", .product(name: "PropertyBased", package: "swift-property-based")],

@@ -18,7 +18,7 @@ public enum NodeToken {
     /// and admin tokens.
     static func newSecret() -> String {
         var rng = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        return Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
     }
 
     public static func hash(secret: String) -> [UInt8] {

@@ -23,7 +23,7 @@ extension Replica {
                 let collection: String = row["collection"]
                 let id: String = row["id"]
                 let blob: Data = row["state"]
-                out += "state \(collection) \(id) \(blob.map { String(format: "%02x", $0) }.joined())\n"
+                out += "state \(collection) \(id) \(Hex.encode(blob))\n"
             }
             return out
         }

@@ -80,7 +80,9 @@ final class BundleWorld: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for i in 0..<3 {
             let node = NodeID(rawValue: "n\(i)")!
-            let replica = try Replica(path: dir.appendingPathComponent("n\(i).sqlite").path, node: node)
+            let path = dir.appendingPathComponent("n\(i).sqlite").path
+            try ReplicaTemplate.write(to: path, node: node, schema: .current)
+            let replica = try Replica(path: path, node: node)
             let token = try await harness.addNode(node, offices: ["upazila:rupsha"])
             let key = SigningKey()
             _ = try await harness.storage.setPublicKey(key.publicKey.rawBytes, of: node, replace: true)

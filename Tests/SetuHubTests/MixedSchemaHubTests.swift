@@ -50,7 +50,7 @@ import Testing
                         "the older office's edit and the newer field, through an older hub")
                 #expect(try newerToo.record("stalls", id: "st1")?.values?["visitors"] == .int(12))
                 let state = try #require(try newerToo.record("products", id: "p1")?.state)
-                #expect(try older.stateDump().contains(StateCodec.encode(state).map { String(format: "%02x", $0) }.joined()),
+                #expect(try older.stateDump().contains(Hex.encode(StateCodec.encode(state))),
                         "byte-identical states on the older office and the newer one")
             }
         }

@@ -5,6 +5,7 @@ import SetuCore
 import SetuHub
 import SetuStore
 import SetuSync
+import SetuTestSupport
 import SetuTransport
 
 /// Offices syncing with one hub through its real router (the real
@@ -34,7 +35,9 @@ final class PurgeWorld: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for i in 0..<nodes {
             let node = NodeID(rawValue: "n\(i)")!
-            let replica = try Replica(path: dir.appendingPathComponent("n\(i).sqlite").path, node: node)
+            let path = dir.appendingPathComponent("n\(i).sqlite").path
+            try ReplicaTemplate.write(to: path, node: node, schema: .current)
+            let replica = try Replica(path: path, node: node)
             let token = try await harness.addNode(node, offices: [Self.office])
             replicas.append(replica)
             engines.append(SyncEngine(replica: replica, client: HubClient(transport: RouterTransport(client: client), token: token), pageRecords: 3,
@@ -70,7 +73,7 @@ final class PurgeWorld: @unchecked Sendable {
     func hubStateDump() async throws -> String {
         let rows = try await harness.storage.feed(offices: [Self.office], after: 0, limit: 10_000)
         return rows.filter { !$0.isPurgeNotice }.map { row in
-            "state \(row.key.collection) \(row.key.id) \(row.encodedState.map { String(format: "%02x", $0) }.joined())\n"
+            "state \(row.key.collection) \(row.key.id) \(Hex.encode(row.encodedState))\n"
         }.sorted().joined()
     }
 

@@ -70,7 +70,9 @@ final class World {
         var outside: [DatabaseQueue] = []
         for i in 0..<replicaCount {
             let path = dir.file("n\(i).sqlite")
-            replicas.append(try World.open(path, i, schema: schemas?[i] ?? .current, clock: clock))
+            let schema = schemas?[i] ?? .current
+            try ReplicaTemplate.write(to: path, node: NodeID(rawValue: "n\(i)")!, schema: schema)
+            replicas.append(try World.open(path, i, schema: schema, clock: clock))
             outside.append(try DatabaseQueue(path: path))
         }
         self.replicas = replicas
