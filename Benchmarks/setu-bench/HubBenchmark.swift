@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import PostgresNIO
 import SetuCore
@@ -18,9 +19,13 @@ struct HubBenchmark {
     func run() async throws {
         let dir = MachineInfo.scratchDirectory()
         defer { MachineInfo.removeScratch(dir) }
+        // Absolute figures on this VM drift by 2x between days: each is
+        // printed beside a baseline of the same rows measured in this run.
+        try printRawInsertBaseline(path: "\(dir)/raw.sqlite")
         let sqlite = try SQLiteHubStorage(path: "\(dir)/hub.sqlite")
         try await sqlite.migrate()
         try await measure(sqlite, name: "SQLite")
+        try printPlainScanBaseline(path: "\(dir)/hub.sqlite")
         if let url = ProcessInfo.processInfo.environment["SETU_TEST_POSTGRES_URL"] {
             let logger = Logger(label: "setu-bench")
             let client = try PostgresHubStorage.makeClient(url: url, logger: logger)
@@ -91,6 +96,44 @@ struct HubBenchmark {
         }
         print("hub \(name): idle polls over \(nodes) tokens: \(rate(polls, idle))")
         print("peak RSS so far: \(MachineInfo.peakRSSMegabytes()) MB")
+    }
+
+    /// Ingest's baseline: the same rows inserted into a plain SQLite table
+    /// (synchronous=FULL, one transaction per batch), merge and checks aside.
+    func printRawInsertBaseline(path: String) throws {
+        let raw = try RawInsertBaseline(path: path, durable: true)
+        let node = HubNode(id: NodeID(rawValue: "office-0")!, offices: ["upazila:o0"], createdAtMillis: 0, revoked: false)
+        var seconds = 0.0
+        // Chunks of 20 batches: RawInsertBaseline checkpoints after each call.
+        for chunk in stride(from: 0, to: records, by: batchSize * 20) {
+            let pages = stride(from: chunk, to: min(chunk + batchSize * 20, records), by: batchSize).map {
+                Self.batch($0..<min($0 + batchSize, records), node: node).records
+            }
+            seconds += try raw.insert(pages)
+        }
+        print("baseline: raw SQLite insert of the same rows into a plain table, \(batchSize) per transaction: \(rate(records, seconds))")
+    }
+
+    /// The pulls' baseline: the stored states read in feed order from the
+    /// SQLite hub's file by a plain query, with the CPU time it took.
+    func printPlainScanBaseline(path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let file = try DatabaseQueue(path: path, configuration: configuration)
+        let cpuBefore = MachineInfo.cpuSeconds()
+        let (rows, bytes) = try file.read { db in
+            var rows = 0, bytes = 0
+            let states = try Row.fetchCursor(db, sql: "SELECT state FROM hub_records ORDER BY seq")
+            while let row = try states.next() {
+                let state: Data = row[0]
+                rows += 1
+                bytes += state.count
+            }
+            return (rows, bytes)
+        }
+        let cpu = MachineInfo.cpuSeconds() - cpuBefore
+        print(String(format: "baseline: a plain SQLite scan of the same %d stored states (%.1f MB) in feed order: %.4f ms CPU per record",
+                     rows, Double(bytes) / 1e6, cpu * 1000 / Double(max(rows, 1))))
     }
 
     /// Serves `reader` everything it can see, pages of 500, as the router
