@@ -62,21 +62,42 @@ public enum JSONWriter {
     }
 
     /// A JSON string of UTF-8 bytes, escaped as `appendString` does.
+    ///
+    /// Runs of bytes that need no escape (all but quote, backslash and the
+    /// controls) are copied whole: appending byte by byte, with a capacity
+    /// and uniqueness check each, was the largest cost of writing a pull page.
     static func appendString(bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for b in bytes {
-            switch b {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
-            default: out.append(b)
-            }
+        if bytes.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) == nil {
+            for b in bytes { appendEscaped(b, to: &out) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscaped(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var run = 0
+        for i in 0..<buffer.count where needsEscape(buffer[i]) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[run..<i]))
+            appendEscaped(buffer[i], to: &out)
+            run = i + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[run...]))
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ b: UInt8) -> Bool { b < 0x20 || b == 0x22 || b == 0x5C }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func appendEscaped(_ b: UInt8, to out: inout [UInt8]) {
+        switch b {
+        case 0x22: out.append(contentsOf: [0x5C, 0x22])
+        case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+        case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        case 0..<0x20: out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]])
+        default: out.append(b)
+        }
     }
 }
