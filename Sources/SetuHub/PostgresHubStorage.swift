@@ -258,11 +258,16 @@ public final class PostgresHubStorage: HubStorage {
 
     /// As on SQLite: the page's positions come from the office index alone,
     /// then only those rows are read, not `limit` states per office.
+    ///
+    /// `DISTINCT`: a national office named in the scope is also in the
+    /// national range. Counted twice, its rows made pages short, and a short
+    /// page says no more: the sync stopped with records still to pull.
     public func feed(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
+        let distinct = Array(Set(offices)).sorted()
         let rows = try await client.query("""
             SELECT seq, collection, id, office, state, origin, forget FROM hub_records WHERE seq IN (
-              SELECT seq FROM (
-                SELECT r.seq FROM unnest(\(offices)::text[]) AS o(office), LATERAL (
+              SELECT DISTINCT seq FROM (
+                SELECT r.seq FROM unnest(\(distinct)::text[]) AS o(office), LATERAL (
                   SELECT h.seq FROM hub_records h WHERE h.office = o.office AND h.seq > \(cursor) ORDER BY h.seq LIMIT \(limit)) r
                 UNION ALL
                 (SELECT seq FROM hub_records WHERE office >= 'all:' AND office < 'all;' AND seq > \(cursor) ORDER BY seq LIMIT \(limit))
