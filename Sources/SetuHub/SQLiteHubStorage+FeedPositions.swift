@@ -51,8 +51,8 @@ extension SQLiteHubStorage {
             if positions.last != seq { positions.append(seq) }
             next[smallest] = try walks[smallest].next()
         }
-        // Each cursor resets its statement as it goes, here inside the read
-        // transaction: a statement left stepping would hold its snapshot.
+        // A cursor resets its statement when released: released here, inside
+        // the read transaction, as a statement left stepping would hold its snapshot.
         walks.removeAll()
         return positions
     }
