@@ -25,6 +25,10 @@ struct DaemonBenchmark {
         var idleBytes: Int
         var hubCPUSeconds: Double
         var setudCPUSeconds: Double
+        /// The baseline: the same feed from the same hub, downloaded and
+        /// thrown away, and setu-hub's CPU serving it.
+        var download: PlainDownload
+        var downloadHubCPUSeconds: Double
     }
 
     func run() async throws {
@@ -57,18 +61,23 @@ struct DaemonBenchmark {
         print(String(format: "  status during bootstrap: %d calls, p50 %.2f ms, p99 %.2f ms, max %.2f ms (goal p99 < 10 ms)",
                      sorted.count, percentile(0.5), percentile(0.99), (sorted.last ?? .nan) * 1000))
         print("  idle sync afterwards: \(run.idleRequests) requests, \(run.idleBytes) bytes (goal ≤ 2 requests, ≤ 2048 bytes)")
+        print(String(format: "  baseline, a plain download of the same feed with libcurl (pages of 5,000, gzip, no decode or apply): %.2f s, %d pages, "
+                     + "%.1f MB on the wire (%.1f MB of JSON), setu-hub CPU %.4f ms per record; bootstrap / download: %.1fx",
+                     run.download.seconds, run.download.pages, Double(run.download.wireBytes) / 1e6, Double(run.download.jsonBytes) / 1e6,
+                     run.downloadHubCPUSeconds * 1000 / Double(run.records), run.seconds / run.download.seconds))
     }
 
     /// The bootstrap over a link with a round trip (`scripts/latency-relay`
     /// between setud and setu-hub, no bandwidth limit), in fixed pages of
     /// 500 and in pages grown with the link, in this run.
     func bootstrapOverAWAN(_ count: Int, roundTripMs: Int) async throws {
-        var seconds: [Bool: Double] = [:]
+        var runs: [Bool: Run] = [:]
         for grow in [false, true] {
-            seconds[grow] = try await bootstrap(count, growPages: grow, oneWayMs: Double(roundTripMs) / 2, catchUp: false).seconds
+            runs[grow] = try await bootstrap(count, growPages: grow, oneWayMs: Double(roundTripMs) / 2, catchUp: false)
         }
         print(String(format: "bootstrap of %d records over a link with a %d ms round trip: pages of 500 %.1f s, pages grown with the link %.1f s (%.1fx)",
-                     count, roundTripMs, seconds[false]!, seconds[true]!, seconds[false]! / seconds[true]!))
+                     count, roundTripMs, runs[false]!.seconds, runs[true]!.seconds, runs[false]!.seconds / runs[true]!.seconds))
+        print(String(format: "  baseline, a plain download of the same feed over the same link (pages of 5,000): %.2f s", runs[true]!.download.seconds))
     }
 
     func bootstrap(_ count: Int, growPages: Bool = true, oneWayMs: Double? = nil, catchUp catchingUp: Bool = true) async throws -> Run {
@@ -117,9 +126,14 @@ struct DaemonBenchmark {
         let hubPeakRSS = Self.peakRSSMegabytes(pid: hub.process.pid)
 
         let (requests, bytes) = try Self.idleSync(socket: setud.socketPath)
+        let downloader = try await hub.addNode("plain-download", offices: ["upazila:rupsha"])
+        let hubCPUBeforeDownload = MachineInfo.cpuSeconds(pid: hub.process.pid)
+        let download = try await PlainDownload.run(port: relay?.port ?? hub.port, token: downloader)
+        let downloadHubCPU = MachineInfo.cpuSeconds(pid: hub.process.pid) - hubCPUBeforeDownload
         if catchingUp { try await catchUp(hub: hub, setud: setud, replicaRecords: count, growPages: growPages) }
         return Run(records: count, seconds: seconds, peakRSSMegabytes: peakRSS, hubPeakRSSMegabytes: hubPeakRSS, statusLatencies: latencies,
-                   idleRequests: requests, idleBytes: bytes, hubCPUSeconds: hubCPU, setudCPUSeconds: setudCPU)
+                   idleRequests: requests, idleBytes: bytes, hubCPUSeconds: hubCPU, setudCPUSeconds: setudCPU,
+                   download: download, downloadHubCPUSeconds: downloadHubCPU)
     }
 
     /// `setuctl import file` of `count` services from a JSON file into a

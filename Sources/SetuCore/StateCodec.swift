@@ -119,8 +119,11 @@ public struct StateCodecError: Error, Hashable, Sendable, CustomStringConvertibl
     public var description: String { "record state: \(detail)" }
 }
 
+/// The encoder's primitives, public for the other byte forms built on the
+/// same rules (the hub's states pages).
 extension [UInt8] {
-    mutating func appendVarint(_ value: UInt64) {
+    /// An unsigned LEB128 varint.
+    public mutating func appendVarint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             append(UInt8(v & 0x7F) | 0x80)
@@ -129,7 +132,8 @@ extension [UInt8] {
         append(UInt8(v))
     }
 
-    mutating func appendString(_ text: String) {
+    /// A varint byte count, then the UTF-8 bytes.
+    public mutating func appendString(_ text: String) {
         appendVarint(UInt64(text.utf8.count))
         // A native string's bytes in one copy, not one by one.
         if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
@@ -155,7 +159,8 @@ extension [UInt8] {
 /// wire writer can turn stored bytes into JSON without decoding a state.
 public struct ByteReader {
     private let bytes: [UInt8]
-    private var position = 0
+    /// How many bytes have been read: where the rest begins.
+    public private(set) var position = 0
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 

@@ -61,10 +61,11 @@ enum HTTPBody {
         response(bytes: JSONWriter.write(value), status: status, request: request)
     }
 
-    /// A JSON answer written already (a pull page).
-    static func response(bytes: [UInt8], status: HTTPResponse.Status = .ok, request: Request) -> Response {
+    /// An answer written already (a pull page), JSON unless `contentType` says otherwise.
+    static func response(bytes: [UInt8], contentType: String = "application/json; charset=utf-8", status: HTTPResponse.Status = .ok,
+                         request: Request) -> Response {
         var buffer = ByteBuffer(bytes: bytes)
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        var headers: HTTPFields = [.contentType: contentType]
         let accepts = request.headers[.acceptEncoding]?.lowercased().contains("gzip") ?? false
         if accepts, buffer.readableBytes > 1_024, let compressed = try? buffer.compress(with: .gzip, configuration: ZlibConfiguration(compressionLevel: .fastestCompression)) {
             buffer = compressed

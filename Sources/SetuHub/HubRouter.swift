@@ -67,11 +67,12 @@ public enum HubRouter {
             let report: String? = request.headers[HTTPField.Name(SyncHeader.report)!]
             let appliesPurges: Bool = request.headers[HTTPField.Name(SyncHeader.purge)!] == "1"
             let resyncing: Bool = request.headers[HTTPField.Name(SyncHeader.resync)!] == "1"
+            let format = PullPageFormat(accept: request.headers[.accept])
             guard let page = try await service.servePull(for: node, cursor: cursor, limit: limit, maxBytes: maxBytes, report: report,
-                                                         appliesPurges: appliesPurges, resyncing: resyncing)
+                                                         appliesPurges: appliesPurges, resyncing: resyncing, format: format)
             else { return Response(status: .noContent, headers: headers) }
             context.logger.with(node: node).debug("pull", metadata: ["setu.records": "\(page.records)", "setu.cursor": "\(page.cursor)"])
-            var response = HTTPBody.response(bytes: page.body, request: request)
+            var response = HTTPBody.response(bytes: page.body, contentType: page.format.contentType, request: request)
             response.headers.append(contentsOf: headers)
             return response
         }

@@ -1,10 +1,11 @@
 import SetuProtocol
 
-/// A pull answer as the hub sends it: the JSON body (a `PullResponse`,
-/// written by `PullPageWriter`) and what the log and the fleet view need
-/// of it.
+/// A pull answer as the hub sends it: the body (a `PullResponse` in JSON or
+/// as a states page, written by `PullPageWriter`) and what the log and the
+/// fleet view need of it.
 public struct PullPage: Sendable {
     public let body: [UInt8]
+    public let format: PullPageFormat
     public let records: Int
     public let purged: Int
     /// Opaque to the node: it sends it back to continue.

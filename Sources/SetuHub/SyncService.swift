@@ -223,7 +223,7 @@ public struct SyncService: Sendable {
     /// purged. `resyncing`: the node re-bootstraps (`Setu-Resync`), so its
     /// own states are sent too.
     public func servePull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?, report: String? = nil,
-                          appliesPurges: Bool = false, resyncing: Bool = false) async throws -> PullPage? {
+                          appliesPurges: Bool = false, resyncing: Bool = false, format: PullPageFormat = .json) async throws -> PullPage? {
         let after = try FeedCursor(parsing: cursor)
         let count = try Self.parseBound(limit, name: "limit", default: limits.defaultPullRecords, range: 1...limits.maxPullRecords)
         let bytes = try Self.parseBound(maxBytes, name: "max_bytes", default: limits.defaultPullBytes, range: 1_024...limits.maxPullBytes)
@@ -231,7 +231,8 @@ public struct SyncService: Sendable {
         let seen = Int64(now())
         let page: PullPage?
         do {
-            page = try await self.page(for: node, after: after, count: count, bytes: bytes, appliesPurges: appliesPurges, resyncing: resyncing)
+            page = try await self.page(for: node, after: after, count: count, bytes: bytes, appliesPurges: appliesPurges, resyncing: resyncing,
+                                       format: format)
         } catch {
             recorder.note(.seen(node.id, at: seen))
             throw error
@@ -247,10 +248,10 @@ public struct SyncService: Sendable {
 
     /// `servePull`, decoded: for callers in this process (tools, tests).
     public func pull(for node: HubNode, cursor: String?, limit: String?, maxBytes: String?, report: String? = nil,
-                     appliesPurges: Bool = false, resyncing: Bool = false) async throws -> PullResponse? {
+                     appliesPurges: Bool = false, resyncing: Bool = false, format: PullPageFormat = .json) async throws -> PullResponse? {
         try await servePull(for: node, cursor: cursor, limit: limit, maxBytes: maxBytes, report: report,
-                            appliesPurges: appliesPurges, resyncing: resyncing)
-            .map { try PullResponse(json: JSONParser.parse($0.body)) }
+                            appliesPurges: appliesPurges, resyncing: resyncing, format: format)
+            .map { try PullPageFormat.decode($0.body, contentType: $0.format.contentType) }
     }
 
     func parseReport(_ header: String?, from node: NodeID) throws -> NodeReport? {
@@ -262,13 +263,14 @@ public struct SyncService: Sendable {
         }
     }
 
-    private func page(for node: HubNode, after: FeedCursor, count: Int, bytes: Int, appliesPurges: Bool, resyncing: Bool) async throws -> PullPage? {
+    private func page(for node: HubNode, after: FeedCursor, count: Int, bytes: Int, appliesPurges: Bool, resyncing: Bool,
+                      format: PullPageFormat) async throws -> PullPage? {
         let scope = node.offices
         let head = try await storage.feedHead(offices: scope)
         if after.predates(head.purgedThrough) { throw HubError.resyncRequired(node: node.id) }
         guard head.seq > after.seq else { return nil }
         let rows = try await storage.feed(offices: scope, after: after.seq, limit: count)
-        var writer = PullPageWriter()
+        var writer = PullPageWriter(format: format)
         var last = after.seq
         var stoppedEarly = false
         for row in rows {
@@ -289,8 +291,8 @@ public struct SyncService: Sendable {
         // a sync ending on a page boundary is not made to ask once more for
         // nothing. (Ending past that head, the page met newer rows: more.)
         let more = stoppedEarly || (rows.count == count && last != head.seq)
-        return PullPage(body: writer.body(cursor: cursor.text, more: more), records: writer.recordCount, purged: writer.purgedCount,
-                        more: more, position: cursor)
+        return PullPage(body: writer.body(cursor: cursor.text, more: more), format: format, records: writer.recordCount,
+                        purged: writer.purgedCount, more: more, position: cursor)
     }
 
     static func parseCursor(_ text: String?) throws -> Int64 {

@@ -2,16 +2,19 @@ import SetuCore
 
 /// Writes a `PullResponse` body from records already in wire form: the
 /// hub's way to answer a pull without holding the page as values (see
-/// `RecordWireWriter`). The bytes are those `JSONWriter` writes of the
-/// equal `PullResponse`, so `PullResponse(json:)` is its reader.
+/// `RecordWireWriter`). In JSON the bytes are those `JSONWriter` writes of
+/// the equal `PullResponse`, so `PullResponse(json:)` is its reader; as a
+/// states page, the stored bytes as they are (`StatesPage`).
 public struct PullPageWriter: Sendable {
+    public let format: PullPageFormat
     private var records: [UInt8] = []
     private var purged: [UInt8] = []
     private var scratch: [UInt8] = []
     public private(set) var recordCount = 0
     public private(set) var purgedCount = 0
 
-    public init() {
+    public init(format: PullPageFormat = .json) {
+        self.format = format
         records.reserveCapacity(64 * 1_024)
     }
 
@@ -25,7 +28,12 @@ public struct PullPageWriter: Sendable {
     public mutating func prepare(collection: String, id: String, state: [UInt8]?, purged notice: PurgedRecord?) throws(StateCodecError) -> Int {
         scratch.removeAll(keepingCapacity: true)
         pendingNotice = notice.map { JSONWriter.write($0.json) }
-        if let state { try RecordWireWriter.append(collection: collection, id: id, state: state, to: &scratch) }
+        if let state {
+            switch format {
+            case .json: try RecordWireWriter.append(collection: collection, id: id, state: state, to: &scratch)
+            case .states: StatesPage.appendRecord(collection: collection, id: id, state: state, to: &scratch)
+            }
+        }
         pendingRecord = state != nil
         return scratch.count + (pendingNotice?.count ?? 0)
     }
@@ -41,7 +49,7 @@ public struct PullPageWriter: Sendable {
             purgedCount += 1
         }
         if pendingRecord {
-            if recordCount > 0 { records.append(UInt8(ascii: ",")) }
+            if recordCount > 0, format == .json { records.append(UInt8(ascii: ",")) }
             records.append(contentsOf: scratch)
             recordCount += 1
         }
@@ -50,8 +58,11 @@ public struct PullPageWriter: Sendable {
     }
 
     /// `{"records":[…],"purged":[…],"cursor":"…","more":…}`, `purged` left
-    /// out when empty, as `PullResponse.json` does.
+    /// out when empty, as `PullResponse.json` does; or the states page.
     public func body(cursor: String, more: Bool) -> [UInt8] {
+        if format == .states {
+            return StatesPage.body(records: records, count: recordCount, purged: purged, purgedCount: purgedCount, cursor: cursor, more: more)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(records.count + purged.count + 64)
         out.append(contentsOf: #"{"records":["#.utf8)
@@ -62,11 +73,17 @@ public struct PullPageWriter: Sendable {
             out.append(contentsOf: purged)
             out.append(UInt8(ascii: "]"))
         }
-        out.append(contentsOf: #","cursor":"#.utf8)
+        out.append(UInt8(ascii: ","))
+        Self.appendEnd(cursor: cursor, more: more, to: &out)
+        return out
+    }
+
+    /// `"cursor":"…","more":…}`: how a page ends in either form.
+    static func appendEnd(cursor: String, more: Bool, to out: inout [UInt8]) {
+        out.append(contentsOf: #""cursor":"#.utf8)
         JSONWriter.appendString(cursor, to: &out)
         out.append(contentsOf: #","more":"#.utf8)
         out.append(contentsOf: (more ? "true" : "false").utf8)
         out.append(UInt8(ascii: "}"))
-        return out
     }
 }

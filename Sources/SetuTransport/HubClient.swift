@@ -91,14 +91,18 @@ public struct HubClient: Sendable {
                      appliesPurges: Bool = false, resyncing: Bool = false) async throws -> Exchange<PullResponse?> {
         var path = "/v1/pull?limit=\(limit)&max_bytes=\(maxBytes)"
         if let cursor { path += "&cursor=\(cursor)" }
-        var headers = [("Authorization", "Bearer \(token)"), (SyncHeader.schema, String(schemaVersion))]
+        // The states page when the hub knows it; JSON from one that does not.
+        var headers = [("Authorization", "Bearer \(token)"), (SyncHeader.schema, String(schemaVersion)),
+                       ("Accept", "\(StatesPage.mediaType), application/json;q=0.5")]
         if let report { headers.append((SyncHeader.report, report.headerValue)) }
         if let nodeKey { headers.append((SyncHeader.nodeKey, nodeKey)) }
         if appliesPurges { headers.append((SyncHeader.purge, "1")) }
         if resyncing { headers.append((SyncHeader.resync, "1")) }
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: headers))
         try Self.check(response)
-        let page: PullResponse? = response.status == 204 ? nil : try Self.decodeBody(response) { try PullResponse.decode($0) }
+        let page: PullResponse? = response.status == 204 ? nil : try Self.decodeBody(response) {
+            try PullPageFormat.decode($0, contentType: response.headers["content-type"])
+        }
         return Exchange(value: page, response: response)
     }
 

@@ -43,15 +43,7 @@ import Testing
         let edits = Gen.uint64().array(of: 1...4)
         await propertyCheck(count: 1_500, input: Gen.uint64().array(of: 1...60), edits) { (seeds: [UInt64], edits: [UInt64]) throws in
             var bytes = Self.page(seeds).bytes
-            for edit in edits where !bytes.isEmpty {
-                let at = Int(edit % UInt64(bytes.count))
-                let byte = Self.alphabet[Int((edit >> 32) % UInt64(Self.alphabet.count))]
-                switch (edit >> 16) % 3 {
-                case 0: bytes[at] = byte
-                case 1: bytes.remove(at: at)
-                default: bytes.insert(byte, at: at)
-                }
-            }
+            Self.damage(&bytes, edits) { Self.alphabet[Int($0 % UInt64(Self.alphabet.count))] }
             let tree = try? PullResponse(json: JSONParser.parse(bytes))
             if let read = PullPageReader.read(bytes) { #expect(read == tree) }
             #expect((try? PullResponse.decode(bytes)) == tree)
@@ -59,6 +51,19 @@ import Testing
     }
 
     /// Bytes that make JSON's structure and Setu's checks go wrong in small ways.
+    /// Each edit changes, drops or inserts one byte (`byte` draws it from
+    /// the edit's top half) at a place the edit chooses.
+    static func damage(_ bytes: inout [UInt8], _ edits: [UInt64], byte: (UInt64) -> UInt8) {
+        for edit in edits where !bytes.isEmpty {
+            let at = Int(edit % UInt64(bytes.count))
+            switch (edit >> 16) % 3 {
+            case 0: bytes[at] = byte(edit >> 32)
+            case 1: bytes.remove(at: at)
+            default: bytes.insert(byte(edit >> 32), at: at)
+            }
+        }
+    }
+
     static let alphabet: [UInt8] = Array(#"{}[],:" \-0123456789.eE"#.utf8) + [0x00, 0x0A, 0xC3, 0xE0, 0xA6, 0xFF] + Array("nulltruefalse".utf8)
 
     /// Valid pages in other spellings are the tree's to read, not refused.

@@ -1,12 +1,17 @@
+import CompressNIO
 import Foundation
 import Hummingbird
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import NIOCore
 import SetuCore
 import SetuHub
 import SetuProtocol
 import SetuStore
+import SetuSync
+import SetuTransport
+import Synchronization
 import Testing
 
 @Suite struct SyncProtocolTests {
@@ -49,6 +54,97 @@ import Testing
                 let echo = try await client.send(.get, "/v1/pull", token: tokenA)
                 if echo.status == .ok { #expect(try PullResponse(json: echo.json).records.isEmpty) }
             }
+        }
+    }
+
+    /// An office that asks for the states page (`Accept`) gets the hub's
+    /// stored bytes, gzipped like JSON, with the same records, purge-free
+    /// cursors and `more` as the JSON pull of the same pages; one that does
+    /// not ask (curl, an older setud) gets JSON. Applied, both pulls give a
+    /// replica identical to the writer's, Bengali text byte for byte.
+    @Test(arguments: Backend.allCases)
+    func aStatesPageCarriesWhatTheJSONPageDoes(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let (offices, tokenA, tokenB, a, b) = try await Self.twoRupshaOffices(hub)
+            defer { withExtendedLifetime(offices) {} }
+            let c = try offices.replica("office-c")
+            for i in 1...40 { try a.put("services", id: "s\(i)", Records.service(serial: Int64(i), name: "সেবা \(i) — ফি ৫০ টাকা")) }
+            try a.delete("services", id: "s3")
+            try await Application(router: hub.router).test(.router) { client in
+                #expect(try await client.send(.post, "/v1/push", token: tokenA, json: try Records.pushBody(a).json).status == .ok)
+                var cursors = ("", "")
+                while true {
+                    let states = try await client.send(.get, "/v1/pull?limit=9&cursor=\(cursors.0)", token: tokenB,
+                                                       headers: [.accept: "application/vnd.setu.states, application/json;q=0.5", .acceptEncoding: "gzip"])
+                    let json = try await client.send(.get, "/v1/pull?limit=9&cursor=\(cursors.1)", token: tokenB)
+                    #expect(states.headers[.contentType] == StatesPage.mediaType)
+                    #expect(states.headers[.contentEncoding] == "gzip")
+                    #expect(json.headers[.contentType] == "application/json; charset=utf-8")
+                    var gzipped = states.body
+                    let statesPage = try PullPageFormat.decode(Array(try gzipped.decompress(with: .gzip()).readableBytesView),
+                                                               contentType: states.headers[.contentType])
+                    let jsonPage = try PullResponse(json: json.json)
+                    #expect(statesPage.records == jsonPage.records && statesPage.cursor == jsonPage.cursor && statesPage.more == jsonPage.more)
+                    try b.apply(statesPage.records, from: "hub", cursor: statesPage.cursor)
+                    try c.apply(jsonPage.records, from: "hub", cursor: jsonPage.cursor)
+                    cursors = (statesPage.cursor, jsonPage.cursor)
+                    if !statesPage.more { break }
+                }
+                #expect(try b.canonicalDump() == a.canonicalDump())
+                #expect(try c.canonicalDump() == a.canonicalDump())
+            }
+        }
+    }
+
+    /// setud asks for the states page and reads whatever the answer's
+    /// `Content-Type` says: against a hub that answers JSON only (a release
+    /// before the states page, played by dropping `Accept`), it syncs as
+    /// before. One office of each kind, both converge with the writer.
+    @Test(arguments: Backend.allCases)
+    func setudSyncsWithAHubThatAnswersJSONOnly(_ backend: Backend) async throws {
+        try await HubHarness.with(backend) { hub in
+            let (offices, tokenA, tokenB, a, b) = try await Self.twoRupshaOffices(hub)
+            defer { withExtendedLifetime(offices) {} }
+            let tokenC = try await hub.addNode("office-c", offices: ["upazila:rupsha"])
+            let c = try offices.replica("office-c")
+            for i in 1...25 { try a.put("services", id: "s\(i)", Records.service(serial: Int64(i), name: "সেবা \(i)")) }
+            try await Application(router: hub.router).test(.router) { client in
+                let seen = ContentTypes()
+                let older = HeaderFilter(inner: RouterTransport(client: client), dropping: "Accept", answers: seen)
+                let current = HeaderFilter(inner: RouterTransport(client: client), dropping: nil, answers: seen)
+                _ = try await SyncEngine(replica: a, client: HubClient(transport: current, token: tokenA), logger: Logger(label: "json-only-hub")).syncOnce()
+                _ = try await SyncEngine(replica: b, client: HubClient(transport: current, token: tokenB), logger: Logger(label: "json-only-hub")).syncOnce()
+                let statesAnswers = seen.take()
+                _ = try await SyncEngine(replica: c, client: HubClient(transport: older, token: tokenC), logger: Logger(label: "json-only-hub")).syncOnce()
+                #expect(statesAnswers.contains(StatesPage.mediaType))
+                let jsonAnswers = seen.take()
+                #expect(!jsonAnswers.isEmpty && jsonAnswers.allSatisfy { $0 == "application/json; charset=utf-8" })
+            }
+            #expect(try b.canonicalDump() == a.canonicalDump())
+            #expect(try c.canonicalDump() == a.canonicalDump())
+        }
+    }
+
+    /// The `Content-Type` of each pull page answered, in order.
+    final class ContentTypes: Sendable {
+        private let types = Mutex<[String?]>([])
+        func note(_ type: String?) { types.withLock { $0.append(type) } }
+        func take() -> [String?] { types.withLock { t in defer { t = [] }; return t } }
+    }
+
+    /// A transport that drops one request header and notes each pull
+    /// answer's `Content-Type`.
+    struct HeaderFilter: HubTransport {
+        let inner: RouterTransport
+        let dropping: String?
+        let answers: ContentTypes
+
+        func send(_ request: TransportRequest) async throws -> TransportResponse {
+            var request = request
+            request.headers.removeAll { $0.0 == dropping }
+            let response = try await inner.send(request)
+            if request.method == "GET", response.status == 200 { answers.note(response.headers["content-type"]) }
+            return response
         }
     }
 

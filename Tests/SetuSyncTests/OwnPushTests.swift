@@ -24,7 +24,7 @@ import Testing
 
         func send(_ request: TransportRequest) async throws -> TransportResponse {
             let response = try await inner.send(request)
-            let pulled = request.method == "GET" && response.status == 200 ? try? PullResponse.decode(response.body).records.count : nil
+            let pulled = request.method == "GET" && response.status == 200 ? try? PullPageFormat.decode(response.body, contentType: response.headers["content-type"]).records.count : nil
             answers.withLock { $0.append((request.method, response.status, pulled)) }
             return response
         }
