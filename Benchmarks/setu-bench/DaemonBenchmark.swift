@@ -25,10 +25,12 @@ struct DaemonBenchmark {
         var idleBytes: Int
         var hubCPUSeconds: Double
         var setudCPUSeconds: Double
-        /// The baseline: the same feed from the same hub, downloaded and
-        /// thrown away, and setu-hub's CPU serving it.
+        /// The baseline: the same feed from the same hub, downloaded as
+        /// states pages (what setud asks for) and thrown away, and
+        /// setu-hub's CPU serving it; then the same as JSON.
         var download: PlainDownload
         var downloadHubCPUSeconds: Double
+        var jsonDownload: PlainDownload
     }
 
     func run() async throws {
@@ -61,10 +63,12 @@ struct DaemonBenchmark {
         print(String(format: "  status during bootstrap: %d calls, p50 %.2f ms, p99 %.2f ms, max %.2f ms (goal p99 < 10 ms)",
                      sorted.count, percentile(0.5), percentile(0.99), (sorted.last ?? .nan) * 1000))
         print("  idle sync afterwards: \(run.idleRequests) requests, \(run.idleBytes) bytes (goal ≤ 2 requests, ≤ 2048 bytes)")
-        print(String(format: "  baseline, a plain download of the same feed with libcurl (pages of 5,000, gzip, no decode or apply): %.2f s, %d pages, "
-                     + "%.1f MB on the wire (%.1f MB of JSON), setu-hub CPU %.4f ms per record; bootstrap / download: %.1fx",
-                     run.download.seconds, run.download.pages, Double(run.download.wireBytes) / 1e6, Double(run.download.jsonBytes) / 1e6,
+        print(String(format: "  baseline, a plain download of the same feed with libcurl (states pages of 5,000, gzip, no decode or apply): %.2f s, %d pages, "
+                     + "%.1f MB on the wire (%.1f MB gunzipped), setu-hub CPU %.4f ms per record; bootstrap / download: %.1fx",
+                     run.download.seconds, run.download.pages, Double(run.download.wireBytes) / 1e6, Double(run.download.bodyBytes) / 1e6,
                      run.downloadHubCPUSeconds * 1000 / Double(run.records), run.seconds / run.download.seconds))
+        print(String(format: "  the same download as JSON pages: %.2f s, %.1f MB on the wire (%.1f MB gunzipped)",
+                     run.jsonDownload.seconds, Double(run.jsonDownload.wireBytes) / 1e6, Double(run.jsonDownload.bodyBytes) / 1e6))
     }
 
     /// The bootstrap over a link with a round trip (`scripts/latency-relay`
@@ -77,7 +81,8 @@ struct DaemonBenchmark {
         }
         print(String(format: "bootstrap of %d records over a link with a %d ms round trip: pages of 500 %.1f s, pages grown with the link %.1f s (%.1fx)",
                      count, roundTripMs, runs[false]!.seconds, runs[true]!.seconds, runs[false]!.seconds / runs[true]!.seconds))
-        print(String(format: "  baseline, a plain download of the same feed over the same link (pages of 5,000): %.2f s", runs[true]!.download.seconds))
+        print(String(format: "  baseline, a plain download of the same feed over the same link (pages of 5,000): states pages %.2f s, JSON %.2f s",
+                     runs[true]!.download.seconds, runs[true]!.jsonDownload.seconds))
     }
 
     func bootstrap(_ count: Int, growPages: Bool = true, oneWayMs: Double? = nil, catchUp catchingUp: Bool = true) async throws -> Run {
@@ -130,10 +135,11 @@ struct DaemonBenchmark {
         let hubCPUBeforeDownload = MachineInfo.cpuSeconds(pid: hub.process.pid)
         let download = try await PlainDownload.run(port: relay?.port ?? hub.port, token: downloader)
         let downloadHubCPU = MachineInfo.cpuSeconds(pid: hub.process.pid) - hubCPUBeforeDownload
+        let jsonDownload = try await PlainDownload.run(port: relay?.port ?? hub.port, token: downloader, format: .json)
         if catchingUp { try await catchUp(hub: hub, setud: setud, replicaRecords: count, growPages: growPages) }
         return Run(records: count, seconds: seconds, peakRSSMegabytes: peakRSS, hubPeakRSSMegabytes: hubPeakRSS, statusLatencies: latencies,
                    idleRequests: requests, idleBytes: bytes, hubCPUSeconds: hubCPU, setudCPUSeconds: setudCPU,
-                   download: download, downloadHubCPUSeconds: downloadHubCPU)
+                   download: download, downloadHubCPUSeconds: downloadHubCPU, jsonDownload: jsonDownload)
     }
 
     /// `setuctl import file` of `count` services from a JSON file into a

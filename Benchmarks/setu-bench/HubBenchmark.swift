@@ -137,21 +137,26 @@ struct HubBenchmark {
     }
 
     /// Serves `reader` everything it can see, pages of 500, as the router
-    /// would (bytes written, not sent), with the process's CPU time for it.
+    /// would (bytes written, not sent), with the process's CPU time for it:
+    /// as JSON, then as states pages (what setud asks for), in this run.
     func measurePull(_ service: SyncService, for reader: HubNode, name: String, label: String) async throws {
-        var pulled = 0
-        let cpuBefore = MachineInfo.cpuSeconds()
-        let pull = try await timed {
-            var cursor = ""
-            while let page = try await service.servePull(for: reader, cursor: cursor, limit: "500", maxBytes: "4194304") {
-                pulled += page.records
-                cursor = page.cursor
-                if !page.more { break }
+        for format in [PullPageFormat.json, .states] {
+            var pulled = 0, bytes = 0
+            let cpuBefore = MachineInfo.cpuSeconds()
+            let pull = try await timed {
+                var cursor = ""
+                while let page = try await service.servePull(for: reader, cursor: cursor, limit: "500", maxBytes: "4194304", format: format) {
+                    pulled += page.records
+                    bytes += page.body.count
+                    cursor = page.cursor
+                    if !page.more { break }
+                }
             }
+            let cpu = MachineInfo.cpuSeconds() - cpuBefore
+            print("hub \(name): feed pull, \(label) (pages of 500, \(format == .json ? "JSON" : "states page") bodies written, "
+                  + String(format: "%.1f MB): ", Double(bytes) / 1e6) + "\(rate(pulled, pull)); "
+                  + String(format: "%.4f ms CPU per record (goal ≤ 0.02 ms, gzip and HTTP not included)", cpu * 1000 / Double(max(pulled, 1))))
         }
-        let cpu = MachineInfo.cpuSeconds() - cpuBefore
-        print("hub \(name): feed pull, \(label) (pages of 500, JSON bodies written): \(rate(pulled, pull)); "
-              + String(format: "%.4f ms CPU per record (goal ≤ 0.02 ms, gzip and HTTP not included)", cpu * 1000 / Double(max(pulled, 1))))
     }
 
     static func batch(_ range: Range<Int>, node: HubNode) -> PushRequest {

@@ -14,10 +14,10 @@ import SetuTransport
 struct PlainDownload {
     var seconds = 0.0
     var pages = 0
-    /// The answers' bytes as they crossed the socket (gzipped), and the JSON
-    /// they held once gunzipped.
+    /// The answers' bytes as they crossed the socket (gzipped), and once
+    /// gunzipped.
     var wireBytes = 0
-    var jsonBytes = 0
+    var bodyBytes = 0
 
     static func run(port: Int, token: String, format: PullPageFormat = .states, pageRecords: Int = 5_000,
                     pageBytes: Int = 4 << 20) async throws -> PlainDownload {
@@ -35,7 +35,7 @@ struct PlainDownload {
             }
             result.pages += 1
             result.wireBytes += answer.bytesReceived
-            result.jsonBytes += answer.body.count
+            result.bodyBytes += answer.body.count
             let (next, more) = try Self.cursorAndMore(answer.body)
             cursor = next
             if !more { break }

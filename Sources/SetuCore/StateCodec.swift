@@ -65,7 +65,12 @@ public enum StateCodec {
     }
 
     public static func decode(_ bytes: some Collection<UInt8>) throws(StateCodecError) -> RecordState {
-        var reader = ByteReader(Array(bytes))
+        try decode(Array(bytes))
+    }
+
+    /// The same for an array: no generic copy (a page decodes thousands).
+    public static func decode(_ bytes: [UInt8]) throws(StateCodecError) -> RecordState {
+        var reader = ByteReader(bytes)
         guard try reader.byte() == formatVersion else {
             throw StateCodecError("unknown state format; this replica was written by a newer Setu")
         }

@@ -85,8 +85,9 @@ public enum StatesPage {
 
     /// A received state, held to its canonical bytes and the earliest time.
     private static func state(_ bytes: ArraySlice<UInt8>, at index: Int) throws(StateCodecError) -> RecordState {
-        let state = try StateCodec.decode(bytes)
-        guard StateCodec.encode(state).elementsEqual(bytes) else {
+        let received = Array(bytes)
+        let state = try StateCodec.decode(received)
+        guard StateCodec.encode(state) == received else {
             throw StateCodecError("the state's bytes are not in canonical form (a node, field or counter twice, or out of order)")
         }
         let earliest = HLCTimestamp(physicalMillis: HLCTimestamp.earliestMillis)
