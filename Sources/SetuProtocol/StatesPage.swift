@@ -65,10 +65,10 @@ public enum StatesPage {
         do throws(StateCodecError) {
             let count = try reader.count()
             records.reserveCapacity(count)
-            for i in 0..<count {
+            for _ in 0..<count {
                 let collection = try reader.string(), id = try reader.string()
-                let bytes = try reader.stringBytes()
-                records.append(ReplicatedRecord(collection: collection, id: id, state: try state(bytes, at: i)))
+                let bytes = Array(try reader.stringBytes())
+                records.append(ReplicatedRecord(collection: collection, id: id, state: try state(bytes), encodedState: bytes))
             }
         } catch {
             throw WireError("records[\(records.count)]", error.detail)
@@ -84,10 +84,9 @@ public enum StatesPage {
     }
 
     /// A received state, held to its canonical bytes and the earliest time.
-    private static func state(_ bytes: ArraySlice<UInt8>, at index: Int) throws(StateCodecError) -> RecordState {
-        let received = Array(bytes)
-        let state = try StateCodec.decode(received)
-        guard StateCodec.encode(state) == received else {
+    private static func state(_ bytes: [UInt8]) throws(StateCodecError) -> RecordState {
+        let state = try StateCodec.decode(bytes)
+        guard StateCodec.encode(state) == bytes else {
             throw StateCodecError("the state's bytes are not in canonical form (a node, field or counter twice, or out of order)")
         }
         let earliest = HLCTimestamp(physicalMillis: HLCTimestamp.earliestMillis)

@@ -64,17 +64,20 @@ extension WriteTransaction {
         }
         let cap = options.schema.siblingCap
         let merged = local.map { $0.merged(with: record.state, siblingCap: cap) } ?? record.state.capped(at: cap)
+        // A record new here, which the cap leaves as it came (a cap needs more
+        // writers than it allows), is stored in the bytes it arrived in.
+        let encoded = local == nil && record.state.vector.entries.count <= cap ? record.encodedState : nil
         // The peer already holds the merged state when its own state had seen
         // everything ours had: then there is nothing to push back.
         let peerHasIt = local.map { record.state.subsumes($0) } ?? true
         guard let spec else {
-            try storeForeign(record.collection, record.id, merged, isNew: local == nil, knownTo: peerHasIt ? peer : nil)
+            try storeForeign(record.collection, record.id, merged, isNew: local == nil, knownTo: peerHasIt ? peer : nil, encoded: encoded)
             report.changed += 1
             return nil
         }
         let row = merged.resolvedRow(in: spec)
         if let row, let field = spec.missingRequiredField(in: row) { return "required field \(field) has no value" }
-        try store(spec, record.id, merged, row: row, isNew: local == nil, knownTo: peerHasIt ? peer : nil)
+        try store(spec, record.id, merged, row: row, isNew: local == nil, knownTo: peerHasIt ? peer : nil, encoded: encoded)
         report.changed += 1
         return nil
     }

@@ -73,29 +73,33 @@ struct WriteTransaction {
 
     /// `store`, for a caller that already resolved the state's `row`
     /// (`RecordState.resolvedRow`), so it is resolved once per write.
+    /// `encoded`: the state's canonical bytes, when the caller holds them.
     mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, row: [FieldValue]?,
-                        isNew: Bool, knownTo peer: NodeID? = nil) throws {
+                        isNew: Bool, knownTo peer: NodeID? = nil, encoded: [UInt8]? = nil) throws {
         // A deleted record keeps the office its last values named.
         var office = ""
         if let position = spec.officePosition,
            case .text(let o) = row?[position] ?? state.resolvedValue(of: spec.fields[position]) { office = o }
-        try storeState(spec.name, id, state, office: office, conflicts: state.openConflictCount(in: spec), isNew: isNew, knownTo: peer)
+        try storeState(spec.name, id, state, office: office, conflicts: state.openConflictCount(in: spec), isNew: isNew, knownTo: peer,
+                       encoded: encoded)
         try project(spec, id, row: row, isNew: isNew)
     }
 
     /// Stores the state of a record in a collection this node does not
     /// declare (a newer release's): kept and passed on, shown in no plain
     /// table and in no conflict list until this node is upgraded.
-    mutating func storeForeign(_ collection: String, _ id: String, _ state: RecordState, isNew: Bool, knownTo peer: NodeID? = nil) throws {
-        try storeState(collection, id, state, office: state.resolvedOffice ?? "", conflicts: 0, isNew: isNew, knownTo: peer)
+    mutating func storeForeign(_ collection: String, _ id: String, _ state: RecordState, isNew: Bool, knownTo peer: NodeID? = nil,
+                               encoded: [UInt8]? = nil) throws {
+        try storeState(collection, id, state, office: state.resolvedOffice ?? "", conflicts: 0, isNew: isNew, knownTo: peer, encoded: encoded)
     }
 
     /// The `setu_records` row of a changed state, under the next feed position.
     private mutating func storeState(_ collection: String, _ id: String, _ state: RecordState, office: String, conflicts: Int,
-                                     isNew: Bool, knownTo peer: NodeID?) throws {
+                                     isNew: Bool, knownTo peer: NodeID?, encoded: [UInt8]?) throws {
         let seq = nextSeq
         nextSeq += 1
-        let blob = StateCodec.encode(state)
+        assert(encoded.map { $0 == StateCodec.encode(state) } ?? true, "bytes given for a state are not its encoding")
+        let blob = encoded ?? StateCodec.encode(state)
         try write(update: Self.updateRecordSQL, insert: Self.insertRecordSQL, insertFirst: isNew) { statement in
             statement.bind(office)
             statement.bind(blob: blob)
