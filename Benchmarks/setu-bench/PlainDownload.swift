@@ -19,20 +19,23 @@ struct PlainDownload {
     var wireBytes = 0
     var bodyBytes = 0
 
-    static func run(port: Int, token: String, format: PullPageFormat = .states, pageRecords: Int = 5_000,
-                    pageBytes: Int = 4 << 20) async throws -> PlainDownload {
+    /// Pages as large as the hub serves (`Setu-Page-Limits`, read from its
+    /// first answer, which is a page of the default size).
+    static func run(port: Int, token: String, format: PullPageFormat = .states) async throws -> PlainDownload {
         let transport = CurlTransport(options: CurlOptions(baseURL: "http://127.0.0.1:\(port)"))
         var result = PlainDownload()
         var cursor: String?
+        var limits: PageLimits?
         let start = ContinuousClock.now
         while true {
-            var path = "/v1/pull?limit=\(pageRecords)&max_bytes=\(pageBytes)"
+            var path = "/v1/pull?" + (limits.map { "limit=\($0.records)&max_bytes=\($0.bytes)" } ?? "")
             if let cursor { path += "&cursor=\(cursor)" }
             let answer = try await transport.send(TransportRequest(method: "GET", path: path, headers: [("Authorization", "Bearer \(token)"), ("Accept", format.contentType)]))
             guard answer.status == 200 else {
                 if answer.status == 204 { break }
                 throw SupportError("plain download: the hub answered \(answer.status): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
             }
+            limits = answer.headers[SyncHeader.pageLimits.lowercased()].flatMap(PageLimits.init(header:))
             result.pages += 1
             result.wireBytes += answer.bytesReceived
             result.bodyBytes += answer.body.count

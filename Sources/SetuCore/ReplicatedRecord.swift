@@ -8,10 +8,11 @@ public struct ReplicatedRecord: Hashable, Sendable {
     /// `StateCodec.encode(state)`, when whoever made this record holds it
     /// already (a states page checks every state's bytes against it), so a
     /// record new to a replica is stored without encoding it again. Not
-    /// part of equality: it is the state, written out.
-    public let encodedState: [UInt8]?
+    /// part of equality: it is the state, written out. A slice of the page
+    /// it came in, so a page's states are not copied one by one.
+    public let encodedState: ArraySlice<UInt8>?
 
-    public init(collection: String, id: String, state: RecordState, encodedState: [UInt8]? = nil) {
+    public init(collection: String, id: String, state: RecordState, encodedState: ArraySlice<UInt8>? = nil) {
         self.collection = collection
         self.id = id
         self.state = state

@@ -70,6 +70,11 @@ public enum StateCodec {
 
     /// The same for an array: no generic copy (a page decodes thousands).
     public static func decode(_ bytes: [UInt8]) throws(StateCodecError) -> RecordState {
+        try decode(bytes[...])
+    }
+
+    /// The same for a slice, read in place (a state inside a states page).
+    public static func decode(_ bytes: ArraySlice<UInt8>) throws(StateCodecError) -> RecordState {
         var reader = ByteReader(bytes)
         guard try reader.byte() == formatVersion else {
             throw StateCodecError("unknown state format; this replica was written by a newer Setu")
@@ -163,18 +168,25 @@ extension [UInt8] {
 /// Reads the varints, strings and values `StateCodec` writes; public so the
 /// wire writer can turn stored bytes into JSON without decoding a state.
 public struct ByteReader {
-    private let bytes: [UInt8]
+    /// Read in place: a page's states are read out of the page's own bytes.
+    private let bytes: ArraySlice<UInt8>
+    private var offset: Int
     /// How many bytes have been read: where the rest begins.
-    public private(set) var position = 0
+    public var position: Int { offset - bytes.startIndex }
 
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ bytes: [UInt8]) { self.init(bytes[...]) }
 
-    public var isAtEnd: Bool { position == bytes.count }
+    public init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        self.offset = bytes.startIndex
+    }
+
+    public var isAtEnd: Bool { offset == bytes.endIndex }
 
     public mutating func byte() throws(StateCodecError) -> UInt8 {
-        guard position < bytes.count else { throw StateCodecError("truncated") }
-        defer { position += 1 }
-        return bytes[position]
+        guard offset < bytes.endIndex else { throw StateCodecError("truncated") }
+        defer { offset += 1 }
+        return bytes[offset]
     }
 
     public mutating func varint() throws(StateCodecError) -> UInt64 {
@@ -193,15 +205,15 @@ public struct ByteReader {
     /// length cannot make the decoder allocate gigabytes.
     public mutating func count() throws(StateCodecError) -> Int {
         let n = try varint()
-        guard n <= UInt64(bytes.count - position) else { throw StateCodecError("count past end") }
+        guard n <= UInt64(bytes.endIndex - offset) else { throw StateCodecError("count past end") }
         return Int(n)
     }
 
     /// A string's bytes as stored, unchecked (the writer checked them).
     public mutating func stringBytes() throws(StateCodecError) -> ArraySlice<UInt8> {
         let n = try count()
-        defer { position += n }
-        return bytes[position..<(position + n)]
+        defer { offset += n }
+        return bytes[offset..<(offset + n)]
     }
 
     public mutating func string() throws(StateCodecError) -> String {

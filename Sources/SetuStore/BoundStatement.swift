@@ -48,7 +48,7 @@ struct BoundStatement {
         note(sqlite3_bind_int64(statement, index, number))
     }
 
-    mutating func bind(blob bytes: [UInt8]) {
+    mutating func bind(blob bytes: ArraySlice<UInt8>) {
         index += 1
         bytes.withUnsafeBytes { raw in note(sqlite3_bind_blob(statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(raw.count), Self.transient)) }
     }

@@ -75,7 +75,7 @@ struct WriteTransaction {
     /// (`RecordState.resolvedRow`), so it is resolved once per write.
     /// `encoded`: the state's canonical bytes, when the caller holds them.
     mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, row: [FieldValue]?,
-                        isNew: Bool, knownTo peer: NodeID? = nil, encoded: [UInt8]? = nil) throws {
+                        isNew: Bool, knownTo peer: NodeID? = nil, encoded: ArraySlice<UInt8>? = nil) throws {
         // A deleted record keeps the office its last values named.
         var office = ""
         if let position = spec.officePosition,
@@ -89,17 +89,17 @@ struct WriteTransaction {
     /// declare (a newer release's): kept and passed on, shown in no plain
     /// table and in no conflict list until this node is upgraded.
     mutating func storeForeign(_ collection: String, _ id: String, _ state: RecordState, isNew: Bool, knownTo peer: NodeID? = nil,
-                               encoded: [UInt8]? = nil) throws {
+                               encoded: ArraySlice<UInt8>? = nil) throws {
         try storeState(collection, id, state, office: state.resolvedOffice ?? "", conflicts: 0, isNew: isNew, knownTo: peer, encoded: encoded)
     }
 
     /// The `setu_records` row of a changed state, under the next feed position.
     private mutating func storeState(_ collection: String, _ id: String, _ state: RecordState, office: String, conflicts: Int,
-                                     isNew: Bool, knownTo peer: NodeID?, encoded: [UInt8]?) throws {
+                                     isNew: Bool, knownTo peer: NodeID?, encoded: ArraySlice<UInt8>?) throws {
         let seq = nextSeq
         nextSeq += 1
-        assert(encoded.map { $0 == StateCodec.encode(state) } ?? true, "bytes given for a state are not its encoding")
-        let blob = encoded ?? StateCodec.encode(state)
+        assert(encoded.map { Array($0) == StateCodec.encode(state) } ?? true, "bytes given for a state are not its encoding")
+        let blob = encoded ?? StateCodec.encode(state)[...]
         try write(update: Self.updateRecordSQL, insert: Self.insertRecordSQL, insertFirst: isNew) { statement in
             statement.bind(office)
             statement.bind(blob: blob)
