@@ -101,25 +101,11 @@ public struct HubClient: Sendable {
         if resyncing { headers.append((SyncHeader.resync, "1")) }
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: headers))
         try Self.check(response)
-        let page: PullResponse? = response.status == 204 ? nil : try await Self.decodePage(response)
+        let page: PullResponse? = response.status == 204 ? nil : try Self.decodeBody(response) {
+            try PullPageFormat.decode($0, contentType: response.headers["content-type"])
+        }
         return Exchange(value: page, response: response)
     }
-
-    /// Reads a pull page on a thread of its own: a page of thousands of
-    /// records takes tens of milliseconds, and on one of the cooperative
-    /// pool's threads (two on an office PC) it held setud's control socket
-    /// answers, status among them, behind it.
-    static func decodePage(_ response: TransportResponse) async throws -> PullResponse {
-        try await withCheckedThrowingContinuation { continuation in
-            pageDecoding.async {
-                continuation.resume(with: Result {
-                    try decodeBody(response) { try PullPageFormat.decode($0, contentType: response.headers["content-type"]) }
-                })
-            }
-        }
-    }
-
-    private static let pageDecoding = DispatchQueue(label: "setu.pull.decode")
 
     /// Uploads a bundle another node made (`POST /v1/bundles`); the hub's
     /// answer says what taking it in did.
