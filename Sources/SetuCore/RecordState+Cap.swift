@@ -22,8 +22,7 @@ extension RecordState {
     /// dot stays in the vector, so merging an older state in does not bring
     /// it back.
     public func capped(at cap: Int) -> RecordState {
-        // Fewer than `cap + 1` nodes in the vector: nothing can be dropped.
-        guard vector.entries.count > cap else { return self }
+        guard !isWithinCap(cap) else { return self }
         var state = self
         for field in fields where field.siblings.count > 1 {
             let kept = field.siblings.dropLast().filter { laterWriters(than: $0.dot) < cap } + [field.siblings.last!]
@@ -31,6 +30,11 @@ extension RecordState {
         }
         return state
     }
+
+    /// Whether `capped(at:)` leaves this state as it is, known without
+    /// walking it: fewer than `cap + 1` nodes in the vector, so no sibling
+    /// has `cap` later writers.
+    public func isWithinCap(_ cap: Int) -> Bool { vector.entries.count <= cap }
 
     /// How many nodes other than `dot`'s wrote this record later than it,
     /// in dot order (time, then node id: two nodes can stamp one time).

@@ -66,7 +66,7 @@ extension WriteTransaction {
         let merged = local.map { $0.merged(with: record.state, siblingCap: cap) } ?? record.state.capped(at: cap)
         // A record new here, which the cap leaves as it came (a cap needs more
         // writers than it allows), is stored in the bytes it arrived in.
-        let encoded = local == nil && record.state.vector.entries.count <= cap ? record.encodedState : nil
+        let encoded = local == nil && record.state.isWithinCap(cap) ? record.encodedState : nil
         // The peer already holds the merged state when its own state had seen
         // everything ours had: then there is nothing to push back.
         let peerHasIt = local.map { record.state.subsumes($0) } ?? true
