@@ -33,8 +33,16 @@ struct DaemonBenchmark {
         var jsonDownload: PlainDownload
     }
 
+    /// `SETU_BENCH_PARTS` (comma-separated: import, fixed, bootstrap, wan,
+    /// large) runs only those parts; unset, all of them.
+    static let parts: Set<String>? = ProcessInfo.processInfo.environment["SETU_BENCH_PARTS"]
+        .map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+
+    static func runs(_ part: String) -> Bool { parts?.contains(part) ?? true }
+
     func run() async throws {
-        try await importFile(records)
+        if Self.runs("import") { try await importFile(records) }
+        guard Self.parts == nil else { return try await runParts() }
         // The same bootstrap with pages held at 500 records (as before pages
         // grew with the link), in this run, beside the shipped setting.
         let fixed = try await bootstrap(records, growPages: false)
@@ -49,6 +57,14 @@ struct DaemonBenchmark {
         print(String(format: "daemon peak RSS, %d vs %d records: %.2fx (goal ≤ 1.20x); setu-hub's: %.2fx",
                      large.records, small.records, large.peakRSSMegabytes / small.peakRSSMegabytes,
                      large.hubPeakRSSMegabytes / small.hubPeakRSSMegabytes))
+    }
+
+    /// The parts `SETU_BENCH_PARTS` names, each on its own (no RSS ratio).
+    func runParts() async throws {
+        if Self.runs("fixed") { report(try await bootstrap(records, growPages: false)) }
+        if Self.runs("bootstrap") { report(try await bootstrap(records)) }
+        if Self.runs("wan") { try await bootstrapOverAWAN(records, roundTripMs: 40) }
+        if Self.runs("large") { report(try await bootstrap(records * 10)) }
     }
 
     func report(_ run: Run) {

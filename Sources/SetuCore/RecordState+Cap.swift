@@ -34,13 +34,13 @@ extension RecordState {
     /// Whether `capped(at:)` leaves this state as it is, known without
     /// walking it: fewer than `cap + 1` nodes in the vector, so no sibling
     /// has `cap` later writers.
-    public func isWithinCap(_ cap: Int) -> Bool { vector.entries.count <= cap }
+    public func isWithinCap(_ cap: Int) -> Bool { vector.count <= cap }
 
     /// How many nodes other than `dot`'s wrote this record later than it,
     /// in dot order (time, then node id: two nodes can stamp one time).
     public func laterWriters(than dot: Dot) -> Int {
-        vector.entries.reduce(0) { count, entry in
-            entry.key != dot.node && Dot(node: entry.key, time: entry.value) > dot ? count + 1 : count
+        vector.sorted.reduce(0) { count, entry in
+            entry.node != dot.node && Dot(node: entry.node, time: entry.time) > dot ? count + 1 : count
         }
     }
 }

@@ -26,6 +26,6 @@ extension RecordState {
     /// The latest timestamp of any node in this state that is not past
     /// `limit`: where a clock may restart after late dots were moved back.
     public func latestTime(notAfter limit: HLCTimestamp) -> HLCTimestamp {
-        vector.entries.values.filter { $0 <= limit }.max() ?? .zero
+        vector.sorted.lazy.map(\.time).filter { $0 <= limit }.max() ?? .zero
     }
 }

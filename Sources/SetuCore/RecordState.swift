@@ -79,7 +79,7 @@ public struct RecordState: Hashable, Sendable {
     }
 
     /// Whether no write has ever touched this state.
-    public var isEmpty: Bool { vector.entries.isEmpty }
+    public var isEmpty: Bool { vector.sorted.isEmpty }
 
     /// Byte order of names: the same on every platform and locale.
     static func precedes(_ a: String, _ b: String) -> Bool {

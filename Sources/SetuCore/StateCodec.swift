@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The canonical byte form of a `RecordState`, as stored in the replica.
 ///
 /// Canonical means equal states encode to equal bytes: node ids, fields,
@@ -18,7 +22,7 @@ public enum StateCodec {
     public static func encode(_ state: RecordState) -> [UInt8] {
         // A record names a handful of nodes: a sorted array searched linearly
         // costs less than hashing each node id into a set and a dictionary.
-        let vector = state.vector.sortedEntries
+        let vector = state.vector.sorted
         var table = vector.map(\.node)
         let vectorNodes = table.count
         for field in state.fields {
@@ -88,10 +92,14 @@ public enum StateCodec {
             guard i < table.count else { throw StateCodecError("node index out of range") }
             return table[Int(i)]
         }
-        var vector: [NodeID: HLCTimestamp] = [:]
+        var entries: [VersionVector.Entry] = []
         for _ in 0..<(try reader.count()) {
-            vector[try node(try reader.varint())] = HLCTimestamp(rawValue: try reader.varint())
+            entries.append(VersionVector.Entry(node: try node(try reader.varint()), time: HLCTimestamp(rawValue: try reader.varint())))
         }
+        // Written in node order; a vector out of order (not what any encoder
+        // writes) is still read, and fails the canonical checks of whoever asks.
+        let vector = VersionVector(sortedEntries: entries)
+            ?? VersionVector(Dictionary(entries.map { ($0.node, $0.time) }, uniquingKeysWith: { max($0, $1) }))
         var fields: [RecordState.Field] = []
         for _ in 0..<(try reader.count()) {
             let name = try reader.string()
@@ -117,7 +125,7 @@ public enum StateCodec {
             counters[name] = PNCounter(totals)
         }
         guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
-        return RecordState(vector: VersionVector(vector), sortedFields: fields, counters: counters)
+        return RecordState(vector: vector, sortedFields: fields, counters: counters)
     }
 }
 
@@ -218,7 +226,7 @@ public struct ByteReader {
 
     public mutating func string() throws(StateCodecError) -> String {
         let slice = try stringBytes()
-        guard let text = String(validating: slice, as: UTF8.self) else { throw StateCodecError("invalid UTF-8") }
+        guard let text = slice.withUnsafeBufferPointer(String.init(strictlyDecoding:)) else { throw StateCodecError("invalid UTF-8") }
         return text
     }
 
@@ -233,5 +241,23 @@ public struct ByteReader {
         case 4: return .text(try string())
         default: throw StateCodecError("unknown value tag")
         }
+    }
+}
+
+extension String {
+    /// The text of UTF-8 bytes, nil when they are not valid UTF-8.
+    ///
+    /// `String(validating:as:)` does the same, but as a generic call it
+    /// looks up type metadata on every use: 40 % of decoding a stored state
+    /// went there. Decoding repairs invalid bytes (each becomes U+FFFD), so
+    /// the bytes were valid exactly when the text's bytes are the same.
+    init?(strictlyDecoding bytes: UnsafeBufferPointer<UInt8>) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var copy = text
+        let same = copy.withUTF8 { decoded in
+            decoded.count == bytes.count && (bytes.isEmpty || memcmp(decoded.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+        }
+        guard same else { return nil }
+        self = copy
     }
 }

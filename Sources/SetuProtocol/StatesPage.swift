@@ -96,7 +96,7 @@ public enum StatesPage {
             guard time < earliest else { return }
             throw StateCodecError("write time \(time.physicalMillis) ms lies before 2025-01-01; the writing node's clock was reset: fix its clock")
         }
-        for time in state.vector.entries.values { try check(time) }
+        for entry in state.vector.sorted { try check(entry.time) }
         for field in state.fields {
             for sibling in field.siblings { try check(sibling.dot.time) }
         }

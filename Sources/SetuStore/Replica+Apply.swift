@@ -49,35 +49,29 @@ extension WriteTransaction {
     /// While `rebootstrapping`, the peer's state replaces a listed one
     /// (`Replica.beginRebootstrap`) instead of merging into it.
     mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, rebootstrapping: Bool = false, report: inout ApplyReport) throws -> String? {
-        // A collection this node does not declare is a newer release's: kept.
-        let spec = options.schema.named(record.collection)
-        if let refusal = options.schema.refusal(ofCollection: record.collection) { return refusal }
-        guard RecordID.isValid(record.id) else { return "invalid record id" }
-        if let problem = record.state.problem(in: spec) { return problem }
-        let replacing = try rebootstrapping && isListedForRebootstrap(record.collection, record.id, peer: peer)
+        let replaces = try rebootstrapping && isListedForRebootstrap(record.collection, record.id, peer: peer)
+        let merge = RemoteMerge(record, localBytes: replaces ? nil : try loadStateBytes(record.collection, record.id), schema: options.schema)
+        return try outcome(of: record, merge, replacing: replaces, from: peer, report: &report)
+    }
+
+    /// Writes what `merge` worked out, after the clock has seen the state's
+    /// dots; returns why the state was refused, or nil.
+    private mutating func outcome(of record: ReplicatedRecord, _ merge: RemoteMerge, replacing: Bool, from peer: NodeID,
+                                  report: inout ApplyReport) throws -> String? {
+        let local: RecordState?, store: RemoteMerge.Store?
+        switch merge.outcome {
+        case .refused(let reason): return reason
+        case .damaged(let error): throw error
+        case .merged(let l, let s): (local, store) = (l, s)
+        }
         if replacing { try db.execute(sql: "DELETE FROM setu_rebootstrap WHERE collection = ? AND id = ?", arguments: [record.collection, record.id]) }
-        let local = replacing ? nil : try loadState(record.collection, record.id)
         if let reason = try observeClocks(of: record.state, against: local, report: &report) { return reason }
-        if let local, local.subsumes(record.state) {
+        guard let store else {
             report.unchanged += 1
             return nil
         }
-        let cap = options.schema.siblingCap
-        let merged = local.map { $0.merged(with: record.state, siblingCap: cap) } ?? record.state.capped(at: cap)
-        // A record new here, which the cap leaves as it came (a cap needs more
-        // writers than it allows), is stored in the bytes it arrived in.
-        let encoded = local == nil && record.state.isWithinCap(cap) ? record.encodedState : nil
-        // The peer already holds the merged state when its own state had seen
-        // everything ours had: then there is nothing to push back.
-        let peerHasIt = local.map { record.state.subsumes($0) } ?? true
-        guard let spec else {
-            try storeForeign(record.collection, record.id, merged, isNew: local == nil, knownTo: peerHasIt ? peer : nil, encoded: encoded)
-            report.changed += 1
-            return nil
-        }
-        let row = merged.resolvedRow(in: spec)
-        if let row, let field = spec.missingRequiredField(in: row) { return "required field \(field) has no value" }
-        try store(spec, record.id, merged, row: row, isNew: local == nil, knownTo: peerHasIt ? peer : nil, encoded: encoded)
+        if let field = store.missingRequired { return "required field \(field) has no value" }
+        try self.store(store, record.collection, record.id, spec: options.schema.named(record.collection), isNew: local == nil, from: peer)
         report.changed += 1
         return nil
     }
@@ -87,8 +81,8 @@ extension WriteTransaction {
     private mutating func observeClocks(of remote: RecordState, against local: RecordState?, report: inout ApplyReport) throws -> String? {
         let known = local?.vector ?? VersionVector()
         var newest = HLCTimestamp.zero
-        for (node, time) in remote.vector.entries where !known.contains(Dot(node: node, time: time)) {
-            newest = max(newest, time)
+        for entry in remote.vector.sorted where !known.contains(Dot(node: entry.node, time: entry.time)) {
+            newest = max(newest, entry.time)
         }
         guard newest > .zero else { return nil }
         do {

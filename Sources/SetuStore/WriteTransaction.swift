@@ -53,15 +53,20 @@ struct WriteTransaction {
     // MARK: States
 
     func loadState(_ collection: String, _ id: String) throws -> RecordState? {
-        var select = BoundStatement(try db.cachedStatement(sql: "SELECT state FROM setu_records WHERE collection = ? AND id = ?"), in: db)
-        select.bind(collection)
-        select.bind(id)
-        guard let blob = try select.firstBlob() else { return nil }
+        guard let blob = try loadStateBytes(collection, id) else { return nil }
         do {
             return try StateCodec.decode(blob)
         } catch {
             throw ReplicaError(.damaged, "\(collection)/\(id): stored state unreadable (\(error)); restore the replica from a backup or re-bootstrap from the hub")
         }
+    }
+
+    /// A record's stored state as it is stored, nil when there is none.
+    func loadStateBytes(_ collection: String, _ id: String) throws -> [UInt8]? {
+        var select = BoundStatement(try db.cachedStatement(sql: "SELECT state FROM setu_records WHERE collection = ? AND id = ?"), in: db)
+        select.bind(collection)
+        select.bind(id)
+        return try select.firstBlob()
     }
 
     /// Stores a changed state under the next feed position and shows its
@@ -76,13 +81,24 @@ struct WriteTransaction {
     /// `encoded`: the state's canonical bytes, when the caller holds them.
     mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, row: [FieldValue]?,
                         isNew: Bool, knownTo peer: NodeID? = nil, encoded: ArraySlice<UInt8>? = nil) throws {
-        // A deleted record keeps the office its last values named.
-        var office = ""
-        if let position = spec.officePosition,
-           case .text(let o) = row?[position] ?? state.resolvedValue(of: spec.fields[position]) { office = o }
-        try storeState(spec.name, id, state, office: office, conflicts: state.openConflictCount(in: spec), isNew: isNew, knownTo: peer,
-                       encoded: encoded)
+        try storeState(spec.name, id, state, office: Self.office(of: state, row: row, in: spec), conflicts: state.openConflictCount(in: spec),
+                       isNew: isNew, knownTo: peer, encoded: encoded)
         try project(spec, id, row: row, isNew: isNew)
+    }
+
+    /// The office a record is filed under: a deleted record keeps the office
+    /// its last values named.
+    static func office(of state: RecordState, row: [FieldValue]?, in spec: CollectionSpec) -> String {
+        guard let position = spec.officePosition,
+              case .text(let office) = row?[position] ?? state.resolvedValue(of: spec.fields[position]) else { return "" }
+        return office
+    }
+
+    /// Stores what `RemoteMerge` worked out for a remote state.
+    mutating func store(_ merge: RemoteMerge.Store, _ collection: String, _ id: String, spec: CollectionSpec?, isNew: Bool, from peer: NodeID) throws {
+        try storeState(collection, id, merge.state, office: merge.office, conflicts: merge.conflicts, isNew: isNew,
+                       knownTo: merge.peerHasIt ? peer : nil, encoded: merge.encoded)
+        if let spec { try project(spec, id, row: merge.row, isNew: isNew) }
     }
 
     /// Stores the state of a record in a collection this node does not

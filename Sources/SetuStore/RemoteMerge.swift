@@ -1,0 +1,74 @@
+import SetuCore
+
+/// What applying one remote state comes to, worked out from the state and
+/// the stored bytes of the local one alone, without the database: the
+/// checks, the merge, the resolved row and the bytes to store. The
+/// transaction around it (`WriteTransaction.applyOne`) reads the local
+/// state, moves the clock and writes the rows.
+struct RemoteMerge: Sendable {
+    enum Outcome: Sendable {
+        /// Refused before anything else is looked at (the state's own checks).
+        case refused(String)
+        /// The stored local state cannot be read.
+        case damaged(ReplicaError)
+        /// Merged; `Store` says what to write, or nil when the local state
+        /// had already seen everything the remote one carries.
+        case merged(local: RecordState?, store: Store?)
+    }
+
+    /// The rows a changed state is stored as.
+    struct Store: Sendable {
+        let state: RecordState
+        /// The canonical bytes of `state`.
+        let encoded: ArraySlice<UInt8>
+        /// The plain-table row (nil: deleted, or a collection not declared here).
+        let row: [FieldValue]?
+        let office: String
+        let conflicts: Int
+        /// Whether the peer's own state had seen everything the local one had.
+        let peerHasIt: Bool
+        /// A required field the row leaves empty: refused, not stored.
+        let missingRequired: String?
+    }
+
+    let outcome: Outcome
+
+    /// `localBytes`: the stored local state, nil when there is none (or a
+    /// re-bootstrap replaces it).
+    init(_ record: ReplicatedRecord, localBytes: [UInt8]?, schema: Schema) {
+        outcome = Self.work(record, localBytes: localBytes, schema: schema)
+    }
+
+    private static func work(_ record: ReplicatedRecord, localBytes: [UInt8]?, schema: Schema) -> Outcome {
+        // A collection this node does not declare is a newer release's: kept.
+        let spec = schema.named(record.collection)
+        if let refusal = schema.refusal(ofCollection: record.collection) { return .refused(refusal) }
+        guard RecordID.isValid(record.id) else { return .refused("invalid record id") }
+        if let problem = record.state.problem(in: spec) { return .refused(problem) }
+        var local: RecordState?
+        if let localBytes {
+            do {
+                local = try StateCodec.decode(localBytes)
+            } catch {
+                return .damaged(ReplicaError(.damaged, "\(record.collection)/\(record.id): stored state unreadable (\(error)); restore the replica from a backup or re-bootstrap from the hub"))
+            }
+        }
+        if let local, local.subsumes(record.state) { return .merged(local: local, store: nil) }
+        let cap = schema.siblingCap
+        let merged = local.map { $0.merged(with: record.state, siblingCap: cap) } ?? record.state.capped(at: cap)
+        // A record new here, which the cap leaves as it came (a cap needs more
+        // writers than it allows), is stored in the bytes it arrived in.
+        let encoded = (local == nil && record.state.isWithinCap(cap) ? record.encodedState : nil) ?? StateCodec.encode(merged)[...]
+        // The peer already holds the merged state when its own state had seen
+        // everything ours had: then there is nothing to push back.
+        let peerHasIt = local.map { record.state.subsumes($0) } ?? true
+        guard let spec else {
+            return .merged(local: local, store: Store(state: merged, encoded: encoded, row: nil, office: merged.resolvedOffice ?? "", conflicts: 0,
+                                                      peerHasIt: peerHasIt, missingRequired: nil))
+        }
+        let row = merged.resolvedRow(in: spec)
+        return .merged(local: local, store: Store(state: merged, encoded: encoded, row: row, office: WriteTransaction.office(of: merged, row: row, in: spec),
+                                                  conflicts: merged.openConflictCount(in: spec), peerHasIt: peerHasIt,
+                                                  missingRequired: row.flatMap(spec.missingRequiredField(in:))))
+    }
+}
