@@ -12,8 +12,9 @@ import SetuProtocol
 /// doubles the next one, up to what the hub says it serves; a page that
 /// took more than twice the target halves it again. A hub that does not
 /// say what it serves is asked for no more than the configured page (it
-/// would refuse a larger `limit`). Each sync's first page is the configured
-/// one, so the second is fetched while the first is applied.
+/// would refuse a larger `limit`). Each sync starts from the configured page
+/// and doubles it page by page up to the size reached (`next(page:)`), so
+/// each page is fetched while the one before, half its size, is applied.
 ///
 /// Pure: the sync engine feeds it each page's figures.
 public struct PageSizer: Sendable, Hashable {
@@ -35,11 +36,19 @@ public struct PageSizer: Sendable, Hashable {
         self.current = configured
     }
 
-    /// What to ask for next: the first page of a sync is the configured
-    /// one (it carries the node's report, and a small first page lets the
-    /// next one be fetched while it is applied, which a catch-up in one
-    /// large page could not), the others the size reached so far.
-    public func next(first: Bool) -> PageLimits { first ? configured : current }
+    /// What to ask for as page `page` (from 0) of a sync: the configured
+    /// page doubled `page` times, at most the size reached so far.
+    ///
+    /// The first page is small (it carries the node's report, and the next
+    /// one is fetched while it is applied, which a catch-up in one large
+    /// page could not); the ramp keeps every later fetch hidden behind an
+    /// apply. Jumping from the first page to the size reached left the apply
+    /// waiting: a 10k catch-up applied 500 records in 11 ms, then waited
+    /// 36 ms more for the next 5,000.
+    public func next(page: Int) -> PageLimits {
+        let factor = Double(1 << min(page, 20))
+        return Self.smaller(current, Self.scaled(configured, by: factor, atLeast: configured))
+    }
 
     /// Takes in one page: the size asked for, how many records and bytes
     /// it held, how long its transfer took, and what the hub said it serves.

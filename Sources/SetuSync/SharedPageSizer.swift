@@ -13,7 +13,7 @@ public final class SharedPageSizer: Sendable {
 
     public var current: PageLimits { sizer.withLock { $0.current } }
 
-    func next(first: Bool) -> PageLimits { sizer.withLock { $0.next(first: first) } }
+    func next(page: Int) -> PageLimits { sizer.withLock { $0.next(page: page) } }
 
     func observe(asked: PageLimits, records: Int, bytes: Int, seconds: Double, hubLimits: PageLimits?) {
         sizer.withLock { $0.observe(asked: asked, records: records, bytes: bytes, seconds: seconds, hubLimits: hubLimits) }

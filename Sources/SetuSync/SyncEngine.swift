@@ -84,6 +84,7 @@ public struct SyncEngine: Sendable {
         defer { fetching?.cancel() }
         var restarted = false
         var reachedEnd = false
+        var fetched = 1
         while let current = fetching, !shouldStop() {
             // The fetch is a task of its own (it overlaps the apply), which
             // does not inherit cancellation: pass a cancel on, so a stopping
@@ -96,6 +97,7 @@ public struct SyncEngine: Sendable {
                 report.rebootstrapKept = try await beginRebootstrap()
                 resyncing = true
                 fetching = fetch(after: nil, report: nodeReport, first: true, resyncing: true)
+                fetched = 1
                 continue
             }
             fetching = nil
@@ -104,7 +106,12 @@ public struct SyncEngine: Sendable {
             report.bytesOut += exchange.bytesSent
             if report.requests == 1 { try await adoptHub(exchange, into: &report) }
             guard let page = exchange.value else { reachedEnd = true; break }
-            if page.more { fetching = fetch(after: page.cursor, resyncing: resyncing) } else { reachedEnd = true }
+            if page.more {
+                fetching = fetch(after: page.cursor, page: fetched, resyncing: resyncing)
+                fetched += 1
+            } else {
+                reachedEnd = true
+            }
             let applied = try await Self.offThePool { [replica] in
                 try replica.apply(page.records, purged: page.purged, from: Self.hub, cursor: page.cursor)
             }
@@ -190,11 +197,12 @@ public struct SyncEngine: Sendable {
 
     private static let writes = DispatchQueue(label: "setu.sync.writes")
 
-    private func fetch(after cursor: String?, report: NodeReport? = nil, first: Bool = false,
+    /// `page`: how many pages this pull has asked for before (`PageSizer.next(page:)`).
+    private func fetch(after cursor: String?, page: Int = 0, report: NodeReport? = nil, first: Bool = false,
                        resyncing: Bool = false) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
         let key = first ? nodeKey : nil
         return Task { [client, pageSizer] in
-            let size = pageSizer.next(first: first)
+            let size = pageSizer.next(page: page)
             let exchange = try await client.pull(cursor: cursor, limit: size.records, maxBytes: size.bytes, report: report, nodeKey: key,
                                                  appliesPurges: true, resyncing: resyncing)
             pageSizer.observe(asked: size, records: exchange.value?.records.count ?? 0, bytes: exchange.bodyBytes,

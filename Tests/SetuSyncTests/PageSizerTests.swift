@@ -71,12 +71,15 @@ import Testing
         #expect(sizer.current == PageLimits(records: 800, bytes: 1 << 20))
     }
 
-    /// Each sync starts with the configured page, then the size reached.
-    @Test func aSyncsFirstPageIsTheConfiguredOne() {
+    /// Each sync starts with the configured page, then doubles it page by
+    /// page up to the size reached.
+    @Test func aSyncsFirstPageIsTheConfiguredOneAndTheNextOnesRampUp() {
         var sizer = PageSizer(configured: configured)
         for _ in 0..<3 { sizer.observe(asked: sizer.current, records: sizer.current.records, bytes: 100_000, seconds: 0.05, hubLimits: hub) }
-        #expect(sizer.next(first: true) == configured)
-        #expect(sizer.next(first: false).records == 4_000)
+        #expect(sizer.next(page: 0) == configured)
+        #expect((0..<6).map { sizer.next(page: $0).records } == [500, 1_000, 2_000, 4_000, 4_000, 4_000])
+        #expect(sizer.next(page: 1).bytes == min(2 * configured.bytes, sizer.current.bytes))
+        #expect(sizer.next(page: 1_000) == sizer.current, "far into a sync, the size reached")
         // A full, fast first page does not take the size reached down.
         sizer.observe(asked: configured, records: 500, bytes: 100_000, seconds: 0.05, hubLimits: hub)
         #expect(sizer.current.records == 4_000)
