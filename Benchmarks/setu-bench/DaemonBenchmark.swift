@@ -161,27 +161,33 @@ struct DaemonBenchmark {
     /// `setuctl import file` of `count` services from a JSON file into a
     /// running setud (its hub away), against the replica's own batched `put` of the same
     /// records in this process (the ceiling a control-socket import can reach).
+    /// Issue 18's import: `setuctl import` of `count` services from JSON,
+    /// then the same records as CSV (as `setuctl export` writes them) into
+    /// a fresh setud, beside the replica's own `put` of the same records.
     func importFile(_ count: Int) async throws {
         let dir = MachineInfo.scratchDirectory()
         defer { MachineInfo.removeScratch(dir) }
         let hub = try HubProcess(sqlitePath: "\(dir)/hub.sqlite")
         defer { hub.stop() }
         try await hub.waitUntilServing()
-        let setud = try SetudProcess(node: "office-import", hub: hub, offices: ["upazila:rupsha"], sync: "interval_seconds = 3600")
-        defer { setud.stop() }
-        try await setud.waitUntilReady()
+        let first = try SetudProcess(node: "office-import", hub: hub, offices: ["upazila:rupsha"], sync: "interval_seconds = 3600")
+        defer { first.stop() }
+        try await first.waitUntilReady()
+        let second = try SetudProcess(node: "office-import-csv", hub: hub, offices: ["upazila:rupsha"], sync: "interval_seconds = 3600")
+        defer { second.stop() }
+        try await second.waitUntilReady()
         // An office's hub is elsewhere: stopped here, so the syncs an import
         // triggers do not load these two cores with the hub's ingest.
         hub.stop()
         let records: [JSONValue] = (0..<count).map { i in
             .object([("id", .string("import-\(i)"))] + StoreBenchmark.service(i).sorted { $0.key < $1.key }.map { ($0.key, JSONValue($0.value)) })
         }
-        let file = "\(dir)/services.json"
-        try Data(JSONWriter.write(.array(records))).write(to: URL(fileURLWithPath: file))
-        let seconds = try await timed {
-            let run = try await runProgram(try Binaries.find("setuctl"), ["import", "file", "services", file, "--socket", setud.socketPath], timeout: 900)
-            guard run.status == 0 else { throw SupportError("setuctl import failed: \(run.error)") }
-        }
+        let json = "\(dir)/services.json", csv = "\(dir)/services.csv"
+        try Data(JSONWriter.write(.array(records))).write(to: URL(fileURLWithPath: json))
+        let jsonSeconds = try await Self.timedImport(json, into: first)
+        let export = try await runProgram(try Binaries.find("setuctl"), ["export", "services", "--format", "csv", "--output", csv, "--socket", first.socketPath], timeout: 900)
+        guard export.status == 0 else { throw SupportError("setuctl export failed: \(export.error)") }
+        let csvSeconds = try await Self.timedImport(csv, into: second)
         let replica = try Replica(path: "\(dir)/baseline.sqlite", node: "bench-office")
         let putSeconds = try await timed {
             for start in stride(from: 0, to: count, by: 500) {
@@ -190,8 +196,16 @@ struct DaemonBenchmark {
                 }
             }
         }
-        print(String(format: "setuctl import of %d services from JSON: %.2f s (%.0f records/s; goal ≥ 25000/s); the replica's own put, 500 per transaction: %.2f s (%.0f/s)",
-                     count, seconds, Double(count) / seconds, putSeconds, Double(count) / putSeconds))
+        print(String(format: "setuctl import of %d services: from JSON %.2f s (%.0f records/s), from CSV %.2f s (%.0f records/s); goal ≥ 25000/s; "
+                     + "the replica's own put, 500 per transaction: %.2f s (%.0f/s)",
+                     count, jsonSeconds, Double(count) / jsonSeconds, csvSeconds, Double(count) / csvSeconds, putSeconds, Double(count) / putSeconds))
+    }
+
+    static func timedImport(_ file: String, into setud: SetudProcess) async throws -> Double {
+        try await timed {
+            let run = try await runProgram(try Binaries.find("setuctl"), ["import", "file", "services", file, "--socket", setud.socketPath], timeout: 900)
+            guard run.status == 0 else { throw SupportError("setuctl import of \(file) failed: \(run.error)") }
+        }
     }
 
     /// Issue 18's catch-up: another office changes 1,000 (then 10,000) of

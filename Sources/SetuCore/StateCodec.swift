@@ -251,7 +251,7 @@ extension String {
     /// looks up type metadata on every use: 40 % of decoding a stored state
     /// went there. Decoding repairs invalid bytes (each becomes U+FFFD), so
     /// the bytes were valid exactly when the text's bytes are the same.
-    init?(strictlyDecoding bytes: UnsafeBufferPointer<UInt8>) {
+    public init?(strictlyDecoding bytes: UnsafeBufferPointer<UInt8>) {
         let text = String(decoding: bytes, as: UTF8.self)
         var copy = text
         let same = copy.withUTF8 { decoded in
@@ -259,5 +259,11 @@ extension String {
         }
         guard same else { return nil }
         self = copy
+    }
+
+    /// The same for bytes in an array or a slice of one.
+    public init?(strictlyDecoding bytes: ArraySlice<UInt8>) {
+        guard let text = bytes.withUnsafeBufferPointer(String.init(strictlyDecoding:)) else { return nil }
+        self = text
     }
 }

@@ -4,6 +4,7 @@ import SetuBundle
 import SetuCore
 import SetuProtocol
 import SetuStore
+import SetuSync
 
 /// setud's HTTP/JSON API on its Unix socket (`curl --unix-socket` works).
 /// Errors are JSON `ErrorBody`s, as on the hub.
@@ -111,7 +112,10 @@ public enum ControlAPI {
                 let fields = try item.member("fields").members().map { ($0.0, try $0.1.fieldValue()) }
                 return (try item.member("id").string(), Dictionary(fields, uniquingKeysWith: { a, _ in a }))
             }
-            let (written, unchanged) = try replica.importRecords(collection, records)
+            // Checked here, written on the write thread: while one page is
+            // written, the next is read and checked (setuctl sends two at once).
+            let checked = try replica.checkedImport(collection, records)
+            let (written, unchanged) = try await SyncEngine.offThePool { try replica.importRecords(checked) }
             if written > 0 { await loop.triggerSync() }
             return json(.object([("written", .int(Int64(written))), ("unchanged", .int(Int64(unchanged)))]))
         }

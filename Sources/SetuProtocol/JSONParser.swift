@@ -94,6 +94,14 @@ public struct JSONParser {
         let start = i
         // Fast path: no escapes.
         while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
+            // Most strings: read in place, no copy of the bytes first.
+            guard let text = String(strictlyDecoding: bytes[start..<i]) else {
+                throw WireError("", "invalid UTF-8 in a string starting at byte \(start); send UTF-8")
+            }
+            i += 1
+            return text
+        }
         out.append(contentsOf: bytes[start..<i])
         while true {
             guard i < bytes.count else { throw fail("unterminated string") }
@@ -132,7 +140,7 @@ public struct JSONParser {
             default: throw fail("invalid escape")
             }
         }
-        guard let text = String(validating: out, as: UTF8.self) else {
+        guard let text = String(strictlyDecoding: out[...]) else {
             throw WireError("", "invalid UTF-8 in a string starting at byte \(start); send UTF-8")
         }
         return text

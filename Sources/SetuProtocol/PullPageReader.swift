@@ -168,7 +168,7 @@ struct PullPageReader {
     private mutating func node() throws(GiveUp) -> NodeID {
         let bytes = try quoted()
         if let known = nodes.first(where: { $0.bytes.elementsEqual(bytes) }) { return known.node }
-        guard let text = String(validating: bytes, as: UTF8.self), let node = NodeID(rawValue: text) else { throw GiveUp() }
+        guard let text = String(strictlyDecoding: bytes), let node = NodeID(rawValue: text) else { throw GiveUp() }
         if nodes.count < Self.rememberedNames { nodes.append((bytes, node)) }
         return node
     }
@@ -178,7 +178,7 @@ struct PullPageReader {
         let bytes = try quoted()
         if let end { try close(end) }
         if let known = names.first(where: { $0.bytes.elementsEqual(bytes) }) { return known.name }
-        guard let name = String(validating: bytes, as: UTF8.self) else { throw GiveUp() }
+        guard let name = String(strictlyDecoding: bytes) else { throw GiveUp() }
         if names.count < Self.rememberedNames { names.append((bytes, name)) }
         return name
     }
@@ -192,7 +192,7 @@ struct PullPageReader {
     private mutating func text() throws(GiveUp) -> String {
         parser.skipSpace()
         let start = parser.i
-        if let bytes = try? quoted(), let text = String(validating: bytes, as: UTF8.self) { return text }
+        if let bytes = try? quoted(), let text = String(strictlyDecoding: bytes) { return text }
         parser.i = start
         guard parser.i < parser.bytes.count, parser.bytes[parser.i] == UInt8(ascii: "\""),
               let text = try? parser.string() else { throw GiveUp() }

@@ -135,23 +135,45 @@ extension Replica {
     /// already match: re-importing the same file writes nothing, and a
     /// changed file writes only what changed. Any invalid record aborts all.
     public func importRecords(_ collection: String, _ records: [(id: String, values: [String: FieldValue])]) throws -> (written: Int, unchanged: Int) {
+        try importRecords(try checkedImport(collection, records))
+    }
+
+    /// The checks of `importRecords`, without the database: a caller that
+    /// receives pages of records (setud's import) checks the next page
+    /// while the one before is written.
+    public func checkedImport(_ collection: String, _ records: [(id: String, values: [String: FieldValue])]) throws -> CheckedImport {
         let spec = try self.collection(collection)
+        return CheckedImport(spec: spec, records: try records.map { record in
+            try spec.checkID(record.id)
+            return (record.id, try spec.validate(record.values, mode: .whole))
+        })
+    }
+
+    /// Writes records `checkedImport` passed, in one transaction.
+    public func importRecords(_ checked: CheckedImport) throws -> (written: Int, unchanged: Int) {
+        let spec = checked.spec
         return try batch { batch in
             var written = 0
-            for record in records {
-                try spec.checkID(record.id)
-                let validated = try spec.validate(record.values, mode: .whole)
+            for (id, validated) in checked.records {
                 // Unchanged means every value and every counter already as given.
-                let state = try batch.tx.loadState(spec.name, record.id)
+                let state = try batch.tx.loadState(spec.name, id)
                 if let current = state?.resolved(in: spec),
                    validated.values.allSatisfy({ field, value in current[field].map { $0.isIdentical(to: value) } ?? false }),
                    ReplicaBatch.deltas(to: validated.counters, from: state).isEmpty {
                     continue
                 }
-                try batch.put(spec, id: record.id, validated, onto: state)
+                try batch.put(spec, id: id, validated, onto: state)
                 written += 1
             }
-            return (written, records.count - written)
+            return (written, checked.records.count - written)
         }
     }
+}
+
+/// Records to import, each id and its values checked against the collection.
+public struct CheckedImport: Sendable {
+    let spec: CollectionSpec
+    let records: [(id: String, write: ValidatedWrite)]
+
+    public var count: Int { records.count }
 }

@@ -189,7 +189,8 @@ public struct SyncEngine: Sendable {
     /// Runs a page's SQLite writes on a thread of their own. Blocking one of
     /// the few cooperative threads for a page's worth of writes would leave
     /// setud's control socket (status, on the same pool) waiting behind it.
-    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// setud's imports write there too.
+    public static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             writes.async { continuation.resume(with: Result { try work() }) }
         }

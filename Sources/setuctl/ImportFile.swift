@@ -7,8 +7,10 @@ import Synchronization
 
 /// `setuctl import COLLECTION FILE` reads every row first: a bad row is
 /// reported with its line and nothing is sent. Records then go in pages
-/// (`pages(of:)`), each written in one transaction; unchanged records are
-/// not rewritten.
+/// (`pageRanges(of:)`), each written in one transaction; unchanged records
+/// are not rewritten. Two pages are at setud at once, so it reads and
+/// checks one while it writes the other; a file that names a record twice
+/// goes one page at a time, so its later row wins, as in the file.
 struct ImportFile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "file", abstract: "Import records from a CSV or JSON file (as written by export).")
     @OptionGroup var options: SocketOptions
@@ -31,23 +33,38 @@ struct ImportFile: AsyncParsableCommand {
         let terminal = isatty(STDERR_FILENO) == 1
         var written = 0, unchanged = 0, sent = 0
         let pages = Self.pageRanges(of: records)
-        // The next page's bytes are written while setud imports this one.
-        var next: Task<[UInt8], Never>? = pages.first.map { first in Task { Self.body(records[first]) } }
-        for (i, _) in pages.enumerated() {
-            let body = await next!.value
-            next = i + 1 < pages.count ? Task { [range = pages[i + 1]] in Self.body(records[range]) } : nil
-            let answer = try await options.client.send("POST", "/v1/import/\(spec.name)", body: body, contentType: "application/json", timeoutSeconds: 300)
-            let result = (try? JSONParser.parse(answer)) ?? .null
-            if case .int(let w)? = result["written"] { written += Int(w) }
-            if case .int(let u)? = result["unchanged"] { unchanged += Int(u) }
-            sent += pages[i].count
-            if terminal { FileHandle.standardError.write(Data("\rimporting \(sent)/\(records.count)".utf8)) }
+        let inFlight = Self.namesEachRecordOnce(records) ? 2 : 1
+        let client = options.client
+        let path = "/v1/import/\(spec.name)"
+        try await withThrowingTaskGroup(of: (records: Int, answer: [UInt8]).self) { group in
+            var next = 0
+            func sendNext() {
+                let range = pages[next]
+                next += 1
+                group.addTask {
+                    (range.count, try await client.send("POST", path, body: Self.body(records[range]), contentType: "application/json", timeoutSeconds: 300))
+                }
+            }
+            while next < min(inFlight, pages.count) { sendNext() }
+            while let page = try await group.next() {
+                if next < pages.count { sendNext() }
+                let result = (try? JSONParser.parse(page.answer)) ?? .null
+                if case .int(let w)? = result["written"] { written += Int(w) }
+                if case .int(let u)? = result["unchanged"] { unchanged += Int(u) }
+                sent += page.records
+                if terminal { FileHandle.standardError.write(Data("\rimporting \(sent)/\(records.count)".utf8)) }
+            }
         }
         if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
         print("\(records.count) \(spec.name) read from \(file): \(written) written, \(unchanged) unchanged")
     }
 
     typealias Row = (line: Int, id: String, fields: [(key: String, value: JSONValue)])
+
+    static func namesEachRecordOnce(_ records: [Row]) -> Bool {
+        var ids = Set<String>(minimumCapacity: records.count)
+        return records.allSatisfy { ids.insert($0.id).inserted }
+    }
 
     /// Every row checked as setud will, before anything is sent: the first
     /// bad one (in file order) is reported with its line. The rows are split

@@ -84,6 +84,21 @@ import Testing
         #expect(try await a.ctl(["get", "products", "p12000"]).output.contains("পণ্য 12000"))
     }
 
+    /// setuctl sends two pages at once, but a file that names a record in
+    /// two pages goes page by page: the later row wins, as in the file.
+    @Test func aRecordNamedTwiceTakesItsLaterRow() async throws {
+        let (hub, a) = try await Self.khulnaOffice()
+        defer { a.stop(); hub.stop() }
+        let rows = (1...9_000).map { i in "p\(i),district:khulna,উদ্যোক্তা \(i),পণ্য \(i),\(i * 100)" }
+        let file = a.dir.appendingPathComponent("twice.csv").path
+        try (["id,office,entrepreneur,title,price_paisa"] + rows[..<5_000] + ["p1,district:khulna,উদ্যোক্তা 1,শেষের সারি,100"] + rows[5_000...])
+            .joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let imported = try await a.ctl(["import", "file", "products", file])
+        #expect(imported.status == 0, "\(imported.error)")
+        #expect(imported.output.contains("9001 written"), "\(imported.output)")
+        #expect(try await a.ctl(["get", "products", "p1"]).output.contains("শেষের সারি"))
+    }
+
     /// 2,500 products, 1,500 of them deleted: the export holds all 1,000
     /// live ones; a phone and a formula stay text in a spreadsheet.
     @Test func exportAfterManyDeletionsHoldsEveryLiveRecord() async throws {
