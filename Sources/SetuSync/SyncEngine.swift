@@ -190,13 +190,16 @@ public struct SyncEngine: Sendable {
     /// the few cooperative threads for a page's worth of writes would leave
     /// setud's control socket (status, on the same pool) waiting behind it.
     /// setud's imports write there too.
+    /// The thread runs at a lower priority (`BackgroundWorker`).
     public static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            writes.async { continuation.resume(with: Result { try work() }) }
-        }
+        try await writes.run(work)
     }
 
-    private static let writes = DispatchQueue(label: "setu.sync.writes")
+    private static let writes = BackgroundWorker(name: "setu-writes")
+    /// Pages are decoded on a thread of their own, also at the lower
+    /// priority, not on the cooperative pool that answers setud's control
+    /// socket.
+    private static let decoding = BackgroundWorker(name: "setu-decode")
 
     /// `page`: how many pages this pull has asked for before (`PageSizer.next(page:)`).
     private func fetch(after cursor: String?, page: Int = 0, report: NodeReport? = nil, first: Bool = false,
@@ -205,7 +208,7 @@ public struct SyncEngine: Sendable {
         return Task { [client, pageSizer] in
             let size = pageSizer.next(page: page)
             let exchange = try await client.pull(cursor: cursor, limit: size.records, maxBytes: size.bytes, report: report, nodeKey: key,
-                                                 appliesPurges: true, resyncing: resyncing)
+                                                 appliesPurges: true, resyncing: resyncing, decoding: { try await Self.decoding.run($0) })
             pageSizer.observe(asked: size, records: exchange.value?.records.count ?? 0, bytes: exchange.bodyBytes,
                               seconds: exchange.seconds, hubLimits: exchange.pageLimits)
             return exchange

@@ -87,8 +87,13 @@ public struct HubClient: Sendable {
     /// `appliesPurges`: the caller applies `PullResponse.purged` (sent as
     /// `Setu-Purge`); the hub then counts its cursor when it purges.
     /// `resyncing`: a re-bootstrap pulls, so the node's own states come too.
+    /// `decoding` runs the decode of the page: in place by default; setud's
+    /// sync hands it to a thread of its own (a page of thousands of states
+    /// takes tens of milliseconds of CPU).
     public func pull(cursor: String?, limit: Int, maxBytes: Int, report: NodeReport? = nil, nodeKey: String? = nil,
-                     appliesPurges: Bool = false, resyncing: Bool = false) async throws -> Exchange<PullResponse?> {
+                     appliesPurges: Bool = false, resyncing: Bool = false,
+                     decoding: @Sendable (_ decode: @escaping @Sendable () throws -> PullResponse) async throws -> PullResponse = { try $0() })
+        async throws -> Exchange<PullResponse?> {
         var path = "/v1/pull?limit=\(limit)&max_bytes=\(maxBytes)"
         if let cursor { path += "&cursor=\(cursor)" }
         // The states page when the hub knows it; JSON from one that does not
@@ -101,8 +106,9 @@ public struct HubClient: Sendable {
         if resyncing { headers.append((SyncHeader.resync, "1")) }
         let response = try await transport.send(TransportRequest(method: "GET", path: path, headers: headers))
         try Self.check(response)
-        let page: PullResponse? = response.status == 204 ? nil : try Self.decodeBody(response) {
-            try PullPageFormat.decode($0, contentType: response.headers["content-type"])
+        guard response.status != 204 else { return Exchange(value: nil, response: response) }
+        let page = try await decoding {
+            try Self.decodeBody(response) { try PullPageFormat.decode($0, contentType: response.headers["content-type"]) }
         }
         return Exchange(value: page, response: response)
     }

@@ -1,0 +1,51 @@
+import Foundation
+import SetuSync
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct BackgroundWorkerTests {
+    struct Refused: Error, Equatable {}
+
+    final class Tally: Sendable {
+        let state = Mutex<(active: Int, most: Int, order: [Int])>((0, 0, []))
+    }
+
+    /// Work runs one job at a time, at nice 10,
+    /// while the thread that asked keeps its own priority; errors come back.
+    @Test func runsOneJobAtATimeAtALowerPriorityAndReturnsErrors() async throws {
+        let worker = BackgroundWorker(name: "test-worker")
+        let tally = Tally()
+        let before = Self.niceness()
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<200 {
+                group.addTask {
+                    try await worker.run {
+                        tally.state.withLock { $0.active += 1; $0.most = max($0.most, $0.active); $0.order.append(i) }
+                        let sum = (0..<1_000).reduce(i, &+)
+                        tally.state.withLock { $0.active -= 1 }
+                        return sum
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 200)
+        #expect(tally.state.withLock { $0.most } == 1, "never two jobs at once")
+        #expect(tally.state.withLock { Set($0.order) } == Set(0..<200))
+        let first = try await worker.run { 1 }
+        async let second = worker.run { 2 }
+        #expect(try await (first, second) == (1, 2))
+        #expect(try await worker.run { Self.niceness() } == BackgroundWorker.niceness)
+        #expect(Self.niceness() == before, "only the worker's thread is lowered")
+        await #expect(throws: Refused.self) { try await worker.run { () throws -> Int in throw Refused() } }
+        #expect(try await worker.run { 7 } == 7, "the worker goes on after a job that threw")
+    }
+
+    static func niceness() -> Int32 {
+        errno = 0
+        return getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+    }
+}
