@@ -18,6 +18,10 @@ public struct FeedPage: Hashable, Sendable {
 }
 
 extension Replica {
+    /// The peer an office syncs with: the feed for it is read through two
+    /// partial indexes (`setu_records_unsent`, `setu_records_relayed`).
+    public static let hub: NodeID = "hub"
+
     /// Records changed after `seq`, in feed order, at most `limit` of them,
     /// skipping states `peer` already holds (they came from it unchanged).
     public func feed(after seq: Int64, limit: Int, for peer: NodeID? = nil) throws -> FeedPage {
@@ -25,12 +29,17 @@ extension Replica {
             // Skipped in SQL: after a pull, the states that came from the
             // peer are most of the feed past the push position, and reading
             // them a page at a time only to skip them cost a catch-up of 10k
-            // records 20 pages and their acknowledgements.
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT seq, collection, id, office, state FROM setu_records WHERE seq > ?1 AND (?2 IS NULL OR known_to IS NOT ?2) ORDER BY seq LIMIT ?3
-                """), arguments: [seq, peer?.rawValue, limit])
+            // records 20 pages and their acknowledgements. For the hub, the
+            // rows it lacks are read from their two indexes and merged in
+            // feed order; the others are not read at all.
+            let queries = peer == Self.hub ? Self.hubFeedSQL : [Self.feedSQL]
+            var rows: [Row] = []
+            for sql in queries {
+                rows += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [seq, peer?.rawValue, limit])
+            }
+            if queries.count > 1 { rows.sort { ($0["seq"] as Int64) < ($1["seq"] as Int64) } }
             var entries: [FeedEntry] = []
-            while let row = try rows.next() {
+            for row in rows.prefix(limit) {
                 let blob: Data = row["state"]
                 let record = ReplicatedRecord(collection: row["collection"], id: row["id"], state: try StateCodec.decode(blob))
                 entries.append(FeedEntry(seq: row["seq"], office: row["office"], record: record))
@@ -43,6 +52,19 @@ extension Replica {
             return FeedPage(entries: entries, lastSeq: last)
         }
     }
+
+    private static let feedSQL = """
+        SELECT seq, collection, id, office, state FROM setu_records WHERE seq > ?1 AND (?2 IS NULL OR known_to IS NOT ?2) ORDER BY seq LIMIT ?3
+        """
+
+    /// The literal conditions of the two partial indexes, so SQLite uses them.
+    private static let hubFeedSQL = [
+        "SELECT seq, collection, id, office, state FROM setu_records WHERE seq > ?1 AND known_to IS NULL AND ?2 IS NOT NULL ORDER BY seq LIMIT ?3",
+        """
+        SELECT seq, collection, id, office, state FROM setu_records
+        WHERE seq > ?1 AND known_to IS NOT NULL AND known_to <> '\(hub.rawValue)' AND ?2 IS NOT NULL ORDER BY seq LIMIT ?3
+        """,
+    ]
 
     /// The latest feed position on this replica.
     public func feedHead() throws -> Int64 {

@@ -141,6 +141,16 @@ enum ReplicaSchema {
             // changes are never listed: they are merged and pushed as always.
             try db.execute(sql: "CREATE TABLE setu_rebootstrap (collection TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (collection, id)) STRICT, WITHOUT ROWID")
         }
+        migrator.registerMigration("v7-relayed-index") { db in
+            // What a push to the hub reads: rows nobody else holds
+            // (setu_records_unsent) and rows that came from a peer other than
+            // the hub (none in an office that syncs with its hub alone).
+            // Indexed apart, a push after a large pull reads neither the
+            // pulled rows nor their states: it read them all only to skip
+            // them, 48 ms after a 100k bootstrap and 18 ms after a catch-up
+            // of 10k concurrently edited records.
+            try db.execute(sql: "CREATE INDEX setu_records_relayed ON setu_records (seq) WHERE known_to IS NOT NULL AND known_to <> '\(Replica.hub.rawValue)'")
+        }
         return migrator
     }
 

@@ -11,7 +11,7 @@ import SetuTransport
 /// transaction as the states; the push position only after the hub
 /// acknowledged), so an interrupted sync resumes exactly where it stopped.
 public struct SyncEngine: Sendable {
-    public static let hub: NodeID = "hub"
+    public static let hub: NodeID = Replica.hub
 
     public let replica: Replica
     public let client: HubClient

@@ -61,6 +61,17 @@ import Testing
         #expect(one.lastSeq == one.entries[0].seq, "a full page reads no further than its last entry")
         let nothing = try office.feed(after: head, limit: 500, for: "hub")
         #expect(nothing.entries.isEmpty && nothing.lastSeq == head)
+        // A state that came from another peer (a bundle) is the hub's to
+        // take, in feed order among the office's own.
+        let peer = try Replica(path: dir.file("peer.sqlite"), node: "office-b")
+        try peer.put("services", id: "relayed", Fixtures.service(serial: 6_001))
+        try office.apply(try peer.feed(after: 0, limit: 10).entries.map(\.record), from: "office-b")
+        try office.put("services", id: "own-3", Fixtures.service(serial: 5_003))
+        let mixed = try office.feed(after: 0, limit: 500, for: "hub")
+        #expect(mixed.entries.map(\.record.id) == ["own-1", "own-2", "relayed", "own-3"])
+        #expect(try office.feed(after: 0, limit: 3, for: "hub").entries.map(\.record.id) == ["own-1", "own-2", "relayed"])
+        #expect(try office.feed(after: 0, limit: 2_000, for: "office-b").entries.map(\.record.id)
+                    == ["own-1"] + (1...1_200).map { "s\($0)" } + ["own-2", "own-3"], "for another peer, every state but the one it sent")
     }
 
     /// A page mixing records new here with records held here (one changed
