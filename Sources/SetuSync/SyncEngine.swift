@@ -186,11 +186,11 @@ public struct SyncEngine: Sendable {
         return Int64(((hubDate.timeIntervalSince1970 + 0.5 - localAtAnswer) * 1000).rounded())
     }
 
-    /// Runs a page's SQLite writes on a thread of their own. Blocking one of
-    /// the few cooperative threads for a page's worth of writes would leave
-    /// setud's control socket (status, on the same pool) waiting behind it.
-    /// setud's imports write there too.
-    /// The thread runs at a lower priority (`BackgroundWorker`).
+    /// Runs a page's SQLite writes on a thread of their own, at a lower
+    /// priority (`BackgroundWorker`). Blocking one of the few cooperative
+    /// threads for a page's worth of writes would leave setud's control
+    /// socket (status, on the same pool) waiting behind it. setud's import
+    /// pages are written there too.
     public static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await writes.run(work)
     }
