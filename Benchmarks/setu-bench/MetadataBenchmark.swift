@@ -184,7 +184,7 @@ struct StateBytes {
     mutating func add(_ state: RecordState, blob: Int) {
         count += 1
         blobs += blob
-        for entry in state.vector.sortedEntries {
+        for entry in state.vector.sorted {
             nodes += entry.node.rawValue.utf8.count + 1
             vector += 1 + Self.varint(entry.time.rawValue)
         }

@@ -90,11 +90,6 @@ public struct VersionVector: Hashable, Sendable {
         return true
     }
 
-    /// Entries in node order, for canonical encoding.
-    public var sortedEntries: [(node: NodeID, time: HLCTimestamp)] {
-        sorted.map { (node: $0.node, time: $0.time) }
-    }
-
     /// The greatest timestamp in the vector, used to check a remote state against the skew bound.
     public var maxTime: HLCTimestamp { sorted.lazy.map(\.time).max() ?? .zero }
 }

@@ -169,7 +169,7 @@ public struct SyncService: Sendable {
             let vector = known?.vector ?? VersionVector()
             let forgotten = (stored[key]?.office ?? record.state.resolvedOffice).flatMap { purged[$0] } ?? VersionVector()
             func forgot(_ author: NodeID) -> Bool { record.state.vector[author].map { forgotten.contains(Dot(node: author, time: $0)) } ?? false }
-            if let author = record.state.vector.sortedEntries.first(where: {
+            if let author = record.state.vector.sorted.first(where: {
                 $0.node != node.id && !vector.contains(Dot(node: $0.node, time: $0.time)) && !forgot($0.node)
             })?.node {
                 problems.append(.init(collection: key.collection, id: key.id, reason: "carries a write by \(author) the hub has never seen (forged authorship)"))

@@ -7,7 +7,7 @@ extension PurgedRecord {
         .object([
             ("collection", .string(collection)),
             ("id", .string(id)),
-            ("vector", .array(vector.sortedEntries.map { .array(ReplicatedRecord.dot(Dot(node: $0.node, time: $0.time))) })),
+            ("vector", .array(vector.sorted.map { .array(ReplicatedRecord.dot(Dot(node: $0.node, time: $0.time))) })),
         ])
     }
 

@@ -27,7 +27,7 @@ extension ReplicatedRecord {
         return .object([
             ("collection", .string(collection)),
             ("id", .string(id)),
-            ("vector", .array(state.vector.sortedEntries.map { .array(Self.dot(Dot(node: $0.node, time: $0.time))) })),
+            ("vector", .array(state.vector.sorted.map { .array(Self.dot(Dot(node: $0.node, time: $0.time))) })),
             ("fields", .object(fields)),
             ("counters", .object(counters)),
         ])

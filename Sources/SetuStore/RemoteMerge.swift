@@ -50,7 +50,7 @@ struct RemoteMerge: Sendable {
             do {
                 local = try StateCodec.decode(localBytes)
             } catch {
-                return .damaged(ReplicaError(.damaged, "\(record.collection)/\(record.id): stored state unreadable (\(error)); restore the replica from a backup or re-bootstrap from the hub"))
+                return .damaged(ReplicaError.unreadableState(record.collection, record.id, error))
             }
         }
         if let local, local.subsumes(record.state) { return .merged(local: local, store: nil) }
@@ -62,6 +62,8 @@ struct RemoteMerge: Sendable {
         // The peer already holds the merged state when its own state had seen
         // everything ours had: then there is nothing to push back.
         let peerHasIt = local.map { record.state.subsumes($0) } ?? true
+        // Not declared here: no plain row, and no conflict list until this
+        // node is upgraded.
         guard let spec else {
             return .merged(local: local, store: Store(state: merged, encoded: encoded, row: nil, office: merged.resolvedOffice ?? "", conflicts: 0,
                                                       peerHasIt: peerHasIt, missingRequired: nil))

@@ -26,4 +26,8 @@ public struct ReplicaError: Error, Hashable, Sendable, CustomStringConvertible {
     static func notFound(_ collection: String, _ id: String) -> ReplicaError {
         ReplicaError(.notFound, "\(collection)/\(id): no such record (or it is deleted)")
     }
+
+    static func unreadableState(_ collection: String, _ id: String, _ error: some Error) -> ReplicaError {
+        ReplicaError(.damaged, "\(collection)/\(id): stored state unreadable (\(error)); restore the replica from a backup or re-bootstrap from the hub")
+    }
 }

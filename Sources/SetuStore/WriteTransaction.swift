@@ -57,7 +57,7 @@ struct WriteTransaction {
         do {
             return try StateCodec.decode(blob)
         } catch {
-            throw ReplicaError(.damaged, "\(collection)/\(id): stored state unreadable (\(error)); restore the replica from a backup or re-bootstrap from the hub")
+            throw ReplicaError.unreadableState(collection, id, error)
         }
     }
 
@@ -78,11 +78,10 @@ struct WriteTransaction {
 
     /// `store`, for a caller that already resolved the state's `row`
     /// (`RecordState.resolvedRow`), so it is resolved once per write.
-    /// `encoded`: the state's canonical bytes, when the caller holds them.
     mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, row: [FieldValue]?,
-                        isNew: Bool, knownTo peer: NodeID? = nil, encoded: ArraySlice<UInt8>? = nil) throws {
+                        isNew: Bool, knownTo peer: NodeID? = nil) throws {
         try storeState(spec.name, id, state, office: Self.office(of: state, row: row, in: spec), conflicts: state.openConflictCount(in: spec),
-                       isNew: isNew, knownTo: peer, encoded: encoded)
+                       isNew: isNew, knownTo: peer, encoded: nil)
         try project(spec, id, row: row, isNew: isNew)
     }
 
@@ -94,19 +93,13 @@ struct WriteTransaction {
         return office
     }
 
-    /// Stores what `RemoteMerge` worked out for a remote state.
+    /// Stores what `RemoteMerge` worked out for a remote state. A state of a
+    /// collection this node does not declare (`spec` nil, a newer
+    /// release's) is kept and passed on, shown in no plain table.
     mutating func store(_ merge: RemoteMerge.Store, _ collection: String, _ id: String, spec: CollectionSpec?, isNew: Bool, from peer: NodeID) throws {
         try storeState(collection, id, merge.state, office: merge.office, conflicts: merge.conflicts, isNew: isNew,
                        knownTo: merge.peerHasIt ? peer : nil, encoded: merge.encoded)
         if let spec { try project(spec, id, row: merge.row, isNew: isNew) }
-    }
-
-    /// Stores the state of a record in a collection this node does not
-    /// declare (a newer release's): kept and passed on, shown in no plain
-    /// table and in no conflict list until this node is upgraded.
-    mutating func storeForeign(_ collection: String, _ id: String, _ state: RecordState, isNew: Bool, knownTo peer: NodeID? = nil,
-                               encoded: ArraySlice<UInt8>? = nil) throws {
-        try storeState(collection, id, state, office: state.resolvedOffice ?? "", conflicts: 0, isNew: isNew, knownTo: peer, encoded: encoded)
     }
 
     /// The `setu_records` row of a changed state, under the next feed position.

@@ -42,10 +42,10 @@ import Testing
                         for (n, d) in dumps.enumerated() { print("DUMP n\(n)\n\(d)") }
                         for (n, r) in world.replicas.enumerated() {
                             print("REPLICA n\(n) setAside \(try r.summary(for: SyncEngine.hub).setAside) cursor \(try r.pullCursor(from: SyncEngine.hub) ?? "-") pushed \(try r.pushCursor(to: SyncEngine.hub))")
-                            for id in ["s0", "s1", "s2"] { if let st = try r.record("services", id: id)?.state { print("  \(id) deleted=\(st.isDeleted) vector=\(st.vector.sortedEntries.map { "\($0.node)@\($0.time.physicalMillis % 1000000).\($0.time.logical)" })") } }
+                            for id in ["s0", "s1", "s2"] { if let st = try r.record("services", id: id)?.state { print("  \(id) deleted=\(st.isDeleted) vector=\(st.vector.sorted.map { "\($0.node)@\($0.time.physicalMillis % 1000000).\($0.time.logical)" })") } }
                         }
                         for row in try await world.harness.storage.feed(offices: [PurgeWorld.office], after: 0, limit: 100) {
-                            print("HUB \(row.seq) \(row.key.id) state=\(try row.state().map { "del=\($0.isDeleted) \($0.vector.sortedEntries.map { "\($0.node)@\($0.time.physicalMillis % 1000000).\($0.time.logical)" })" } ?? "nil") forget=\(row.forget.map { "\($0.sortedEntries.map { "\($0.node)@\($0.time.physicalMillis % 1000000).\($0.time.logical)" })" } ?? "nil") origin=\(row.origin?.rawValue ?? "-")")
+                            print("HUB \(row.seq) \(row.key.id) state=\(try row.state().map { "del=\($0.isDeleted) \($0.vector.sorted.map { "\($0.node)@\($0.time.physicalMillis % 1000000).\($0.time.logical)" })" } ?? "nil") forget=\(row.forget.map { "\($0.sorted.map { "\($0.node)@\($0.time.physicalMillis % 1000000).\($0.time.logical)" })" } ?? "nil") origin=\(row.origin?.rawValue ?? "-")")
                         }
                     }
                     #expect(dumps[0] == (try await world.hubStateDump()), "a replica holds what the hub purged, or lacks what it holds")
