@@ -139,8 +139,16 @@ struct HubBenchmark {
     /// Serves `reader` everything it can see, pages of 500, as the router
     /// would (bytes written, not sent), with the process's CPU time for it:
     /// as JSON, then as states pages (what setud asks for), in this run.
+    static func describe(_ format: PullPageFormat) -> String {
+        switch format {
+        case .json: "JSON"
+        case .states(.v1): "states page in format 1, for older offices"
+        case .states: "states page"
+        }
+    }
+
     func measurePull(_ service: SyncService, for reader: HubNode, name: String, label: String) async throws {
-        for format in [PullPageFormat.json, .states] {
+        for format in [PullPageFormat.json, .states(.current), .states(.v1)] {
             var pulled = 0, bytes = 0
             let cpuBefore = MachineInfo.cpuSeconds()
             let pull = try await timed {
@@ -153,7 +161,7 @@ struct HubBenchmark {
                 }
             }
             let cpu = MachineInfo.cpuSeconds() - cpuBefore
-            print("hub \(name): feed pull, \(label) (pages of 500, \(format == .json ? "JSON" : "states page") bodies written, "
+            print("hub \(name): feed pull, \(label) (pages of 500, \(Self.describe(format)) bodies written, "
                   + String(format: "%.1f MB): ", Double(bytes) / 1e6) + "\(rate(pulled, pull)); "
                   + String(format: "%.4f ms CPU per record (goal ≤ 0.02 ms, gzip and HTTP not included)", cpu * 1000 / Double(max(pulled, 1))))
         }

@@ -177,7 +177,9 @@ struct MetadataBenchmark {
     }
 }
 
-/// Sums of the parts of encoded states (`StateCodec`'s layout).
+/// Sums of the parts of encoded states (`StateCodec`'s format 2 layout):
+/// a field's name is its key (and the name, when the frozen list lacks
+/// it), its dots are the state's dot table and one index per sibling.
 struct StateBytes {
     var count = 0, blobs = 0, values = 0, names = 0, dots = 0, vector = 0, nodes = 0
 
@@ -188,16 +190,22 @@ struct StateBytes {
             nodes += entry.node.rawValue.utf8.count + 1
             vector += 1 + Self.varint(entry.time.rawValue)
         }
+        var distinct = Set<Dot>()
         for field in state.fields {
-            names += field.name.utf8.count + 1
+            names += 1 + (StateFieldNames.frozen.contains(field.name) ? 0 : 1 + field.name.utf8.count) + (field.siblings.count > 1 ? 1 : 0)
             for sibling in field.siblings {
-                dots += 1 + Self.varint(sibling.dot.time.rawValue)
+                dots += 1
+                distinct.insert(sibling.dot)
                 switch sibling.value {
                 case .null, .bool: values += 1
                 case .int(let i): values += 1 + Self.varint(UInt64(bitPattern: (i << 1) ^ (i >> 63)))
-                case .text(let t): values += 1 + Self.varint(UInt64(t.utf8.count)) + t.utf8.count
+                case .text(let t): values += Self.varint(UInt64(t.utf8.count) + 4) + t.utf8.count
                 }
             }
+        }
+        for dot in distinct {
+            let back = Int64(bitPattern: (state.vector[dot.node]?.rawValue ?? 0) &- dot.time.rawValue)
+            dots += 1 + Self.varint(UInt64(bitPattern: (back << 1) ^ (back >> 63)))
         }
     }
 
@@ -205,7 +213,7 @@ struct StateBytes {
 
     var summary: String {
         let n = max(count, 1)
-        return "\(blobs / n) B on average: values \(values / n), field names \(names / n), siblings' dots \(dots / n), "
+        return "\(blobs / n) B on average: values \(values / n), field names \(names / n), dots \(dots / n), "
             + "vector \(vector / n), node ids \(nodes / n)"
     }
 }

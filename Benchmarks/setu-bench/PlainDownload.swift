@@ -21,7 +21,7 @@ struct PlainDownload {
 
     /// Pages as large as the hub serves (`Setu-Page-Limits`, read from its
     /// first answer, which is a page of the default size).
-    static func run(port: Int, token: String, format: PullPageFormat = .states) async throws -> PlainDownload {
+    static func run(port: Int, token: String, format: PullPageFormat = .states(.current)) async throws -> PlainDownload {
         let transport = CurlTransport(options: CurlOptions(baseURL: "http://127.0.0.1:\(port)"))
         var result = PlainDownload()
         var cursor: String?

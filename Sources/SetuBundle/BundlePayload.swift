@@ -13,6 +13,11 @@ import SetuCore
 /// as it applies it, so memory follows the bundle's size, not the far
 /// larger size of decoded states.
 public struct BundlePayload: Sendable {
+    /// The state format bundles carry: format 1, which every release reads.
+    /// A bundle may be opened by an office months behind the node that made
+    /// it, and it is compressed, so format 2's savings would be small here.
+    public static let stateFormat = StateFormat.v1
+
     /// One record: its key and its state's canonical bytes.
     public struct Entry: Hashable, Sendable {
         public let collection: String
@@ -23,6 +28,11 @@ public struct BundlePayload: Sendable {
             self.collection = collection
             self.id = id
             self.state = state
+        }
+
+        /// A state as a replica or hub stores it, in the bundles' format.
+        public init(collection: String, id: String, storedState: [UInt8]) throws(StateCodecError) {
+            self.init(collection: collection, id: id, state: try StateCodec.transcode(storedState, to: BundlePayload.stateFormat))
         }
 
         /// Decoded. A payload that `SignedBundle.open` returned has had
@@ -41,7 +51,7 @@ public struct BundlePayload: Sendable {
     }
 
     public init(records: [ReplicatedRecord], rejections: [Rejection] = []) {
-        self.init(entries: records.map { Entry(collection: $0.collection, id: $0.id, state: StateCodec.encode($0.state)) }, rejections: rejections)
+        self.init(entries: records.map { Entry(collection: $0.collection, id: $0.id, state: StateCodec.encode($0.state, format: Self.stateFormat)) }, rejections: rejections)
     }
 
     /// The records of `range`, decoded (states checked at open: cannot fail

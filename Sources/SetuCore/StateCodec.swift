@@ -1,67 +1,19 @@
-/// The canonical byte form of a `RecordState`, as stored in the replica.
+/// The canonical byte form of a `RecordState`, as stored in the replica
+/// and the hub.
 ///
-/// Canonical means equal states encode to equal bytes: node ids, fields,
-/// siblings and counter entries are written in sorted order, integers as
-/// LEB128 varints. That is what lets two replicas be compared byte for byte.
-/// Compact because metadata is most of a replica's size (DESIGN §7): node
-/// ids are interned in a per-state table and clocks are single integers.
-///
-///     state   = 0x01 nodes vector fields counters
-///     nodes   = n (len bytes)*            sorted by bytes
-///     vector  = n (node hlc)*             sorted by node
-///     fields  = n (name n (node hlc value)*)*   names sorted, siblings by dot
-///     counters= n (name n (node inc dec)*)*
-///     value   = 0 null | 1 false | 2 true | 3 zigzag-int | 4 len utf8
+/// Canonical means equal states encode to equal bytes in a given format:
+/// node ids, fields, siblings and counter entries are written in sorted
+/// order, integers as LEB128 varints. That is what lets two replicas be
+/// compared byte for byte. Compact because metadata is most of a replica's
+/// size (DESIGN §7): node ids are interned in a per-state table and clocks
+/// are single integers. The first byte names the format (`StateFormat`);
+/// the layouts are in `StateCodec+Format1` and `StateCodec+Format2`.
 public enum StateCodec {
-    public static let formatVersion: UInt8 = 1
-
-    public static func encode(_ state: RecordState) -> [UInt8] {
-        // A record names a handful of nodes: a sorted array searched linearly
-        // costs less than hashing each node id into a set and a dictionary.
-        let vector = state.vector.sorted
-        var table = vector.map(\.node)
-        let vectorNodes = table.count
-        for field in state.fields {
-            for s in field.siblings where !table.contains(s.dot.node) { table.append(s.dot.node) }
+    public static func encode(_ state: RecordState, format: StateFormat = .current) -> [UInt8] {
+        switch format {
+        case .v1: encodeFormat1(state)
+        case .v2: encodeFormat2(state)
         }
-        for counter in state.counters.values {
-            for node in counter.totals.keys where !table.contains(node) { table.append(node) }
-        }
-        if table.count > vectorNodes { table.sort() }
-        func index(_ node: NodeID) -> UInt64 { UInt64(table.firstIndex(of: node)!) }
-
-        var out: [UInt8] = [formatVersion]
-        out.reserveCapacity(1_024)
-        out.appendVarint(UInt64(table.count))
-        for node in table { out.appendString(node.rawValue) }
-        out.appendVarint(UInt64(vector.count))
-        for entry in vector {
-            out.appendVarint(index(entry.node))
-            out.appendVarint(entry.time.rawValue)
-        }
-        out.appendVarint(UInt64(state.fields.count))
-        for field in state.fields {
-            out.appendString(field.name)
-            out.appendVarint(UInt64(field.siblings.count))
-            for s in field.siblings {
-                out.appendVarint(index(s.dot.node))
-                out.appendVarint(s.dot.time.rawValue)
-                out.appendValue(s.value)
-            }
-        }
-        let counterNames = state.counters.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        out.appendVarint(UInt64(counterNames.count))
-        for name in counterNames {
-            out.appendString(name)
-            let totals = state.counters[name]!.sortedTotals
-            out.appendVarint(UInt64(totals.count))
-            for entry in totals {
-                out.appendVarint(index(entry.node))
-                out.appendVarint(entry.totals.increments)
-                out.appendVarint(entry.totals.decrements)
-            }
-        }
-        return out
     }
 
     public static func decode(_ bytes: some Collection<UInt8>) throws(StateCodecError) -> RecordState {
@@ -76,52 +28,20 @@ public enum StateCodec {
     /// The same for a slice, read in place (a state inside a states page).
     public static func decode(_ bytes: ArraySlice<UInt8>) throws(StateCodecError) -> RecordState {
         var reader = ByteReader(bytes)
-        guard try reader.byte() == formatVersion else {
-            throw StateCodecError("unknown state format; this replica was written by a newer Setu")
-        }
-        var table: [NodeID] = []
-        for _ in 0..<(try reader.count()) {
-            guard let node = NodeID(rawValue: try reader.string()) else { throw StateCodecError("invalid node id") }
-            table.append(node)
-        }
-        func node(_ i: UInt64) throws(StateCodecError) -> NodeID {
-            guard i < table.count else { throw StateCodecError("node index out of range") }
-            return table[Int(i)]
-        }
-        var entries: [VersionVector.Entry] = []
-        for _ in 0..<(try reader.count()) {
-            entries.append(VersionVector.Entry(node: try node(try reader.varint()), time: HLCTimestamp(rawValue: try reader.varint())))
-        }
-        // Written in node order; a vector out of order (not what any encoder
-        // writes) is still read, and fails the canonical checks of whoever asks.
-        let vector = VersionVector(sortedEntries: entries)
-            ?? VersionVector(Dictionary(entries.map { ($0.node, $0.time) }, uniquingKeysWith: { max($0, $1) }))
-        var fields: [RecordState.Field] = []
-        for _ in 0..<(try reader.count()) {
-            let name = try reader.string()
-            guard fields.last.map({ RecordState.precedes($0.name, name) }) ?? true else {
-                throw StateCodecError("fields out of order")
-            }
-            var siblings: [Sibling] = []
-            for _ in 0..<(try reader.count()) {
-                let dot = Dot(node: try node(try reader.varint()), time: HLCTimestamp(rawValue: try reader.varint()))
-                guard siblings.last.map({ $0.dot < dot }) ?? true else { throw StateCodecError("siblings out of order") }
-                siblings.append(Sibling(dot: dot, value: try reader.value()))
-            }
-            guard !siblings.isEmpty else { throw StateCodecError("field without values") }
-            fields.append(RecordState.Field(name: name, siblings: siblings))
-        }
-        var counters: [String: PNCounter] = [:]
-        for _ in 0..<(try reader.count()) {
-            let name = try reader.string()
-            var totals: [NodeID: PNCounter.Totals] = [:]
-            for _ in 0..<(try reader.count()) {
-                totals[try node(try reader.varint())] = PNCounter.Totals(increments: try reader.varint(), decrements: try reader.varint())
-            }
-            counters[name] = PNCounter(totals)
+        let state: RecordState
+        switch StateFormat(rawValue: try reader.byte()) {
+        case .v1: state = try decodeFormat1(&reader)
+        case .v2: state = try decodeFormat2(&reader)
+        case nil: throw StateCodecError("unknown state format; it was written by a newer Setu: upgrade this node")
         }
         guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
-        return RecordState(vector: vector, sortedFields: fields, counters: counters)
+        return state
+    }
+
+    /// Bytes in `format`, copied when they already are (a stored state
+    /// bound for a reader of that format), else decoded and encoded again.
+    public static func transcode(_ bytes: [UInt8], to format: StateFormat) throws(StateCodecError) -> [UInt8] {
+        StateFormat(of: bytes) == format ? bytes : encode(try decode(bytes), format: format)
     }
 }
 
@@ -149,7 +69,11 @@ extension [UInt8] {
     /// A varint byte count, then the UTF-8 bytes.
     public mutating func appendString(_ text: String) {
         appendVarint(UInt64(text.utf8.count))
-        // A native string's bytes in one copy, not one by one.
+        appendUTF8(text)
+    }
+
+    /// The UTF-8 bytes alone: a native string's in one copy, not one by one.
+    mutating func appendUTF8(_ text: String) {
         if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
             append(contentsOf: text.utf8)
         }
@@ -161,7 +85,7 @@ extension [UInt8] {
         case .bool(let b): append(b ? 2 : 1)
         case .int(let i):
             append(3)
-            appendVarint(UInt64(bitPattern: (i << 1) ^ (i >> 63)))
+            appendVarint(StateCodec.zigzag(i))
         case .text(let t):
             append(4)
             appendString(t)
@@ -215,9 +139,14 @@ public struct ByteReader {
 
     /// A string's bytes as stored, unchecked (the writer checked them).
     public mutating func stringBytes() throws(StateCodecError) -> ArraySlice<UInt8> {
-        let n = try count()
-        defer { offset += n }
-        return bytes[offset..<(offset + n)]
+        try bytes(count: try varint())
+    }
+
+    /// The next `n` bytes, in place; an `n` past the end is an error.
+    public mutating func bytes(count n: UInt64) throws(StateCodecError) -> ArraySlice<UInt8> {
+        guard n <= UInt64(bytes.endIndex - offset) else { throw StateCodecError("count past end") }
+        defer { offset += Int(n) }
+        return bytes[offset..<(offset + Int(n))]
     }
 
     public mutating func string() throws(StateCodecError) -> String {
@@ -231,9 +160,7 @@ public struct ByteReader {
         case 0: return .null
         case 1: return .bool(false)
         case 2: return .bool(true)
-        case 3:
-            let z = try varint()
-            return .int(Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1))))
+        case 3: return .int(StateCodec.unzigzag(try varint()))
         case 4: return .text(try string())
         default: throw StateCodecError("unknown value tag")
         }

@@ -36,7 +36,9 @@ public struct BundleDesk: Sendable {
         let content = try replica.prepareBundle(for: SyncEngine.hub)
         let header = BundleHeader(kind: .office, node: replica.node, hubKey: hub, seq: content.seq, createdMillis: replica.now(),
                                   records: content.states.count, held: content.held, through: content.through)
-        return (header, try SignedBundle.seal(header, BundlePayload(entries: content.states.map { BundlePayload.Entry(collection: $0.collection, id: $0.id, state: $0.state) }), key: key))
+        var entries: [BundlePayload.Entry] = []
+        for state in content.states { entries.append(try BundlePayload.Entry(collection: state.collection, id: state.id, storedState: state.state)) }
+        return (header, try SignedBundle.seal(header, BundlePayload(entries: entries), key: key))
     }
 
     /// Verifies an answer from the hub (made for this node, signed with the

@@ -59,7 +59,7 @@ public final class PostgresHubStorage: HubStorage {
         return PostgresClient(configuration: config, backgroundLogger: logger)
     }
 
-    static let schemaVersion = 6
+    static let schemaVersion = 7
 
     public func migrate() async throws {
         try await client.withTransaction(logger: logger) { conn in
@@ -77,6 +77,7 @@ public final class PostgresHubStorage: HubStorage {
             if current < 4 { try await Self.createV4(conn, logger: logger) }
             if current < 5 { try await Self.createV5(conn, logger: logger) }
             if current < 6 { try await Self.createV6(conn, logger: logger) }
+            if current < 7 { try await Self.createV7(conn, logger: logger) }
         }
         // Anything read before the triggers existed is not kept.
         cache.noteCommit(.everything)
@@ -98,6 +99,34 @@ public final class PostgresHubStorage: HubStorage {
         try await conn.query("CREATE INDEX hub_records_office ON hub_records (office, seq)", logger: logger)
         try await conn.query("CREATE SEQUENCE hub_feed_seq", logger: logger)
         try await conn.query("INSERT INTO hub_schema (version) VALUES (1)", logger: logger)
+    }
+
+    /// Every state in format 2 (`StateFormat`), a thousand rows per
+    /// statement; feed positions stay (the states are the same).
+    static func createV7(_ conn: PostgresConnection, logger: Logger) async throws {
+        var after = Int64.min
+        let current = Int(StateFormat.current.rawValue)
+        while true {
+            let rows = try await conn.query("""
+                SELECT seq, state FROM hub_records WHERE seq > \(after) AND length(state) > 0 AND get_byte(state, 0) <> \(current)
+                ORDER BY seq LIMIT \(StateFormatMigration.batch)
+                """, logger: logger)
+            var seqs: [Int64] = [], states: [ByteBuffer] = []
+            for try await (seq, state) in rows.decode((Int64, ByteBuffer).self) {
+                do {
+                    states.append(ByteBuffer(bytes: try StateCodec.transcode(Array(state.readableBytesView), to: .current)))
+                } catch {
+                    throw HubStorageError("hub_records seq \(seq): \(error); restore the database from a backup")
+                }
+                seqs.append(seq)
+            }
+            guard let last = seqs.last else { break }
+            try await conn.query("""
+                UPDATE hub_records h SET state = n.state FROM unnest(\(seqs)::bigint[], \(states)::bytea[]) AS n(seq, state) WHERE h.seq = n.seq
+                """, logger: logger)
+            after = last
+        }
+        try await conn.query("INSERT INTO hub_schema (version) VALUES (7)", logger: logger)
     }
 
     /// The fleet view: node names, what the hub saw of each node, admins.

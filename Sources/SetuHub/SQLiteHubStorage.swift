@@ -128,6 +128,17 @@ public final class SQLiteHubStorage: HubStorage {
         }
         migrator.registerMigration("v4-bundles") { db in try Self.createBundles(db) }
         migrator.registerMigration("v5-purge") { db in try Self.createPurge(db) }
+        migrator.registerMigration("v6-state-format-2") { db in
+            // Every state in format 2 (`StateFormat`): smaller by a third, and
+            // served to offices that ask for it as it is. Feed positions stay.
+            let update = try db.makeStatement(sql: "UPDATE hub_records SET state = ? WHERE seq = ?")
+            try StateFormatMigration.run(fetch: { after, limit in
+                try Row.fetchAll(db, sql: "SELECT seq, state FROM hub_records WHERE seq > ? AND \(StateFormatMigration.sqliteCondition) ORDER BY seq LIMIT \(limit)",
+                                 arguments: [after]).map { ($0["seq"], Array($0["state"] as Data)) }
+            }, store: { seq, state in
+                try update.execute(arguments: [Data(state), seq])
+            })
+        }
         let known = Set(migrator.migrations)
         let reader = migrator
         let applied = try await pool.read { db in try reader.appliedIdentifiers(db) }

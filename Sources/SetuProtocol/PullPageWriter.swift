@@ -4,7 +4,8 @@ import SetuCore
 /// hub's way to answer a pull without holding the page as values (see
 /// `RecordWireWriter`). In JSON the bytes are those `JSONWriter` writes of
 /// the equal `PullResponse`, so `PullResponse(json:)` is its reader; as a
-/// states page, the stored bytes as they are (`StatesPage`).
+/// states page, the stored bytes as they are (`StatesPage`), or in format 1
+/// for an office that reads only that.
 public struct PullPageWriter: Sendable {
     public let format: PullPageFormat
     private var records: [UInt8] = []
@@ -31,7 +32,8 @@ public struct PullPageWriter: Sendable {
         if let state {
             switch format {
             case .json: try RecordWireWriter.append(collection: collection, id: id, state: state, to: &scratch)
-            case .states: StatesPage.appendRecord(collection: collection, id: id, state: state, to: &scratch)
+            case .states(let format):
+                StatesPage.appendRecord(collection: collection, id: id, state: try StateCodec.transcode(state, to: format), to: &scratch)
             }
         }
         pendingRecord = state != nil
@@ -60,8 +62,8 @@ public struct PullPageWriter: Sendable {
     /// `{"records":[…],"purged":[…],"cursor":"…","more":…}`, `purged` left
     /// out when empty, as `PullResponse.json` does; or the states page.
     public func body(cursor: String, more: Bool) -> [UInt8] {
-        if format == .states {
-            return StatesPage.body(records: records, count: recordCount, purged: purged, purgedCount: purgedCount, cursor: cursor, more: more)
+        if case .states(let stateFormat) = format {
+            return StatesPage.body(format: stateFormat, records: records, count: recordCount, purged: purged, purgedCount: purgedCount, cursor: cursor, more: more)
         }
         var out: [UInt8] = []
         out.reserveCapacity(records.count + purged.count + 64)

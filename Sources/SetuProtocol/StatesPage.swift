@@ -14,6 +14,8 @@ import SetuCore
 /// the hub copies bytes and setud decodes the replica's own format.
 ///
 ///     page    = "SETU-STATES" 0x0A version  count  record*  trailer
+///     version = the `StateFormat` of every state in the page: 1, or 2 when
+///               the pull's Accept said `version=2`
 ///     record  = collection id state        each a varint length, then its bytes
 ///     trailer = the rest of the body, JSON: {"purged":[…],"cursor":"…","more":…}
 ///               (`purged` left out when empty, as in the JSON page)
@@ -26,7 +28,6 @@ import SetuCore
 /// reading, whatever sent it.
 public enum StatesPage {
     public static let mediaType = "application/vnd.setu.states"
-    static let version: UInt8 = 1
     static let magic = Array("SETU-STATES\n".utf8)
 
     /// One record as it goes into a page.
@@ -39,8 +40,8 @@ public enum StatesPage {
 
     /// The whole page, from records written by `appendRecord` and the
     /// notices' JSON (comma-separated objects).
-    public static func body(records: [UInt8], count: Int, purged: [UInt8], purgedCount: Int, cursor: String, more: Bool) -> [UInt8] {
-        var out = magic + [version]
+    public static func body(format: StateFormat, records: [UInt8], count: Int, purged: [UInt8], purgedCount: Int, cursor: String, more: Bool) -> [UInt8] {
+        var out = magic + [format.rawValue]
         out.reserveCapacity(records.count + purged.count + 96)
         out.appendVarint(UInt64(count))
         out.append(contentsOf: records)
@@ -60,7 +61,7 @@ public enum StatesPage {
         guard body.starts(with: magic), body.count > magic.count else {
             throw WireError("", "not a Setu states page (it does not begin with SETU-STATES)")
         }
-        guard body[magic.count] == version else {
+        guard let format = StateFormat(rawValue: body[magic.count]) else {
             throw WireError("", "states page version \(body[magic.count]) is not known to this setud; upgrade it, or it reads the hub's JSON")
         }
         var reader = ByteReader(body[(magic.count + 1)...])
@@ -71,7 +72,7 @@ public enum StatesPage {
             for _ in 0..<count {
                 let collection = try reader.string(), id = try reader.string()
                 let bytes = try reader.stringBytes()
-                records.append(ReplicatedRecord(collection: collection, id: id, state: try state(bytes), encodedState: bytes))
+                records.append(ReplicatedRecord(collection: collection, id: id, state: try state(bytes, format), encodedState: bytes))
             }
         } catch {
             throw WireError("records[\(records.count)]", error.detail)
@@ -86,9 +87,9 @@ public enum StatesPage {
     }
 
     /// A received state, held to its canonical bytes and the earliest time.
-    private static func state(_ bytes: ArraySlice<UInt8>) throws(StateCodecError) -> RecordState {
+    private static func state(_ bytes: ArraySlice<UInt8>, _ format: StateFormat) throws(StateCodecError) -> RecordState {
         let state = try StateCodec.decode(bytes)
-        guard identical(StateCodec.encode(state), bytes) else {
+        guard identical(StateCodec.encode(state, format: format), bytes) else {
             throw StateCodecError("the state's bytes are not in canonical form (a node, field or counter twice, or out of order)")
         }
         let earliest = HLCTimestamp(physicalMillis: HLCTimestamp.earliestMillis)

@@ -57,8 +57,11 @@ struct RemoteMerge: Sendable {
         let cap = schema.siblingCap
         let merged = local.map { $0.merged(with: record.state, siblingCap: cap) } ?? record.state.capped(at: cap)
         // A record new here, which the cap leaves as it came (a cap needs more
-        // writers than it allows), is stored in the bytes it arrived in.
-        let encoded = (local == nil && record.state.isWithinCap(cap) ? record.encodedState : nil) ?? StateCodec.encode(merged)[...]
+        // writers than it allows), is stored in the bytes it arrived in when
+        // they are in the format this release stores (an older hub sends
+        // format 1: those are encoded again, so equal states stay equal bytes).
+        let arrived = record.encodedState.flatMap { StateFormat(of: $0) == .current ? $0 : nil }
+        let encoded = (local == nil && record.state.isWithinCap(cap) ? arrived : nil) ?? StateCodec.encode(merged)[...]
         // The peer already holds the merged state when its own state had seen
         // everything ours had: then there is nothing to push back.
         let peerHasIt = local.map { record.state.subsumes($0) } ?? true

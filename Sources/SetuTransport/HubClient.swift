@@ -96,10 +96,11 @@ public struct HubClient: Sendable {
         async throws -> Exchange<PullResponse?> {
         var path = "/v1/pull?limit=\(limit)&max_bytes=\(maxBytes)"
         if let cursor { path += "&cursor=\(cursor)" }
-        // The states page when the hub knows it; JSON from one that does not
+        // The states page in format 2 when the hub knows it, format 1 from
+        // an older hub (it strips `version=2`), JSON from one older still
         // (it is not named: every hub answers JSON to any other Accept, and
         // each idle poll then carries 24 bytes less).
-        var headers = [("Authorization", "Bearer \(token)"), (SyncHeader.schema, String(schemaVersion)), ("Accept", StatesPage.mediaType)]
+        var headers = [("Authorization", "Bearer \(token)"), (SyncHeader.schema, String(schemaVersion)), ("Accept", PullPageFormat.acceptStates)]
         if let report { headers.append((SyncHeader.report, report.headerValue)) }
         if let nodeKey { headers.append((SyncHeader.nodeKey, nodeKey)) }
         if appliesPurges { headers.append((SyncHeader.purge, "1")) }

@@ -47,9 +47,11 @@ import Testing
     @Test func writesARecordAsTheTypedModelDoes() async {
         await propertyCheck(count: 300, input: Gen.uint64().array(of: 1...120)) { (seeds: [UInt64]) throws in
             let record = ReplicatedRecord(collection: "services", id: "s-\(seeds.count)", state: Self.state(seeds))
-            var out: [UInt8] = []
-            try RecordWireWriter.append(collection: record.collection, id: record.id, state: StateCodec.encode(record.state), to: &out)
-            #expect(out == JSONWriter.write(record.json))
+            for format in StateFormat.allCases {
+                var out: [UInt8] = []
+                try RecordWireWriter.append(collection: record.collection, id: record.id, state: StateCodec.encode(record.state, format: format), to: &out)
+                #expect(out == JSONWriter.write(record.json), "format \(format)")
+            }
         }
     }
 
@@ -73,8 +75,8 @@ import Testing
         #expect(PullPageWriter().body(cursor: "0", more: false) == JSONWriter.write(PullResponse(records: [], cursor: "0", more: false).json))
     }
 
-    @Test func refusesDamagedStateBytes() {
-        var good = StateCodec.encode(Self.state([1, 2, 3, 4, 5, 6, 7, 8, 9]))
+    @Test(arguments: StateFormat.allCases) func refusesDamagedStateBytes(format: StateFormat) {
+        var good = StateCodec.encode(Self.state([1, 2, 3, 4, 5, 6, 7, 8, 9]), format: format)
         var out: [UInt8] = []
         #expect(throws: StateCodecError.self) { try RecordWireWriter.append(collection: "services", id: "s", state: [9, 0, 0, 0, 0], to: &out) }
         #expect(throws: StateCodecError.self) { try RecordWireWriter.append(collection: "services", id: "s", state: Array(good.dropLast()), to: &out) }

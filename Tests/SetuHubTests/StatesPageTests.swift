@@ -9,8 +9,10 @@ import Testing
 /// refused whole: it skips every check the JSON reader made on its way.
 @Suite struct StatesPageTests {
     /// The same records and notices written as a states page and as JSON.
-    static func pages(_ seeds: [UInt64]) -> (states: [UInt8], json: [UInt8], page: PullResponse) {
-        var states = PullPageWriter(format: .states), json = PullPageWriter(format: .json)
+    /// Stored in the current format, as a hub holds them; the page in
+    /// `format` (format 1 for an older setud).
+    static func pages(_ seeds: [UInt64], format: StateFormat = .current) -> (states: [UInt8], json: [UInt8], page: PullResponse) {
+        var states = PullPageWriter(format: .states(format)), json = PullPageWriter(format: .json)
         var records: [ReplicatedRecord] = [], purged: [PurgedRecord] = []
         for (i, chunk) in stride(from: 0, to: seeds.count, by: 24).map({ Array(seeds[$0..<min($0 + 24, seeds.count)]) }).enumerated() {
             let record = ReplicatedRecord(collection: ["services", "requests", "products"][i % 3], id: "r-\(i)-জ-\(chunk.first ?? 0)",
@@ -34,9 +36,10 @@ import Testing
     /// Read back, a states page is the records written, byte for byte in
     /// their Bengali text and counters, and the JSON page of the same rows
     /// names the same records in the same order with the same cursor.
-    @Test func carriesExactlyTheStatesWritten() async {
+    @Test(arguments: StateFormat.allCases) func carriesExactlyTheStatesWritten(format: StateFormat) async {
         await propertyCheck(count: 300, input: Gen.uint64().array(of: 0...200)) { (seeds: [UInt64]) throws in
-            let (states, json, written) = Self.pages(seeds)
+            let (states, json, written) = Self.pages(seeds, format: format)
+            #expect(states[StatesPage.magic.count] == format.rawValue)
             let read = try PullPageFormat.decode(states, contentType: StatesPage.mediaType)
             #expect(read == written)
             let tree = try PullPageFormat.decode(json, contentType: "application/json; charset=utf-8")
@@ -64,7 +67,7 @@ import Testing
             var bytes = Self.pages(seeds).states
             PullPageReaderTests.damage(&bytes, edits) { UInt8(truncatingIfNeeded: $0) }
             guard let read = try? StatesPage.decode(bytes) else { return }
-            var writer = PullPageWriter(format: .states)
+            var writer = PullPageWriter(format: .states(.current))
             for record in read.records {
                 _ = try writer.prepare(collection: record.collection, id: record.id, state: StateCodec.encode(record.state), purged: nil)
                 writer.commit()
@@ -86,17 +89,20 @@ import Testing
         state.write(["name": .text("সেবা")], dot: Dot(node: a, time: time))
         state.write(["fee": .int(50)], dot: Dot(node: b, time: HLCTimestamp(physicalMillis: 1_800_000_000_001, logical: 0)))
         let canonical = StateCodec.encode(state)
-        func page(_ state: [UInt8], trailer: String = #"{"cursor":"9","more":false}"#) -> [UInt8] {
+        func page(_ state: [UInt8], format: StateFormat = .current, trailer: String = #"{"cursor":"9","more":false}"#) -> [UInt8] {
             var records: [UInt8] = []
             StatesPage.appendRecord(collection: "services", id: "s1", state: state, to: &records)
-            var body = StatesPage.body(records: records, count: 1, purged: [], purgedCount: 0, cursor: "9", more: false)
+            var body = StatesPage.body(format: format, records: records, count: 1, purged: [], purgedCount: 0, cursor: "9", more: false)
             body.removeLast(#"{"cursor":"9","more":false}"#.utf8.count)
             return body + Array(trailer.utf8)
         }
         #expect(try StatesPage.decode(page(canonical)).records == [ReplicatedRecord(collection: "services", id: "s1", state: state)])
 
-        // format, node table (a, b), vector: two entries of (node index, time): swap them.
-        var reader = ByteReader(canonical)
+        // Format 1: node table (a, b), vector: two entries of (node index,
+        // time): swap them. (Format 2's decoder itself refuses that.)
+        let format1 = StateCodec.encode(state, format: .v1)
+        #expect(try StatesPage.decode(page(format1, format: .v1)).records == [ReplicatedRecord(collection: "services", id: "s1", state: state)])
+        var reader = ByteReader(format1)
         _ = try reader.byte()
         for _ in 0..<(try reader.count()) { _ = try reader.stringBytes() }
         let vectorStart = reader.position
@@ -106,18 +112,19 @@ import Testing
         let second = reader.position
         _ = try reader.varint(); _ = try reader.varint()
         let end = reader.position
-        let swapped = Array(canonical[..<first]) + Array(canonical[second..<end]) + Array(canonical[first..<second]) + Array(canonical[end...])
+        let swapped = Array(format1[..<first]) + Array(format1[second..<end]) + Array(format1[first..<second]) + Array(format1[end...])
         #expect(vectorStart < first)
         #expect(try StateCodec.decode(swapped) == state, "the decoder alone takes the swapped vector")
-        #expect { try StatesPage.decode(page(swapped)) } throws: { ($0 as? WireError)?.description.contains("canonical") == true }
+        #expect { try StatesPage.decode(page(swapped, format: .v1)) } throws: { ($0 as? WireError)?.description.contains("canonical") == true }
+        #expect { try StatesPage.decode(page(canonical, format: .v1)) } throws: { ($0 as? WireError)?.description.contains("canonical") == true }
 
         var early = RecordState()
         early.write(["name": .text("x")], dot: Dot(node: a, time: HLCTimestamp(physicalMillis: HLCTimestamp.earliestMillis - 1)))
         #expect { try StatesPage.decode(page(StateCodec.encode(early))) } throws: { ($0 as? WireError)?.description.contains("before 2025") == true }
 
         var future = page(canonical)
-        future[StatesPage.magic.count] = 2
-        #expect { try StatesPage.decode(future) } throws: { ($0 as? WireError)?.description.contains("version 2") == true }
+        future[StatesPage.magic.count] = 3
+        #expect { try StatesPage.decode(future) } throws: { ($0 as? WireError)?.description.contains("version 3") == true }
         #expect(throws: WireError.self) { try StatesPage.decode(Array("{\"records\":[]".utf8)) }
         #expect(throws: WireError.self) { try StatesPage.decode(page(canonical) + [0]) }
         #expect(throws: WireError.self) { try StatesPage.decode(page(canonical, trailer: #"{"cursor":"9","more":false,"extra":1}"#)) }
@@ -129,8 +136,12 @@ import Testing
         #expect(PullPageFormat(accept: nil) == .json)
         #expect(PullPageFormat(accept: "*/*") == .json)
         #expect(PullPageFormat(accept: "application/json") == .json)
-        #expect(PullPageFormat(accept: "application/vnd.setu.states, application/json;q=0.5") == .states)
-        #expect(PullPageFormat(accept: "application/json;q=0.5,  Application/Vnd.Setu.States ;q=1") == .states)
+        #expect(PullPageFormat(accept: "application/vnd.setu.states, application/json;q=0.5") == .states(.v1), "an older setud reads format 1 only")
+        #expect(PullPageFormat(accept: "application/json;q=0.5,  Application/Vnd.Setu.States ;q=1") == .states(.v1))
+        #expect(PullPageFormat(accept: "application/vnd.setu.states; version=2") == .states(.v2))
+        #expect(PullPageFormat(accept: PullPageFormat.acceptStates) == .states(.current))
+        #expect(PullPageFormat(accept: "application/vnd.setu.states;q=0.9; VERSION = 2 , application/json") == .states(.v2))
+        #expect(PullPageFormat(accept: "application/vnd.setu.states; version=9") == .states(.v1), "a format not known here: the oldest")
         let (states, json, written) = Self.pages([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25])
         #expect(try PullPageFormat.decode(states, contentType: "application/vnd.setu.states") == written)
         #expect(try PullPageFormat.decode(json, contentType: nil).records.map(\.id) == written.records.map(\.id))

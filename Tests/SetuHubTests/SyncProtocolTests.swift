@@ -99,7 +99,9 @@ import Testing
     /// setud asks for the states page and reads whatever the answer's
     /// `Content-Type` says: against a hub that answers JSON only (a release
     /// before the states page, played by dropping `Accept`), it syncs as
-    /// before. One office of each kind, both converge with the writer.
+    /// before. An office of the release before state format 2 (it asks for
+    /// the states page without `version=2`) gets format 1. One office of
+    /// each kind; all converge with the writer.
     @Test(arguments: Backend.allCases)
     func setudSyncsWithAHubThatAnswersJSONOnly(_ backend: Backend) async throws {
         try await HubHarness.with(backend) { hub in
@@ -107,6 +109,8 @@ import Testing
             defer { withExtendedLifetime(offices) {} }
             let tokenC = try await hub.addNode("office-c", offices: ["upazila:rupsha"])
             let c = try offices.replica("office-c")
+            let tokenD = try await hub.addNode("office-d", offices: ["upazila:rupsha"])
+            let d = try offices.replica("office-d")
             for i in 1...25 { try a.put("services", id: "s\(i)", Records.service(serial: Int64(i), name: "সেবা \(i)")) }
             try await Application(router: hub.router).test(.router) { client in
                 let seen = ContentTypes()
@@ -116,12 +120,17 @@ import Testing
                 _ = try await SyncEngine(replica: b, client: HubClient(transport: current, token: tokenB), logger: Logger(label: "json-only-hub")).syncOnce()
                 let statesAnswers = seen.take()
                 _ = try await SyncEngine(replica: c, client: HubClient(transport: older, token: tokenC), logger: Logger(label: "json-only-hub")).syncOnce()
-                #expect(statesAnswers.contains(StatesPage.mediaType))
+                #expect(statesAnswers.contains(PullPageFormat.states(.current).contentType))
                 let jsonAnswers = seen.take()
                 #expect(!jsonAnswers.isEmpty && jsonAnswers.allSatisfy { $0 == "application/json; charset=utf-8" })
+                let format1 = HeaderFilter(inner: RouterTransport(client: client), dropping: nil, answers: seen, accept: StatesPage.mediaType)
+                _ = try await SyncEngine(replica: d, client: HubClient(transport: format1, token: tokenD), logger: Logger(label: "format-1-office")).syncOnce()
+                let format1Answers = seen.take()
+                #expect(!format1Answers.isEmpty && format1Answers.allSatisfy { $0 == StatesPage.mediaType })
             }
             #expect(try b.canonicalDump() == a.canonicalDump())
             #expect(try c.canonicalDump() == a.canonicalDump())
+            #expect(try d.canonicalDump() == a.canonicalDump())
         }
     }
 
@@ -138,10 +147,16 @@ import Testing
         let inner: RouterTransport
         let dropping: String?
         let answers: ContentTypes
+        /// An `Accept` sent instead of setud's (an older release's).
+        var accept: String? = nil
 
         func send(_ request: TransportRequest) async throws -> TransportResponse {
             var request = request
             request.headers.removeAll { $0.0 == dropping }
+            if let accept {
+                request.headers.removeAll { $0.0 == "Accept" }
+                request.headers.append(("Accept", accept))
+            }
             let response = try await inner.send(request)
             if request.method == "GET", response.status == 200 { answers.note(response.headers["content-type"]) }
             return response

@@ -68,3 +68,71 @@ import Testing
         return state
     }
 }
+
+/// v8: every state in format 2, whatever release stored it.
+@Suite struct StateFormatMigrationTests {
+    let dir = TemporaryDirectory()
+    var path: String { dir.file("r.sqlite") }
+
+    /// A replica's states as (seq, state), decoded.
+    func states() throws -> [Int64: RecordState] {
+        try DatabaseQueue(path: path).read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT seq, state FROM setu_records").map {
+                ($0["seq"] as Int64, try StateCodec.decode(Array($0["state"] as Data)))
+            })
+        }
+    }
+
+    /// A replica written as a release before format 2 left it: each state
+    /// in format 1, v8 not applied.
+    func makeFormat1Replica(records: Int) throws {
+        do {
+            let replica = try Replica(path: path, node: "office-a")
+            for i in 0..<records { try replica.put("services", id: "s\(i)", Fixtures.service(serial: Int64(i + 1))) }
+            try replica.apply([ReplicatedRecord(collection: "services", id: "remote", state: ReplicaSchemaTests.remoteState())], from: "hub")
+            try replica.delete("services", id: "s0")
+        }
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            for row in try Row.fetchAll(db, sql: "SELECT seq, state FROM setu_records") {
+                let format1 = StateCodec.encode(try StateCodec.decode(Array(row["state"] as Data)), format: .v1)
+                try db.execute(sql: "UPDATE setu_records SET state = ? WHERE seq = ?", arguments: [Data(format1), row["seq"] as Int64])
+            }
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v8-state-format-2'")
+        }
+    }
+
+    func firstBytes() throws -> [Int] {
+        try sqlite3(path, "SELECT DISTINCT unicode(CAST(substr(state, 1, 1) AS TEXT)) FROM setu_records;").output
+            .split(separator: "\n").compactMap { Int($0) }
+    }
+
+    /// More rows than one batch: every state is re-encoded, equal to what
+    /// it was, at the same feed position, and the replica works on.
+    @Test func storesEveryStateInFormat2AtTheSameFeedPosition() throws {
+        try makeFormat1Replica(records: StateFormatMigration.batch + 150)
+        let before = try states()
+        #expect(try firstBytes() == [1])
+        let sizeBefore = try sqlite3(path, "SELECT sum(length(state)) FROM setu_records;").output
+
+        let replica = try Replica(path: path, node: "office-a")
+        #expect(try firstBytes() == [2])
+        #expect(try states() == before)
+        let sizeAfter = try sqlite3(path, "SELECT sum(length(state)) FROM setu_records;").output
+        #expect(Int(sizeAfter.trimmingCharacters(in: .whitespacesAndNewlines))! * 10 < Int(sizeBefore.trimmingCharacters(in: .whitespacesAndNewlines))! * 7,
+                "\(sizeAfter) bytes of states after, \(sizeBefore) before")
+        try replica.put("services", id: "s1", Fixtures.service(serial: 9_999))
+        #expect(try replica.record("services", id: "s1")?.values?["serial"] == .int(9_999))
+        #expect(try replica.recordCount() == StateFormatMigration.batch + 151, "the office's records and the one from the hub")
+    }
+
+    /// A state that does not decode stops the upgrade, naming its row;
+    /// nothing is half-converted.
+    @Test func aDamagedStateStopsTheUpgradeNamingItsRow() throws {
+        try makeFormat1Replica(records: 3)
+        try sqlite3(path, "UPDATE setu_records SET state = X'01FF' WHERE id = 's2';")
+        let seq = try sqlite3(path, "SELECT seq FROM setu_records WHERE id = 's2';").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect { try Replica(path: path, node: "office-a") } throws: { "\($0)".contains("row \(seq)") }
+        #expect(try firstBytes() == [1])
+    }
+}

@@ -127,7 +127,7 @@ public struct BundleService: Sendable {
                 // Bundles carry states only: an office that missed a purge
                 // notice would keep a tombstone the others forgot.
                 guard !row.isPurgeNotice, row.forget == nil else { throw Self.purgedSinceLastBundle(id) }
-                entries.append(BundlePayload.Entry(collection: row.key.collection, id: row.key.id, state: row.encodedState))
+                entries.append(try BundlePayload.Entry(collection: row.key.collection, id: row.key.id, storedState: row.encodedState))
             }
             if rows.count < 1_000 { break }
         }

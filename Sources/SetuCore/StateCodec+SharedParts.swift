@@ -1,0 +1,89 @@
+/// What formats 1 and 2 of a state write alike: the node table, the
+/// vector, and the counters (but for how a counter's name is written).
+extension StateCodec {
+    /// The nodes a state names: the vector's, then any other a sibling or a
+    /// counter names, sorted by bytes. A record names a handful of nodes: a
+    /// sorted array searched linearly costs less than hashing each node id
+    /// into a set and a dictionary.
+    static func nodeTable(of state: RecordState) -> [NodeID] {
+        var table = state.vector.sorted.map(\.node)
+        let vectorNodes = table.count
+        for field in state.fields {
+            for s in field.siblings where !table.contains(s.dot.node) { table.append(s.dot.node) }
+        }
+        for counter in state.counters.values {
+            for node in counter.totals.keys where !table.contains(node) { table.append(node) }
+        }
+        if table.count > vectorNodes { table.sort() }
+        return table
+    }
+
+    static func index(of node: NodeID, in table: [NodeID]) -> UInt64 { UInt64(table.firstIndex(of: node)!) }
+
+    /// `nodes vector`, after the format byte.
+    static func appendNodesAndVector(_ state: RecordState, table: [NodeID], to out: inout [UInt8]) {
+        out.appendVarint(UInt64(table.count))
+        for node in table { out.appendString(node.rawValue) }
+        out.appendVarint(UInt64(state.vector.count))
+        for entry in state.vector.sorted {
+            out.appendVarint(index(of: entry.node, in: table))
+            out.appendVarint(entry.time.rawValue)
+        }
+    }
+
+    /// `counters`, each name written by `name`.
+    static func appendCounters(_ state: RecordState, table: [NodeID], to out: inout [UInt8], name: (String, inout [UInt8]) -> Void) {
+        let counterNames = state.counters.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        out.appendVarint(UInt64(counterNames.count))
+        for counter in counterNames {
+            name(counter, &out)
+            let totals = state.counters[counter]!.sortedTotals
+            out.appendVarint(UInt64(totals.count))
+            for entry in totals {
+                out.appendVarint(index(of: entry.node, in: table))
+                out.appendVarint(entry.totals.increments)
+                out.appendVarint(entry.totals.decrements)
+            }
+        }
+    }
+
+    /// Reads `nodes vector`: the node table and the vector's entries in the
+    /// order written (each format decides what an order out of place means).
+    static func readNodesAndVector(_ reader: inout ByteReader) throws(StateCodecError) -> (table: [NodeID], entries: [VersionVector.Entry]) {
+        var table: [NodeID] = []
+        for _ in 0..<(try reader.count()) {
+            guard let node = NodeID(rawValue: try reader.string()) else { throw StateCodecError("invalid node id") }
+            table.append(node)
+        }
+        var entries: [VersionVector.Entry] = []
+        for _ in 0..<(try reader.count()) {
+            entries.append(VersionVector.Entry(node: try node(try reader.varint(), in: table), time: HLCTimestamp(rawValue: try reader.varint())))
+        }
+        return (table, entries)
+    }
+
+    static func node(_ i: UInt64, in table: [NodeID]) throws(StateCodecError) -> NodeID {
+        guard i < table.count else { throw StateCodecError("node index out of range") }
+        return table[Int(i)]
+    }
+
+    /// Reads `counters`, each name read by `name`.
+    static func readCounters(_ reader: inout ByteReader, table: [NodeID],
+                             name: (inout ByteReader) throws(StateCodecError) -> String) throws(StateCodecError) -> [String: PNCounter] {
+        var counters: [String: PNCounter] = [:]
+        for _ in 0..<(try reader.count()) {
+            let counter = try name(&reader)
+            var totals: [NodeID: PNCounter.Totals] = [:]
+            for _ in 0..<(try reader.count()) {
+                totals[try node(try reader.varint(), in: table)] = PNCounter.Totals(increments: try reader.varint(), decrements: try reader.varint())
+            }
+            counters[counter] = PNCounter(totals)
+        }
+        return counters
+    }
+
+    /// A zigzag-coded integer, as both formats write an `int` value.
+    static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+
+    public static func unzigzag(_ z: UInt64) -> Int64 { Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1))) }
+}

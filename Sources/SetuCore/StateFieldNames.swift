@@ -1,0 +1,35 @@
+/// The field and counter names format 2 of a state writes as one small
+/// number instead of spelling them (`StateCodec`): a third of a state's
+/// metadata was its field names, the same dozen in every record.
+///
+/// **Frozen.** The list is part of format 2: a reader of format 2 must map
+/// a number to the same name whatever release wrote it, and an older node
+/// must pass on a field it does not declare. A name declared after this
+/// list was made is spelt out in the state, which every format 2 reader
+/// reads; adding it here would be a new format (`docs/SCHEMA-CHANGES.md`).
+public enum StateFieldNames {
+    /// Numbered from 1 in this order; 0 means the name is spelt out.
+    public static let frozen: [String] = [
+        "_deleted",
+        // services
+        "delivery_method", "documents", "fee", "fee_paisa", "name", "office", "officer_email",
+        "officer_office", "officer_phone", "officer_title", "section", "serial", "time_limit",
+        // requests
+        "applicant_name", "applicant_nid", "applicant_phone", "assigned_to", "due_at",
+        "fee_paid_paisa", "notes", "service_id", "status", "submitted_at",
+        // products
+        "category", "description", "enterprise", "entrepreneur", "listed", "price_paisa",
+        "stock", "title", "unit",
+    ]
+
+    private static let codes: [String: UInt64] = Dictionary(
+        uniqueKeysWithValues: frozen.enumerated().map { ($0.element, UInt64($0.offset + 1)) })
+
+    /// The number of `name`, or 0 when it is spelt out.
+    static func code(of name: String) -> UInt64 { codes[name] ?? 0 }
+
+    /// The name numbered `code` (1-based), or nil for a number outside the list.
+    static func name(_ code: UInt64) -> String? {
+        code >= 1 && code <= UInt64(frozen.count) ? frozen[Int(code - 1)] : nil
+    }
+}
