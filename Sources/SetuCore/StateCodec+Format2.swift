@@ -58,8 +58,15 @@ extension StateCodec {
     /// Format 2 after its first byte. What only one encoding may hold is
     /// checked here (order, no unused dot, a name spelt out only when it has
     /// no number), so equal states cannot arrive as different bytes.
+    ///
+    /// Every property of the one encoding is checked, so a format 2 state
+    /// that decodes is in canonical form (`StatesPage` relies on it instead
+    /// of encoding each state again): varints in their shortest form, the
+    /// node table sorted with each node used, the vector, dots, fields,
+    /// siblings, counters and their entries in order.
     static func decodeFormat2(_ reader: inout ByteReader) throws(StateCodecError) -> RecordState {
         let (table, entries) = try readNodesAndVector(&reader)
+        guard zip(table, table.dropFirst()).allSatisfy({ $0 < $1 }) else { throw StateCodecError("node table out of order") }
         guard let vector = VersionVector(sortedEntries: entries) else { throw StateCodecError("vector out of order") }
         var dots: [Dot] = []
         for _ in 0..<(try reader.count()) {
@@ -71,12 +78,16 @@ extension StateCodec {
         }
         var used = [Bool](repeating: false, count: dots.count)
         var fields: [RecordState.Field] = []
+        var previousCode: UInt64 = 0
         for _ in 0..<(try reader.count()) {
             let key = try reader.varint()
             let name = try Self.name(key >> 1, &reader)
-            guard fields.last.map({ RecordState.precedes($0.name, name) }) ?? true else {
-                throw StateCodecError("fields out of order")
-            }
+            // Numbered names order as their numbers: no string comparison
+            // for the fields of the declared collections.
+            let inOrder = key >> 1 > 0 && previousCode > 0 ? key >> 1 > previousCode
+                : fields.last.map { RecordState.precedes($0.name, name) } ?? true
+            guard inOrder else { throw StateCodecError("fields out of order") }
+            previousCode = key >> 1
             let count = key & 1 == 0 ? 1 : try reader.count()
             guard count >= 1, key & 1 == 0 || count >= 2 else { throw StateCodecError("field \(name): sibling count \(count)") }
             var siblings: [Sibling] = []
@@ -93,13 +104,15 @@ extension StateCodec {
         }
         guard !used.contains(false) else { throw StateCodecError("a dot no sibling has") }
         var previousCounter: String?
-        let counters = try readCounters(&reader, table: table) { reader throws(StateCodecError) in
+        let counters = try readCounters(&reader, table: table, inNodeOrder: true) { reader throws(StateCodecError) in
             let name = try Self.name(try reader.varint(), &reader)
             guard previousCounter.map({ RecordState.precedes($0, name) }) ?? true else { throw StateCodecError("counters out of order") }
             previousCounter = name
             return name
         }
-        return RecordState(vector: vector, sortedFields: fields, counters: counters)
+        let state = RecordState(vector: vector, sortedFields: fields, counters: counters)
+        guard table.count == vector.count || table.count == nodeTable(of: state).count else { throw StateCodecError("a node the state does not name") }
+        return state
     }
 
     /// A name by its number, or spelt out after a 0.

@@ -68,14 +68,22 @@ extension StateCodec {
     }
 
     /// Reads `counters`, each name read by `name`.
-    static func readCounters(_ reader: inout ByteReader, table: [NodeID],
+    /// `inNodeOrder`: each counter's entries must come in node order, one
+    /// per node, as written (format 2 holds every encoding to one form).
+    static func readCounters(_ reader: inout ByteReader, table: [NodeID], inNodeOrder: Bool = false,
                              name: (inout ByteReader) throws(StateCodecError) -> String) throws(StateCodecError) -> [String: PNCounter] {
         var counters: [String: PNCounter] = [:]
         for _ in 0..<(try reader.count()) {
             let counter = try name(&reader)
             var totals: [NodeID: PNCounter.Totals] = [:]
+            var previous: UInt64?
             for _ in 0..<(try reader.count()) {
-                totals[try node(try reader.varint(), in: table)] = PNCounter.Totals(increments: try reader.varint(), decrements: try reader.varint())
+                let i = try reader.varint()
+                if inNodeOrder {
+                    guard previous.map({ $0 < i }) ?? true else { throw StateCodecError("counter \(counter): entries out of order") }
+                    previous = i
+                }
+                totals[try node(i, in: table)] = PNCounter.Totals(increments: try reader.varint(), decrements: try reader.varint())
             }
             counters[counter] = PNCounter(totals)
         }

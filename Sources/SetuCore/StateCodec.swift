@@ -117,14 +117,19 @@ public struct ByteReader {
         return bytes[offset]
     }
 
+    /// In its shortest form only, as `appendVarint` writes it: a number has
+    /// one encoding, so a state's bytes are canonical when its structure is.
     public mutating func varint() throws(StateCodecError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
             let b = try byte()
-            guard shift < 64 else { throw StateCodecError("varint too long") }
+            guard shift < 63 || (shift == 63 && b <= 1) else { throw StateCodecError("varint too long") }
             result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return result }
+            if b & 0x80 == 0 {
+                guard b != 0 || shift == 0 else { throw StateCodecError("varint not in its shortest form") }
+                return result
+            }
             shift += 7
         }
     }

@@ -8,18 +8,16 @@
 /// list was made is spelt out in the state, which every format 2 reader
 /// reads; adding it here would be a new format (`docs/SCHEMA-CHANGES.md`).
 public enum StateFieldNames {
-    /// Numbered from 1 in this order; 0 means the name is spelt out.
+    /// Numbered from 1 in this order; 0 means the name is spelt out. In
+    /// byte order, as a state's fields are, so two numbered names order as
+    /// their numbers do and the decoder compares numbers, not strings. The
+    /// names of the three collections at the time format 2 was made.
     public static let frozen: [String] = [
-        "_deleted",
-        // services
-        "delivery_method", "documents", "fee", "fee_paisa", "name", "office", "officer_email",
-        "officer_office", "officer_phone", "officer_title", "section", "serial", "time_limit",
-        // requests
-        "applicant_name", "applicant_nid", "applicant_phone", "assigned_to", "due_at",
-        "fee_paid_paisa", "notes", "service_id", "status", "submitted_at",
-        // products
-        "category", "description", "enterprise", "entrepreneur", "listed", "price_paisa",
-        "stock", "title", "unit",
+        "_deleted", "applicant_name", "applicant_nid", "applicant_phone", "assigned_to", "category",
+        "delivery_method", "description", "documents", "due_at", "enterprise", "entrepreneur", "fee",
+        "fee_paid_paisa", "fee_paisa", "listed", "name", "notes", "office", "officer_email", "officer_office",
+        "officer_phone", "officer_title", "price_paisa", "section", "serial", "service_id", "status", "stock",
+        "submitted_at", "time_limit", "title", "unit",
     ]
 
     private static let codes: [String: UInt64] = Dictionary(

@@ -1,6 +1,7 @@
 import Foundation
 import PropertyBased
 import SetuCore
+import Synchronization
 import Testing
 
 @Suite struct StateCodecTests {
@@ -46,8 +47,8 @@ import Testing
             "03 0100 0004 0000",                // dots b@990, a@1000 (2 back, zigzag 4), a@1002
             "04",                               // four fields, in name order:
             "02 02 01",                         //   _deleted (number 1, one sibling): dot 2, false
-            "08 00 030a",                       //   fee (4): dot 0, int 5
-            "0c 01 10e0a6b8e0a787e0a6ace0a6be", //   name (6): dot 1, 12 bytes of text
+            "1a 00 030a",                       //   fee (13): dot 0, int 5
+            "22 01 10e0a6b8e0a787e0a6ace0a6be", //   name (17): dot 1, 12 bytes of text
             "00 0c7765696768745f6772616d73 02 00", // weight_grams spelt out: dot 2, null
             "00",                               // no counters
         ].joined().filter { $0 != " " }
@@ -74,7 +75,48 @@ import Testing
         #expect(refused(head + "01 03 01 00 01 00"), "several siblings, counted one")
         #expect(refused("02 0101 61 01 00 0a 02 00 02 00 00 01 02 01 01 00"), "dot 0 unused")
         #expect(refused("02 0101 61 01 00 0a 02 00 00 00 02 01 02 01 01 00"), "dots out of order")
-        #expect(refused(head + "02 08 00 0300 02 00 01 00"), "fields out of order")
+        #expect(refused(head + "02 1a 00 0300 02 00 01 00"), "fields out of order")
+        #expect(refused(head + "02 22 00 0300 1a 00 0300 00"), "numbered fields out of order")
+        #expect(refused(head + "02 00 0161 00 0300 02 00 01 00"), "a spelt-out field before _deleted")
+        #expect(refused("02 0101 61 01 00 8a00 01 00 00 01 02 00 01 00"), "a varint longer than it needs")
+        #expect(refused("02 02 0162 0161 01 01 0a 01 01 00 01 02 00 01 00"), "node table out of order")
+        #expect(refused("02 02 0161 0162 01 00 0a 01 00 00 01 02 00 01 00"), "node b named but unused")
+    }
+
+    /// Format 2's decoder takes only canonical bytes: states from random
+    /// histories, damaged by changed, dropped or inserted bytes, either fail
+    /// to decode or decode to a state whose encoding is exactly those bytes
+    /// (`StatesPage` takes format 2 on the decoder's word).
+    @Test func format2DecodesOnlyCanonicalBytes() async {
+        let edits = Gen.uint64().array(of: 1...3)
+        final class Count: Sendable { let value = Atomic<Int>(0) }
+        let decodedDamaged = Count()
+        await propertyCheck(count: 2_000, input: Gen.uint64().array(of: 1...30), edits) { (program: [UInt64], edits: [UInt64]) throws in
+            for state in History(program: program).pool.prefix(4) {
+                var bytes = StateCodec.encode(state)
+                for edit in edits {
+                    let at = Int(edit % UInt64(bytes.count))
+                    switch edit >> 62 {
+                    case 0: bytes.remove(at: at)
+                    case 1: bytes.insert(UInt8(truncatingIfNeeded: edit >> 8), at: at)
+                    default: bytes[at] = UInt8(truncatingIfNeeded: edit >> 8)
+                    }
+                    if bytes.isEmpty { break }
+                }
+                guard let decoded = try? StateCodec.decode(bytes), bytes.first == StateFormat.v2.rawValue else { continue }
+                #expect(StateCodec.encode(decoded) == bytes, "\(Hex.encode(bytes)) decodes, but is not canonical")
+                decodedDamaged.value.add(1, ordering: .relaxed)
+            }
+        }
+        let decoded = decodedDamaged.value.load(ordering: .relaxed)
+        #expect(decoded > 100, "damaged states that still decode (a changed value byte, say): \(decoded)")
+    }
+
+    /// The frozen list is in byte order (the decoder's order check relies on
+    /// it) and names each field once.
+    @Test func theFrozenNamesAreInByteOrder() {
+        let names = StateFieldNames.frozen
+        #expect(zip(names, names.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) })
     }
 
     @Test func refusesDamagedBytes() {
