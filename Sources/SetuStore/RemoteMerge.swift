@@ -34,17 +34,26 @@ struct RemoteMerge: Sendable {
     let outcome: Outcome
 
     /// `localBytes`: the stored local state, nil when there is none (or a
-    /// re-bootstrap replaces it).
-    init(_ record: ReplicatedRecord, localBytes: [UInt8]?, schema: Schema) {
-        outcome = Self.work(record, localBytes: localBytes, schema: schema)
+    /// re-bootstrap replaces it). `refusal`: the state's own checks
+    /// (`refusal(of:schema:)`), when they were done before.
+    init(_ record: ReplicatedRecord, localBytes: [UInt8]?, schema: Schema, refusal: String?? = nil) {
+        outcome = (refusal ?? Self.refusal(of: record, schema: schema)).map(Outcome.refused)
+            ?? Self.merge(record, localBytes: localBytes, schema: schema)
     }
 
-    private static func work(_ record: ReplicatedRecord, localBytes: [UInt8]?, schema: Schema) -> Outcome {
+    /// Why a remote state is refused whatever this replica holds, or nil:
+    /// a collection or id this node cannot hold, a value not in canonical
+    /// form. Pure, so a page's checks can run off the write thread.
+    static func refusal(of record: ReplicatedRecord, schema: Schema) -> String? {
+        if let refusal = schema.refusal(ofCollection: record.collection) { return refusal }
+        guard RecordID.isValid(record.id) else { return "invalid record id" }
         // A collection this node does not declare is a newer release's: kept.
+        return record.state.problem(in: schema.named(record.collection))
+    }
+
+    /// The merge of a state that passed its checks.
+    private static func merge(_ record: ReplicatedRecord, localBytes: [UInt8]?, schema: Schema) -> Outcome {
         let spec = schema.named(record.collection)
-        if let refusal = schema.refusal(ofCollection: record.collection) { return .refused(refusal) }
-        guard RecordID.isValid(record.id) else { return .refused("invalid record id") }
-        if let problem = record.state.problem(in: spec) { return .refused(problem) }
         var local: RecordState?
         if let localBytes {
             do {
@@ -76,4 +85,20 @@ struct RemoteMerge: Sendable {
                                                   conflicts: merged.openConflictCount(in: spec), peerHasIt: peerHasIt,
                                                   missingRequired: row.flatMap(spec.missingRequiredField(in:))))
     }
+}
+
+/// A page of remote states worked out before its transaction, off the
+/// write thread (`Replica.prepare`): each state's own checks, and what
+/// storing it comes to when the replica holds no state of it, as for every
+/// record of a bootstrap. Applying it then mostly reads the local states
+/// and writes: the checks were a third of a bootstrap's write thread.
+public struct PreparedPage: Sendable {
+    let records: [ReplicatedRecord]
+    /// For each record, its merge into nothing (its refusal, if refused).
+    let asNew: [RemoteMerge]
+    /// The schema they were worked out with: a page prepared under another
+    /// is worked out again as it is applied.
+    let schema: Schema
+
+    public var count: Int { records.count }
 }

@@ -15,29 +15,58 @@ extension Replica {
     /// is, and is not merged with a tombstone every other node forgot.
     @discardableResult
     public func apply(_ records: [ReplicatedRecord], purged: [PurgedRecord] = [], from peer: NodeID, cursor: String? = nil) throws -> ApplyReport {
-        try write { tx in
-            let forgotten = try tx.forget(purged)
-            var report = try tx.applyAll(records, from: peer)
-            report.forgotten = forgotten
-            if let cursor {
-                try tx.db.execute(sql: """
-                    INSERT INTO setu_cursors (peer, pulled) VALUES (?, ?)
-                    ON CONFLICT(peer) DO UPDATE SET pulled = excluded.pulled
-                    """, arguments: [peer.rawValue, cursor])
-            }
-            return report
-        }
+        try write { tx in try tx.applyPage(purged: purged, from: peer, cursor: cursor) { try $0.applyAll(records, from: peer) } }
+    }
+
+    /// Works out what applying `records` comes to, without the database:
+    /// a caller that receives pages (setud's pull) prepares the next page
+    /// while the one before is written.
+    public func prepare(_ records: [ReplicatedRecord]) -> PreparedPage {
+        let schema = options.schema
+        return PreparedPage(records: records, asNew: records.map { RemoteMerge($0, localBytes: nil, schema: schema) }, schema: schema)
+    }
+
+    /// `apply`, for a page `prepare` worked out.
+    @discardableResult
+    public func apply(_ page: PreparedPage, purged: [PurgedRecord] = [], from peer: NodeID, cursor: String? = nil) throws -> ApplyReport {
+        try write { tx in try tx.applyPage(purged: purged, from: peer, cursor: cursor) { try $0.applyAll(page, from: peer) } }
     }
 }
 
 extension WriteTransaction {
+    /// A page: its purge notices first, then its states (`applyStates`),
+    /// then the pull cursor after it, all in this transaction.
+    mutating func applyPage(purged: [PurgedRecord], from peer: NodeID, cursor: String?,
+                            _ applyStates: (inout WriteTransaction) throws -> ApplyReport) throws -> ApplyReport {
+        let forgotten = try forget(purged)
+        var report = try applyStates(&self)
+        report.forgotten = forgotten
+        if let cursor {
+            try db.execute(sql: """
+                INSERT INTO setu_cursors (peer, pulled) VALUES (?, ?)
+                ON CONFLICT(peer) DO UPDATE SET pulled = excluded.pulled
+                """, arguments: [peer.rawValue, cursor])
+        }
+        return report
+    }
+
     /// Applies remote states; each one refused is set aside with its reason
     /// and the rest still apply.
     mutating func applyAll(_ records: some Sequence<ReplicatedRecord>, from peer: NodeID) throws -> ApplyReport {
+        try applyAll(records.lazy.map { ($0, nil) }, from: peer)
+    }
+
+    /// The same for a page `Replica.prepare` worked out.
+    mutating func applyAll(_ page: PreparedPage, from peer: NodeID) throws -> ApplyReport {
+        let prepared = page.schema == options.schema
+        return try applyAll(zip(page.records, page.asNew).lazy.map { ($0, prepared ? $1 : nil) }, from: peer)
+    }
+
+    private mutating func applyAll(_ records: some Sequence<(ReplicatedRecord, RemoteMerge?)>, from peer: NodeID) throws -> ApplyReport {
         var report = ApplyReport()
         let rebootstrapping = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM setu_rebootstrap)") ?? false
-        for record in records {
-            if let reason = try applyOne(record, from: peer, rebootstrapping: rebootstrapping, report: &report) {
+        for (record, asNew) in records {
+            if let reason = try applyOne(record, from: peer, rebootstrapping: rebootstrapping, asNew: asNew, report: &report) {
                 report.rejected.append(Rejection(collection: record.collection, id: record.id, reason: reason))
                 try setAsideReceived(record, from: peer, reason: reason)
             }
@@ -48,9 +77,24 @@ extension WriteTransaction {
     /// Applies one remote state; returns why it was refused, or nil.
     /// While `rebootstrapping`, the peer's state replaces a listed one
     /// (`Replica.beginRebootstrap`) instead of merging into it.
-    mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, rebootstrapping: Bool = false, report: inout ApplyReport) throws -> String? {
+    /// `asNew`: the record's merge into nothing, worked out before
+    /// (`Replica.prepare`): taken when the replica holds no state of it,
+    /// and its refusal (the state's own checks) whatever it holds.
+    mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, rebootstrapping: Bool = false, asNew: RemoteMerge? = nil,
+                           report: inout ApplyReport) throws -> String? {
         let replaces = try rebootstrapping && isListedForRebootstrap(record.collection, record.id, peer: peer)
-        let merge = RemoteMerge(record, localBytes: replaces ? nil : try loadStateBytes(record.collection, record.id), schema: options.schema)
+        let localBytes = replaces ? nil : try loadStateBytes(record.collection, record.id)
+        let merge: RemoteMerge
+        switch (asNew, localBytes) {
+        case (let prepared?, nil): merge = prepared
+        case (let prepared?, let bytes?):
+            if case .refused = prepared.outcome {
+                merge = prepared
+            } else {
+                merge = RemoteMerge(record, localBytes: bytes, schema: options.schema, refusal: .some(nil))
+            }
+        case (nil, _): merge = RemoteMerge(record, localBytes: localBytes, schema: options.schema)
+        }
         return try outcome(of: record, merge, replacing: replaces, from: peer, report: &report)
     }
 

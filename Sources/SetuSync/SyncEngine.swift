@@ -79,7 +79,7 @@ public struct SyncEngine: Sendable {
     func pull(into report: inout SyncReport, nodeReport: NodeReport?, shouldStop: @Sendable () -> Bool,
               progress: @Sendable (SyncReport) async -> Void) async throws {
         var resyncing = try replica.isRebootstrapping()
-        var fetching: Task<HubClient.Exchange<PullResponse?>, any Error>? = fetch(
+        var fetching: Task<Fetched, any Error>? = fetch(
             after: try replica.pullCursor(from: Self.hub), report: nodeReport, first: true, resyncing: resyncing)
         defer { fetching?.cancel() }
         var restarted = false
@@ -89,9 +89,9 @@ public struct SyncEngine: Sendable {
             // The fetch is a task of its own (it overlaps the apply), which
             // does not inherit cancellation: pass a cancel on, so a stopping
             // setud aborts the request instead of waiting on the hub.
-            let exchange: HubClient.Exchange<PullResponse?>
+            let arrived: Fetched
             do {
-                exchange = try await withTaskCancellationHandler { try await current.value } onCancel: { current.cancel() }
+                arrived = try await withTaskCancellationHandler { try await current.value } onCancel: { current.cancel() }
             } catch let refusal as HubRefusal where refusal.requiresResync && !restarted {
                 restarted = true
                 report.rebootstrapKept = try await beginRebootstrap()
@@ -101,11 +101,12 @@ public struct SyncEngine: Sendable {
                 continue
             }
             fetching = nil
+            let exchange = arrived.exchange
             report.requests += 1
             report.bytesIn += exchange.bytesReceived
             report.bytesOut += exchange.bytesSent
             if report.requests == 1 { try await adoptHub(exchange, into: &report) }
-            guard let page = exchange.value else { reachedEnd = true; break }
+            guard let page = exchange.value, let prepared = arrived.prepared else { reachedEnd = true; break }
             if page.more {
                 fetching = fetch(after: page.cursor, page: fetched, resyncing: resyncing)
                 fetched += 1
@@ -113,7 +114,7 @@ public struct SyncEngine: Sendable {
                 reachedEnd = true
             }
             let applied = try await Self.offThePool { [replica] in
-                try replica.apply(page.records, purged: page.purged, from: Self.hub, cursor: page.cursor)
+                try replica.apply(prepared, purged: page.purged, from: Self.hub, cursor: page.cursor)
             }
             report.pulledRecords += page.records.count
             report.forgotten += applied.forgotten
@@ -201,17 +202,26 @@ public struct SyncEngine: Sendable {
     /// socket.
     private static let decoding = BackgroundWorker(name: "setu-decode")
 
+    /// A fetched page, and its records worked out for the replica
+    /// (`Replica.prepare`) on the decoding thread while the page before
+    /// is written.
+    struct Fetched: Sendable {
+        let exchange: HubClient.Exchange<PullResponse?>
+        let prepared: PreparedPage?
+    }
+
     /// `page`: how many pages this pull has asked for before (`PageSizer.next(page:)`).
     private func fetch(after cursor: String?, page: Int = 0, report: NodeReport? = nil, first: Bool = false,
-                       resyncing: Bool = false) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
+                       resyncing: Bool = false) -> Task<Fetched, any Error> {
         let key = first ? nodeKey : nil
-        return Task { [client, pageSizer] in
+        return Task { [client, pageSizer, replica] in
             let size = pageSizer.next(page: page)
             let exchange = try await client.pull(cursor: cursor, limit: size.records, maxBytes: size.bytes, report: report, nodeKey: key,
                                                  appliesPurges: true, resyncing: resyncing, decoding: { try await Self.decoding.run($0) })
             pageSizer.observe(asked: size, records: exchange.value?.records.count ?? 0, bytes: exchange.bodyBytes,
                               seconds: exchange.seconds, hubLimits: exchange.pageLimits)
-            return exchange
+            guard let records = exchange.value?.records else { return Fetched(exchange: exchange, prepared: nil) }
+            return Fetched(exchange: exchange, prepared: try await Self.decoding.run { replica.prepare(records) })
         }
     }
 

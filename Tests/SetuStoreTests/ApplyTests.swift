@@ -1,6 +1,7 @@
 import Foundation
 import SetuCore
 import SetuStore
+import SetuTestSupport
 import Testing
 
 @Suite struct ApplyTests {
@@ -156,5 +157,68 @@ import Testing
         #expect(report.rejected.map(\.reason) == ["field name \"Colour\" is not a field name", "field name holds a value that is not valid text in canonical form",
                                                   "unknown collection (not a collection name)"])
         #expect(try hub.recordCount() == 0)
+    }
+}
+
+/// setud works out each pulled page off the write thread
+/// (`Replica.prepare`) and applies it prepared: the outcome must be the
+/// same as applying the records as they are.
+@Suite struct PreparedPageTests {
+    let dir = TemporaryDirectory()
+
+    /// A page of new records, records held here (one edited here since, so
+    /// the merge is a conflict), a deletion, a record twice, and states refused
+    /// (an invalid id, text not in NFC): applied prepared on one replica and
+    /// as records on another that held the same, both end byte-identical,
+    /// with the same report and the same states set aside.
+    @Test func aPreparedPageAppliesAsItsRecordsDo() throws {
+        let writer = try Replica(path: dir.file("writer.sqlite"), node: "office-w")
+        for i in 1...30 { try writer.put("services", id: "s\(i)", Fixtures.service(serial: Int64(i))) }
+        let early = try writer.feed(after: 0, limit: 100).entries.map(\.record)
+        let other = try Replica(path: dir.file("other.sqlite"), node: "office-x")
+        try other.apply(early, from: "office-w")
+        try other.patch("services", id: "s3", ["name": .text("অফিসের নাম")])
+        let concurrent = try other.feed(after: 0, limit: 100, for: "office-w").entries.map(\.record)
+        let (plain, prepared) = (try Replica(path: dir.file("plain.sqlite"), node: "office-a"),
+                                 try Replica(path: dir.file("prepared.sqlite"), node: "office-a"))
+        for replica in [plain, prepared] {
+            try replica.apply(Array(early.prefix(20)), from: "hub")
+            try replica.apply(concurrent, from: "office-x")
+        }
+        try writer.patch("services", id: "s3", ["name": .text("লেখকের নাম")])
+        try writer.delete("services", id: "s4")
+        for i in 31...40 { try writer.put("services", id: "s\(i)", Fixtures.service(serial: Int64(i))) }
+        var page = try writer.feed(after: 0, limit: 100).entries.map(\.record)
+        page.append(page[0])
+        var bad = RecordState()
+        bad.write(["name": .text("e\u{301}"), "office": .text("upazila:rupsha")], dot: Dot(node: "office-w", time: HLCTimestamp(physicalMillis: 1_800_000_000_000)))
+        page.append(ReplicatedRecord(collection: "services", id: "not-canonical", state: bad))
+        page.append(ReplicatedRecord(collection: "services", id: "bad id!", state: early[0].state))
+        #expect(try plain.stateDump() == prepared.stateDump())
+
+        let asRecords = try plain.apply(page, from: "hub", cursor: "9")
+        let asPrepared = try prepared.apply(prepared.prepare(page), from: "hub", cursor: "9")
+        #expect(asRecords == asPrepared)
+        #expect(asRecords.rejected.count == 2 && asRecords.changed > 20, "\(asRecords)")
+        #expect(try plain.rejections().map(\.reason) == prepared.rejections().map(\.reason))
+        #expect(try plain.stateDump() == prepared.stateDump())
+        #expect(try plain.conflicts() == prepared.conflicts())
+        #expect(try plain.conflicts().contains { $0.id == "s3" }, "the writer's edit and office-x's, concurrent")
+    }
+
+    /// A page prepared under another schema (a replica of another release)
+    /// is worked out again as it is applied: the newer replica shows the
+    /// field the older one would have kept hidden.
+    @Test func aPagePreparedUnderAnotherSchemaIsWorkedOutAgain() throws {
+        let newer = try Replica(path: dir.file("newer.sqlite"), node: "office-new", options: ReplicaOptions(schema: TestSchemas.newer))
+        let older = try Replica(path: dir.file("older.sqlite"), node: "office-old")
+        let reader = try Replica(path: dir.file("reader.sqlite"), node: "office-r", options: ReplicaOptions(schema: TestSchemas.newer))
+        var product = Fixtures.product(stock: 3)
+        product["weight_grams"] = .int(450)
+        try newer.put("products", id: "p1", product)
+        let page = try newer.feed(after: 0, limit: 10).entries.map(\.record)
+        try reader.apply(older.prepare(page), from: "hub")
+        #expect(try reader.record("products", id: "p1")?.values?["weight_grams"] == .int(450))
+        #expect(try sqlite3(dir.file("reader.sqlite"), "SELECT weight_grams FROM products WHERE id = 'p1';").output.hasPrefix("450"))
     }
 }
