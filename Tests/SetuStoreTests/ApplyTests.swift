@@ -206,6 +206,30 @@ import Testing
         #expect(try plain.conflicts().contains { $0.id == "s3" }, "the writer's edit and office-x's, concurrent")
     }
 
+    /// A record written here between the page's preparation and its
+    /// apply (office software, a local edit) is merged with what is stored
+    /// then: its prepared merge into nothing would lose the edit.
+    @Test func aStateChangedSincePreparingIsMergedAgain() throws {
+        let writer = try Replica(path: dir.file("writer.sqlite"), node: "office-w")
+        for i in 1...5 { try writer.put("services", id: "s\(i)", Fixtures.service(serial: Int64(i))) }
+        let first = try writer.feed(after: 0, limit: 100).entries.map(\.record)
+        let office = try Replica(path: dir.file("office.sqlite"), node: "office-a")
+        try office.apply(first, from: "hub")
+        try writer.patch("services", id: "s2", ["fee": .text("২০ টাকা")])
+        try writer.put("services", id: "s9", Fixtures.service(serial: 9))
+        let page = try writer.feed(after: 0, limit: 100).entries.map(\.record)
+
+        let prepared = office.prepare(page)
+        try office.patch("services", id: "s2", ["name": .text("অফিসে বদলানো নাম")])
+        try office.put("services", id: "s9", Fixtures.service(serial: 99, name: "অফিসে লেখা"))
+        try office.apply(prepared, from: "hub")
+
+        let values = try #require(try office.record("services", id: "s2")?.values)
+        #expect(values["name"] == .text("অফিসে বদলানো নাম") && values["fee"] == .text("২০ টাকা"), "both edits kept")
+        let s9 = try #require(try office.record("services", id: "s9")?.state)
+        #expect(s9.siblings(of: "name").count == 2, "the office's record and the writer's, concurrent: a conflict, nothing lost")
+    }
+
     /// A page prepared under another schema (a replica of another release)
     /// is worked out again as it is applied: the newer replica shows the
     /// field the older one would have kept hidden.
