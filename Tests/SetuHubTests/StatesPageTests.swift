@@ -117,6 +117,7 @@ import Testing
         #expect(try StateCodec.decode(swapped) == state, "the decoder alone takes the swapped vector")
         #expect { try StatesPage.decode(page(swapped, format: .v1)) } throws: { ($0 as? WireError)?.description.contains("canonical") == true }
         #expect { try StatesPage.decode(page(canonical, format: .v1)) } throws: { ($0 as? WireError)?.description.contains("canonical") == true }
+        #expect(throws: WireError.self, "a format 1 state in a format 2 page") { try StatesPage.decode(page(format1, format: .v2)) }
 
         var early = RecordState()
         early.write(["name": .text("x")], dot: Dot(node: a, time: HLCTimestamp(physicalMillis: HLCTimestamp.earliestMillis - 1)))
