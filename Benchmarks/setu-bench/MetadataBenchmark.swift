@@ -198,14 +198,14 @@ struct StateBytes {
                 distinct.insert(sibling.dot)
                 switch sibling.value {
                 case .null, .bool: values += 1
-                case .int(let i): values += 1 + Self.varint(UInt64(bitPattern: (i << 1) ^ (i >> 63)))
+                case .int(let i): values += 1 + Self.varint(StateCodec.zigzag(i))
                 case .text(let t): values += Self.varint(UInt64(t.utf8.count) + 4) + t.utf8.count
                 }
             }
         }
         for dot in distinct {
             let back = Int64(bitPattern: (state.vector[dot.node]?.rawValue ?? 0) &- dot.time.rawValue)
-            dots += 1 + Self.varint(UInt64(bitPattern: (back << 1) ^ (back >> 63)))
+            dots += 1 + Self.varint(StateCodec.zigzag(back))
         }
     }
 

@@ -27,14 +27,15 @@ public enum StateFormatMigration {
         }
     }
 
-    /// The SQL condition on a `state` BLOB column that picks the rows `run`
-    /// must re-encode (SQLite's `hex`, PostgreSQL's `get_byte` differ).
-    public static var sqliteCondition: String {
-        "length(state) > 0 AND hex(substr(state, 1, 1)) <> '\(hexByte(StateFormat.current.rawValue))'"
+    /// SQLite's read of `run`'s rows from `table` (keyed by `seq`):
+    /// arguments `after` and `limit`. A state's first byte is its format.
+    public static func sqliteSelect(table: String) -> String {
+        "SELECT seq, state FROM \(table) WHERE seq > ? AND length(state) > 0 "
+            + "AND substr(state, 1, 1) <> x'\(Hex.encode([StateFormat.current.rawValue]))' ORDER BY seq LIMIT ?"
     }
 
-    static func hexByte(_ b: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
+    /// SQLite's write of one row `run` re-encoded: arguments `state`, `seq`.
+    public static func sqliteUpdate(table: String) -> String {
+        "UPDATE \(table) SET state = ? WHERE seq = ?"
     }
 }

@@ -131,10 +131,10 @@ public final class SQLiteHubStorage: HubStorage {
         migrator.registerMigration("v6-state-format-2") { db in
             // Every state in format 2 (`StateFormat`): smaller by a third, and
             // served to offices that ask for it as it is. Feed positions stay.
-            let update = try db.makeStatement(sql: "UPDATE hub_records SET state = ? WHERE seq = ?")
+            let update = try db.makeStatement(sql: StateFormatMigration.sqliteUpdate(table: "hub_records"))
             try StateFormatMigration.run(fetch: { after, limit in
-                try Row.fetchAll(db, sql: "SELECT seq, state FROM hub_records WHERE seq > ? AND \(StateFormatMigration.sqliteCondition) ORDER BY seq LIMIT \(limit)",
-                                 arguments: [after]).map { ($0["seq"], Array($0["state"] as Data)) }
+                try Row.fetchAll(db, sql: StateFormatMigration.sqliteSelect(table: "hub_records"), arguments: [after, limit])
+                    .map { ($0["seq"], Array($0["state"] as Data)) }
             }, store: { seq, state in
                 try update.execute(arguments: [Data(state), seq])
             })

@@ -34,11 +34,17 @@ struct RemoteMerge: Sendable {
     let outcome: Outcome
 
     /// `localBytes`: the stored local state, nil when there is none (or a
-    /// re-bootstrap replaces it). `refusal`: the state's own checks
-    /// (`refusal(of:schema:)`), when they were done before.
-    init(_ record: ReplicatedRecord, localBytes: [UInt8]?, schema: Schema, refusal: String?? = nil) {
-        outcome = (refusal ?? Self.refusal(of: record, schema: schema)).map(Outcome.refused)
+    /// re-bootstrap replaces it). `checksPassed`: the state's own checks
+    /// (`refusal(of:schema:)`) were done before and found nothing.
+    init(_ record: ReplicatedRecord, localBytes: [UInt8]?, schema: Schema, checksPassed: Bool = false) {
+        outcome = (checksPassed ? nil : Self.refusal(of: record, schema: schema)).map(Outcome.refused)
             ?? Self.merge(record, localBytes: localBytes, schema: schema)
+    }
+
+    /// Refused by the state's own checks, whatever the replica holds.
+    var isRefused: Bool {
+        if case .refused = outcome { return true }
+        return false
     }
 
     /// Why a remote state is refused whatever this replica holds, or nil:
@@ -99,6 +105,4 @@ public struct PreparedPage: Sendable {
     /// The schema they were worked out with: a page prepared under another
     /// is worked out again as it is applied.
     let schema: Schema
-
-    public var count: Int { records.count }
 }

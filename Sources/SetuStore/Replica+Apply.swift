@@ -85,15 +85,10 @@ extension WriteTransaction {
         let replaces = try rebootstrapping && isListedForRebootstrap(record.collection, record.id, peer: peer)
         let localBytes = replaces ? nil : try loadStateBytes(record.collection, record.id)
         let merge: RemoteMerge
-        switch (asNew, localBytes) {
-        case (let prepared?, nil): merge = prepared
-        case (let prepared?, let bytes?):
-            if case .refused = prepared.outcome {
-                merge = prepared
-            } else {
-                merge = RemoteMerge(record, localBytes: bytes, schema: options.schema, refusal: .some(nil))
-            }
-        case (nil, _): merge = RemoteMerge(record, localBytes: localBytes, schema: options.schema)
+        if let asNew, localBytes == nil || asNew.isRefused {
+            merge = asNew
+        } else {
+            merge = RemoteMerge(record, localBytes: localBytes, schema: options.schema, checksPassed: asNew != nil)
         }
         return try outcome(of: record, merge, replacing: replaces, from: peer, report: &report)
     }

@@ -174,6 +174,4 @@ extension Replica {
 public struct CheckedImport: Sendable {
     let spec: CollectionSpec
     let records: [(id: String, write: ValidatedWrite)]
-
-    public var count: Int { records.count }
 }

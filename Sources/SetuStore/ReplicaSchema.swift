@@ -165,10 +165,10 @@ enum ReplicaSchema {
     /// Re-encodes a table's `state` column in the current format
     /// (`StateFormatMigration`), rows keyed by `seq`.
     static func reencodeStates(_ db: Database, table: String) throws {
-        let update = try db.makeStatement(sql: "UPDATE \(table) SET state = ? WHERE seq = ?")
+        let update = try db.makeStatement(sql: StateFormatMigration.sqliteUpdate(table: table))
         try StateFormatMigration.run(fetch: { after, limit in
-            try Row.fetchAll(db, sql: "SELECT seq, state FROM \(table) WHERE seq > ? AND \(StateFormatMigration.sqliteCondition) ORDER BY seq LIMIT \(limit)",
-                             arguments: [after]).map { ($0["seq"], Array($0["state"] as Data)) }
+            try Row.fetchAll(db, sql: StateFormatMigration.sqliteSelect(table: table), arguments: [after, limit])
+                .map { ($0["seq"], Array($0["state"] as Data)) }
         }, store: { seq, state in
             try update.execute(arguments: [Data(state), seq])
         })
