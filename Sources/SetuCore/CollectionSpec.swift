@@ -61,15 +61,15 @@ public struct CollectionSpec: Hashable, Sendable {
 /// Finds the declared position of each of a state's fields, in the state's
 /// (byte) order. Both lists are sorted the same way, so each search starts
 /// where the last match ended and compares names only for equality.
-struct FieldCursor {
+public struct FieldCursor {
     private let spec: CollectionSpec
     private var next = 0
 
-    init(_ spec: CollectionSpec) { self.spec = spec }
+    public init(_ spec: CollectionSpec) { self.spec = spec }
 
     /// The position in `spec.fields` of `name`, which must not sort before
     /// the names already asked for; nil when it is not declared.
-    mutating func position(of name: String) -> Int? {
+    public mutating func position(of name: String) -> Int? {
         var k = next
         while k < spec.namesInStateOrder.count {
             if spec.namesInStateOrder[k] == name {

@@ -20,14 +20,20 @@
 /// where the full clock takes nine. The subtraction wraps, so a state whose
 /// dot lies past its vector (not one Setu writes) still has one encoding.
 extension StateCodec {
-    static func encodeFormat2(_ state: RecordState) -> [UInt8] {
+    static func encodeFormat2(_ state: RecordState, keptInRow: ((String, String) -> Bool)? = nil) -> [UInt8] {
+        let inRow = keptInRow.map { held in state.fields.map { field in
+            guard field.siblings.count == 1, case .text(let text) = field.siblings[0].value else { return false }
+            return held(field.name, text)
+        } }
+        let rowBacked = inRow?.contains(true) ?? false
+        var checksum = RowChecksum()
         let table = nodeTable(of: state)
         var dots: [Dot] = []
         for field in state.fields {
             for s in field.siblings where !dots.contains(s.dot) { dots.append(s.dot) }
         }
         dots.sort()
-        var out: [UInt8] = [StateFormat.v2.rawValue]
+        var out: [UInt8] = [rowBacked ? StateCodec.rowBackedByte : StateFormat.v2.rawValue]
         out.reserveCapacity(512)
         appendNodesAndVector(state, table: table, to: &out)
         out.appendVarint(UInt64(dots.count))
@@ -36,15 +42,20 @@ extension StateCodec {
             out.appendVarint(zigzag(Int64(bitPattern: (state.vector[dot.node]?.rawValue ?? 0) &- dot.time.rawValue)))
         }
         out.appendVarint(UInt64(state.fields.count))
-        for field in state.fields {
+        for (f, field) in state.fields.enumerated() {
             let code = StateFieldNames.code(of: field.name)
             let several: UInt64 = field.siblings.count > 1 ? 1 : 0
-            out.appendVarint(code << 1 | several)
+            let elided = inRow?[f] ?? false
+            out.appendVarint(rowBacked ? code << 2 | (elided ? 2 : several) : code << 1 | several)
             if code == 0 { out.appendString(field.name) }
             if several == 1 { out.appendVarint(UInt64(field.siblings.count)) }
             for s in field.siblings {
                 out.appendVarint(UInt64(dots.firstIndex(of: s.dot)!))
-                out.appendCompactValue(s.value)
+                if elided, case .text(let text) = s.value {
+                    checksum.add(text)
+                } else {
+                    out.appendCompactValue(s.value)
+                }
             }
         }
         appendCounters(state, table: table, to: &out) { name, out in
@@ -52,6 +63,7 @@ extension StateCodec {
             out.appendVarint(code)
             if code == 0 { out.appendString(name) }
         }
+        if rowBacked { checksum.append(to: &out) }
         return out
     }
 
@@ -64,7 +76,8 @@ extension StateCodec {
     /// of encoding each state again): varints in their shortest form, the
     /// node table sorted with each node used, the vector, dots, fields,
     /// siblings, counters and their entries in order.
-    static func decodeFormat2(_ reader: inout ByteReader) throws(StateCodecError) -> RecordState {
+    static func decodeFormat2(_ reader: inout ByteReader, rowBacked: Bool = false, valuesInRow: RowValues? = nil) throws(StateCodecError) -> RecordState {
+        var checksum = RowChecksum()
         let (table, entries) = try readNodesAndVector(&reader)
         guard zip(table, table.dropFirst()).allSatisfy({ $0 < $1 }) else { throw StateCodecError("node table out of order") }
         guard let vector = VersionVector(sortedEntries: entries) else { throw StateCodecError("vector out of order") }
@@ -77,19 +90,25 @@ extension StateCodec {
             dots.append(dot)
         }
         var used = [Bool](repeating: false, count: dots.count)
+        var sawInRow = false
         var fields: [RecordState.Field] = []
         var previousCode: UInt64 = 0
         for _ in 0..<(try reader.count()) {
             let key = try reader.varint()
-            let name = try Self.name(key >> 1, &reader)
+            let code = rowBacked ? key >> 2 : key >> 1
+            let kind = rowBacked ? key & 3 : key & 1
+            let name = try Self.name(code, &reader)
             // Numbered names order as their numbers: no string comparison
             // for the fields of the declared collections.
-            let inOrder = key >> 1 > 0 && previousCode > 0 ? key >> 1 > previousCode
+            let inOrder = code > 0 && previousCode > 0 ? code > previousCode
                 : fields.last.map { RecordState.precedes($0.name, name) } ?? true
             guard inOrder else { throw StateCodecError("fields out of order") }
-            previousCode = key >> 1
-            let count = key & 1 == 0 ? 1 : try reader.count()
-            guard count >= 1, key & 1 == 0 || count >= 2 else { throw StateCodecError("field \(name): sibling count \(count)") }
+            guard kind < 3 else { throw StateCodecError("field \(name): unknown kind") }
+            previousCode = code
+            let inRow = kind == 2
+            if inRow { sawInRow = true }
+            let count = kind != 1 ? 1 : try reader.count()
+            guard count >= 1, kind != 1 || count >= 2 else { throw StateCodecError("field \(name): sibling count \(count)") }
             var siblings: [Sibling] = []
             siblings.reserveCapacity(count)
             var previous = -1
@@ -98,7 +117,7 @@ extension StateCodec {
                 guard i < dots.count, Int(i) > previous else { throw StateCodecError("field \(name): dot index out of range or order") }
                 previous = Int(i)
                 used[previous] = true
-                siblings.append(Sibling(dot: dots[previous], value: try reader.compactValue()))
+                siblings.append(Sibling(dot: dots[previous], value: inRow ? try valuesInRow!.value(of: name, into: &checksum) : try reader.compactValue()))
             }
             fields.append(RecordState.Field(name: name, siblings: siblings))
         }
@@ -109,6 +128,10 @@ extension StateCodec {
             guard previousCounter.map({ RecordState.precedes($0, name) }) ?? true else { throw StateCodecError("counters out of order") }
             previousCounter = name
             return name
+        }
+        if rowBacked {
+            guard sawInRow else { throw StateCodecError("a state with its values in its row leaves none there") }
+            try valuesInRow!.check(checksum, against: &reader)
         }
         let state = RecordState(vector: vector, sortedFields: fields, counters: counters)
         guard table.count == vector.count || table.count == nodeTable(of: state).count else { throw StateCodecError("a node the state does not name") }

@@ -32,7 +32,9 @@ public enum StateCodec {
         switch StateFormat(rawValue: try reader.byte()) {
         case .v1: state = try decodeFormat1(&reader)
         case .v2: state = try decodeFormat2(&reader)
-        case nil: throw StateCodecError("unknown state format; it was written by a newer Setu: upgrade this node")
+        case nil:
+            guard bytes.first != rowBackedByte else { throw StateCodecError("its values are in its plain row: read it through its replica") }
+            throw StateCodecError("unknown state format; it was written by a newer Setu: upgrade this node")
         }
         guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
         return state
@@ -49,7 +51,13 @@ public enum StateCodec {
 /// written by an incompatible version.
 public struct StateCodecError: Error, Hashable, Sendable, CustomStringConvertible {
     public let detail: String
-    public init(_ detail: String) { self.detail = detail }
+    /// The bytes are sound but the plain row beside them no longer holds the
+    /// values they left to it (`StateCodec+RowBacked`).
+    public let rowChanged: Bool
+    public init(_ detail: String, rowChanged: Bool = false) {
+        self.detail = detail
+        self.rowChanged = rowChanged
+    }
     public var description: String { "record state: \(detail)" }
 }
 

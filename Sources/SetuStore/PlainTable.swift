@@ -15,6 +15,10 @@ struct PlainTable: Sendable {
     let insertSQL: String
     let deleteSQL: String
     let selectRawSQL: String
+    let selectStoredRowSQL: String
+    /// The declared fields whose column is TEXT, in column order: the values
+    /// a stored state may leave to its row (`StoredState`).
+    let textFields: [String]
 
     private init(_ spec: CollectionSpec) {
         self.spec = spec
@@ -22,6 +26,8 @@ struct PlainTable: Sendable {
         insertSQL = ""
         deleteSQL = ""
         selectRawSQL = ""
+        selectStoredRowSQL = ""
+        textFields = spec.fields.filter { $0.type.sqliteType == "TEXT" }.map(\.name)
     }
 
     init(spec: CollectionSpec) {
@@ -46,6 +52,8 @@ struct PlainTable: Sendable {
         insertSQL = bare.makeInsertSQL
         deleteSQL = bare.makeDeleteSQL
         selectRawSQL = bare.makeSelectRawSQL
+        selectStoredRowSQL = bare.makeSelectStoredRowSQL
+        textFields = bare.textFields
     }
 
     /// A list, not a dictionary: three short names compare faster than one hashes.
@@ -105,6 +113,47 @@ struct PlainTable: Sendable {
         ["insert", "update", "delete"].map { "setu_capture_\(name)_\($0)" }
     }
 
+    /// Where a row's values are kept as the engine left them, from the first
+    /// outside change after a stamp until the next stamp. A stored state
+    /// leaves values to the row (`StoredState`), so without this table an
+    /// outside update would take the only copy of the values the state's dots
+    /// speak for: the stamp diffs against them, and every read meanwhile (a
+    /// push, a dump) must show them, not the unstamped new ones. Untyped: it
+    /// holds whatever the row held.
+    var preimageTable: String { "setu_preimage_\(name)" }
+
+    var preimageCreateSQL: String {
+        "CREATE TABLE \"\(preimageTable)\" (\(columns.map { "\"\($0)\"" }.joined(separator: ", ")), PRIMARY KEY (\"id\"))"
+    }
+
+    /// Triggers that copy a row into `preimageTable` before its first
+    /// outside change: an update (of the row it leaves, and of a row its new
+    /// id replaces under `UPDATE OR REPLACE`), a delete, and an insert over
+    /// an existing id (`INSERT OR REPLACE` deletes the old row without firing
+    /// delete triggers). `NOT EXISTS` keeps the first copy, which is the
+    /// row as the engine left it.
+    var preimageTriggerSQL: [String] {
+        let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+        func copy(_ ref: String) -> String {
+            "INSERT INTO \"\(preimageTable)\" (\(list)) SELECT \(columns.map { "\(ref).\"\($0)\"" }.joined(separator: ", ")) "
+                + "WHERE NOT EXISTS (SELECT 1 FROM \"\(preimageTable)\" WHERE id = \(ref).id);"
+        }
+        func copyExisting(_ key: String, when condition: String = "1") -> String {
+            "INSERT INTO \"\(preimageTable)\" (\(list)) SELECT \(list) FROM \"\(name)\" WHERE id = \(key) AND \(condition) "
+                + "AND NOT EXISTS (SELECT 1 FROM \"\(preimageTable)\" WHERE id = \(key));"
+        }
+        return [
+            "CREATE TRIGGER setu_preimage_\(name)_insert BEFORE INSERT ON \"\(name)\" BEGIN \(copyExisting("NEW.id")) END",
+            "CREATE TRIGGER setu_preimage_\(name)_update BEFORE UPDATE ON \"\(name)\" BEGIN \(copy("OLD")) "
+                + "\(copyExisting("NEW.id", when: "NEW.id IS NOT OLD.id")) END",
+            "CREATE TRIGGER setu_preimage_\(name)_delete BEFORE DELETE ON \"\(name)\" BEGIN \(copy("OLD")) END",
+        ]
+    }
+
+    var preimageTriggerNames: [String] {
+        ["insert", "update", "delete"].map { "setu_preimage_\(name)_\($0)" }
+    }
+
     /// Shows a resolved row (the engine's projection of a state): the declared
     /// fields in order, then the id.
     private var makeUpdateSQL: String {
@@ -131,4 +180,9 @@ struct PlainTable: Sendable {
         }
         return "SELECT \(cols.joined(separator: ", ")) FROM \"\(name)\" WHERE \"id\" = ?"
     }
+
+    /// The text columns (as BLOBs, read strictly) a stored state's
+    /// left-out values come from: the pre-image when an outside change has
+    /// not been stamped yet, else the row.
+    private var makeSelectStoredRowSQL: String { StoredState.selectText(textFields, of: name, preimages: true) }
 }

@@ -1,16 +1,14 @@
 import SetuCore
 
 /// What applying one remote state comes to, worked out from the state and
-/// the stored bytes of the local one alone, without the database: the
-/// checks, the merge, the resolved row and the bytes to store. The
-/// transaction around it (`WriteTransaction.applyOne`) reads the local
-/// state, moves the clock and writes the rows.
+/// the local one alone, without the database: the checks, the merge, the
+/// resolved row and the bytes to store. The transaction around it
+/// (`WriteTransaction.applyOne`) reads the local state, moves the clock and
+/// writes the rows.
 struct RemoteMerge: Sendable {
     enum Outcome: Sendable {
         /// Refused before anything else is looked at (the state's own checks).
         case refused(String)
-        /// The stored local state cannot be read.
-        case damaged(ReplicaError)
         /// Merged; `Store` says what to write, or nil when the local state
         /// had already seen everything the remote one carries.
         case merged(local: RecordState?, store: Store?)
@@ -19,7 +17,7 @@ struct RemoteMerge: Sendable {
     /// The rows a changed state is stored as.
     struct Store: Sendable {
         let state: RecordState
-        /// The canonical bytes of `state`.
+        /// The bytes to store for `state` beside `row` (`StoredState`).
         let encoded: ArraySlice<UInt8>
         /// The plain-table row (nil: deleted, or a collection not declared here).
         let row: [FieldValue]?
@@ -33,12 +31,12 @@ struct RemoteMerge: Sendable {
 
     let outcome: Outcome
 
-    /// `localBytes`: the stored local state, nil when there is none (or a
+    /// `local`: the stored local state, nil when there is none (or a
     /// re-bootstrap replaces it). `checksPassed`: the state's own checks
     /// (`refusal(of:schema:)`) were done before and found nothing.
-    init(_ record: ReplicatedRecord, localBytes: [UInt8]?, schema: Schema, checksPassed: Bool = false) {
+    init(_ record: ReplicatedRecord, local: RecordState?, schema: Schema, checksPassed: Bool = false) {
         outcome = (checksPassed ? nil : Self.refusal(of: record, schema: schema)).map(Outcome.refused)
-            ?? Self.merge(record, localBytes: localBytes, schema: schema)
+            ?? Self.merge(record, local: local, schema: schema)
     }
 
     /// Refused by the state's own checks, whatever the replica holds.
@@ -58,35 +56,29 @@ struct RemoteMerge: Sendable {
     }
 
     /// The merge of a state that passed its checks.
-    private static func merge(_ record: ReplicatedRecord, localBytes: [UInt8]?, schema: Schema) -> Outcome {
+    private static func merge(_ record: ReplicatedRecord, local: RecordState?, schema: Schema) -> Outcome {
         let spec = schema.named(record.collection)
-        var local: RecordState?
-        if let localBytes {
-            do {
-                local = try StateCodec.decode(localBytes)
-            } catch {
-                return .damaged(ReplicaError.unreadableState(record.collection, record.id, error))
-            }
-        }
         if let local, local.subsumes(record.state) { return .merged(local: local, store: nil) }
         let cap = schema.siblingCap
         let merged = local.map { $0.merged(with: record.state, siblingCap: cap) } ?? record.state.capped(at: cap)
-        // A record new here, which the cap leaves as it came (a cap needs more
-        // writers than it allows), is stored in the bytes it arrived in when
-        // they are in the format this release stores (an older hub sends
-        // format 1: those are encoded again, so equal states stay equal bytes).
-        let arrived = record.encodedState.flatMap { StateFormat(of: $0) == .current ? $0 : nil }
-        let encoded = (local == nil && record.state.isWithinCap(cap) ? arrived : nil) ?? StateCodec.encode(merged)[...]
         // The peer already holds the merged state when its own state had seen
         // everything ours had: then there is nothing to push back.
         let peerHasIt = local.map { record.state.subsumes($0) } ?? true
         // Not declared here: no plain row, and no conflict list until this
         // node is upgraded.
         guard let spec else {
+            // A record new here, which the cap leaves as it came (a cap needs
+            // more writers than it allows), is stored in the bytes it arrived
+            // in when they are in the format this release stores (an older
+            // hub sends format 1: those are encoded again, so equal states
+            // stay equal bytes).
+            let arrived = record.encodedState.flatMap { StateFormat(of: $0) == .current ? $0 : nil }
+            let encoded = (local == nil && record.state.isWithinCap(cap) ? arrived : nil) ?? StateCodec.encode(merged)[...]
             return .merged(local: local, store: Store(state: merged, encoded: encoded, row: nil, office: merged.resolvedOffice ?? "", conflicts: 0,
                                                       peerHasIt: peerHasIt, missingRequired: nil))
         }
         let row = merged.resolvedRow(in: spec)
+        let encoded = StoredState.encode(merged, row: row, spec: spec)[...]
         return .merged(local: local, store: Store(state: merged, encoded: encoded, row: row, office: WriteTransaction.office(of: merged, row: row, in: spec),
                                                   conflicts: merged.openConflictCount(in: spec), peerHasIt: peerHasIt,
                                                   missingRequired: row.flatMap(spec.missingRequiredField(in:))))

@@ -23,7 +23,7 @@ extension Replica {
     /// while the one before is written.
     public func prepare(_ records: [ReplicatedRecord]) -> PreparedPage {
         let schema = options.schema
-        return PreparedPage(records: records, asNew: records.map { RemoteMerge($0, localBytes: nil, schema: schema) }, schema: schema)
+        return PreparedPage(records: records, asNew: records.map { RemoteMerge($0, local: nil, schema: schema) }, schema: schema)
     }
 
     /// `apply`, for a page `prepare` worked out.
@@ -83,12 +83,12 @@ extension WriteTransaction {
     mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, rebootstrapping: Bool = false, asNew: RemoteMerge? = nil,
                            report: inout ApplyReport) throws -> String? {
         let replaces = try rebootstrapping && isListedForRebootstrap(record.collection, record.id, peer: peer)
-        let localBytes = replaces ? nil : try loadStateBytes(record.collection, record.id)
+        let local = replaces ? nil : try loadState(record.collection, record.id)
         let merge: RemoteMerge
-        if let asNew, localBytes == nil || asNew.isRefused {
+        if let asNew, local == nil || asNew.isRefused {
             merge = asNew
         } else {
-            merge = RemoteMerge(record, localBytes: localBytes, schema: options.schema, checksPassed: asNew != nil)
+            merge = RemoteMerge(record, local: local, schema: options.schema, checksPassed: asNew != nil)
         }
         return try outcome(of: record, merge, replacing: replaces, from: peer, report: &report)
     }
@@ -100,7 +100,6 @@ extension WriteTransaction {
         let local: RecordState?, store: RemoteMerge.Store?
         switch merge.outcome {
         case .refused(let reason): return reason
-        case .damaged(let error): throw error
         case .merged(let l, let s): (local, store) = (l, s)
         }
         if replacing { try db.execute(sql: "DELETE FROM setu_rebootstrap WHERE collection = ? AND id = ?", arguments: [record.collection, record.id]) }

@@ -53,7 +53,8 @@ extension Replica {
                 through = row["seq"]
                 if (row["known_to"] as String?) == peer.rawValue { continue }
                 let blob: Data = row["state"]
-                states.append((row["collection"], row["id"], Array(blob)))
+                let (collection, id): (String, String) = (row["collection"], row["id"])
+                states.append((collection, id, try StoredState.canonical(blob, collection, id, in: db, schema: schema)))
             }
             return BundleContent(seq: seq, states: states, held: pulled.flatMap { Int64($0) } ?? 0, through: through)
         }

@@ -14,7 +14,8 @@ extension Replica {
     }
 
     /// The states alone: equal on replicas that have seen the same writes,
-    /// whatever schema each speaks.
+    /// whatever schema each speaks (each state with all its values, though a
+    /// replica stores some in its rows: `StoredState`).
     public func stateDump() throws -> String {
         try read { db in
             var out = ""
@@ -23,7 +24,7 @@ extension Replica {
                 let collection: String = row["collection"]
                 let id: String = row["id"]
                 let blob: Data = row["state"]
-                out += "state \(collection) \(id) \(Hex.encode(blob))\n"
+                out += "state \(collection) \(id) \(Hex.encode(try StoredState.canonical(blob, collection, id, in: db, schema: schema)))\n"
             }
             return out
         }

@@ -13,7 +13,7 @@ extension Replica {
                 """)
             return try rows.map { row in
                 let blob: Data = row["state"]
-                let state = try StateCodec.decode(blob)
+                let state = try StoredState.decode(blob, "products", row["id"], in: db, schema: schema)
                 return OversoldProduct(id: row["id"], office: row["office"], counter: state.counters["stock"] ?? PNCounter())
             }
         }

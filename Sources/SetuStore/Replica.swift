@@ -20,6 +20,9 @@ public final class Replica: Sendable {
     let clockOffset = Mutex<Int64>(0)
     /// The offices the hub says this node serves (see `servedOffices`).
     let served = Mutex<[String]?>(nil)
+    /// The file's schema version when the capture triggers were last
+    /// checked (`checkCapture`).
+    let checkedSchemaVersion = Mutex<Int?>(nil)
 
     /// Opens (creating if needed) the replica at `path` for `node`.
     ///
@@ -113,6 +116,7 @@ public final class Replica: Sendable {
         try pool.writeWithoutTransaction { db in
             var result: T?
             try db.inTransaction(.immediate) {
+                try checkCapture(db)
                 var tx = try WriteTransaction(db: db, replica: self)
                 tx.stamped = try tx.stampOutsideWrites()
                 result = try body(&tx)

@@ -8,6 +8,7 @@ public struct ReplicaError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let nodeMismatch = Code(name: "node_mismatch")
         public static let notFound = Code(name: "not_found")
         public static let damaged = Code(name: "damaged")
+        public static let rowChangedUnseen = Code(name: "row_changed_unseen")
         public static let notACounter = Code(name: "not_a_counter")
         public static let unsupportedSQLite = Code(name: "unsupported_sqlite")
         public var description: String { name }
@@ -25,6 +26,13 @@ public struct ReplicaError: Error, Hashable, Sendable, CustomStringConvertible {
 
     static func notFound(_ collection: String, _ id: String) -> ReplicaError {
         ReplicaError(.notFound, "\(collection)/\(id): no such record (or it is deleted)")
+    }
+
+    /// A row changed without its capture triggers (dropped by another
+    /// tool): the next engine write checks the triggers and stamps it.
+    static func rowChangedUnseen(_ collection: String, _ id: String, _ error: StateCodecError) -> ReplicaError {
+        ReplicaError(.rowChangedUnseen, "\(collection)/\(id): \(error.detail); the next write of this replica (setud makes one every second) "
+            + "restores the triggers and takes the row as it is now as an edit")
     }
 
     static func unreadableState(_ collection: String, _ id: String, _ error: some Error) -> ReplicaError {

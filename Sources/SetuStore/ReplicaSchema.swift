@@ -159,6 +159,24 @@ enum ReplicaSchema {
             // same, only their bytes change.
             try Self.reencodeStates(db, table: "setu_records")
         }
+        migrator.registerMigration("v9-values-in-rows") { db in
+            // A state leaves the values its plain row shows to the row
+            // (`StoredState`): a replica held each value twice, 2.3-2.6 times
+            // the bytes of its rows. Each row's values as the engine left them
+            // are kept from its first outside change to its stamp
+            // (`PlainTable.preimageTable`), so the states need them nowhere
+            // else. A table that does not show this release's declaration is
+            // made anew by `showSchema` after the migrations, which does the
+            // same for it.
+            for spec in Collections.all {
+                let table = PlainTable(spec: spec)
+                guard try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [spec.name])
+                    == table.createSQL else { continue }
+                try db.execute(sql: table.preimageCreateSQL)
+                for trigger in table.preimageTriggerSQL { try db.execute(sql: trigger) }
+                try StoredState.leaveValuesToRows(spec, in: db)
+            }
+        }
         return migrator
     }
 
@@ -220,18 +238,26 @@ enum ReplicaSchema {
         let oldColumns = existed ? try db.columns(in: spec.name).map(\.name) : []
         let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
                                           arguments: [spec.name])
+        let hadPreimages = try db.tableExists(table.preimageTable)
         if existed {
-            for name in table.triggerNames { try db.execute(sql: "DROP TRIGGER IF EXISTS \(name)") }
+            try putValuesBack(spec.name, preimages: hadPreimages, in: db)
+            for name in table.triggerNames + table.preimageTriggerNames { try db.execute(sql: "DROP TRIGGER IF EXISTS \(name)") }
             try db.execute(sql: "ALTER TABLE \"\(spec.name)\" RENAME TO \"setu_old_\(spec.name)\"")
         }
+        if hadPreimages { try db.execute(sql: "ALTER TABLE \"\(table.preimageTable)\" RENAME TO \"setu_old_\(table.preimageTable)\"") }
         try db.execute(sql: table.createSQL)
+        try db.execute(sql: table.preimageCreateSQL)
+        let kept = table.columns.filter(oldColumns.contains).map { "\"\($0)\"" }.joined(separator: ", ")
         if existed {
-            let kept = table.columns.filter(oldColumns.contains).map { "\"\($0)\"" }.joined(separator: ", ")
             try db.execute(sql: "INSERT INTO \"\(spec.name)\" (\(kept)) SELECT \(kept) FROM \"setu_old_\(spec.name)\"")
             try db.execute(sql: "DROP TABLE \"setu_old_\(spec.name)\"")
             for sql in indexes { try db.execute(sql: sql) }
         }
-        for trigger in table.triggerSQL { try db.execute(sql: trigger) }
+        if hadPreimages {
+            try db.execute(sql: "INSERT INTO \"\(table.preimageTable)\" (\(kept)) SELECT \(kept) FROM \"setu_old_\(table.preimageTable)\"")
+            try db.execute(sql: "DROP TABLE \"setu_old_\(table.preimageTable)\"")
+        }
+        for trigger in table.triggerSQL + table.preimageTriggerSQL { try db.execute(sql: trigger) }
         let added = spec.fields.indices.filter { !oldColumns.contains(spec.fields[$0].name) }
         let fill = "UPDATE \"\(spec.name)\" SET \(added.map { "\"\(spec.fields[$0].name)\" = ?" }.joined(separator: ", ")) WHERE id = ?"
         let states = try Row.fetchAll(db, sql: "SELECT id, state, conflicts FROM setu_records WHERE collection = ?", arguments: [spec.name])
@@ -250,6 +276,16 @@ enum ReplicaSchema {
                 try db.execute(sql: fill, arguments: StatementArguments(added.map { values[$0].databaseValue } + [id.databaseValue]))
             }
         }
+        try StoredState.leaveValuesToRows(spec, in: db)
+    }
+
+    /// Stores the states of a table about to be made anew with all their
+    /// values, read from its current columns: a column may go (a replica
+    /// opened by an older schema), and with it the values left to it.
+    private static func putValuesBack(_ collection: String, preimages: Bool, in db: Database) throws {
+        let text = try db.columns(in: collection).filter { $0.type.uppercased() == "TEXT" }.map(\.name).filter { $0 != "id" }
+        let select = try db.makeStatement(sql: StoredState.selectText(text, of: collection, preimages: preimages))
+        try StoredState.putValuesBack(collection, select: select, columns: text, in: db)
     }
 
     /// Migrates, or refuses a replica that a newer Setu has migrated further.

@@ -20,14 +20,17 @@ extension WriteTransaction {
             let id: String = row["id"]
             guard let spec = options.schema.named(collection) else { continue }
             if let receipt = try stampRow(spec, id) { receipts.append(receipt) }
+            // Stamped: the state now leaves its values to the row as it is.
+            try db.cachedStatement(sql: "DELETE FROM \"\(PlainTable(spec: spec).preimageTable)\" WHERE id = ?").execute(arguments: [id])
         }
         try db.execute(sql: "DELETE FROM setu_dirty")
         return receipts
     }
 
     private mutating func stampRow(_ spec: CollectionSpec, _ id: String) throws -> WriteReceipt? {
+        let (state, unseen) = try loadStateForStamp(spec, id)
+        guard unseen.isEmpty else { return try stampUnseenRow(spec, id, state: state!, unseen: unseen) }
         var refused: [ValidationError] = []
-        let state = try loadState(spec.name, id)
         let current = state?.resolved(in: spec)
         guard let raw = try Row.fetchOne(db.cachedStatement(sql: PlainTable(spec: spec).selectRawSQL), arguments: [id]) else {
             guard current != nil else { return nil }
@@ -69,6 +72,55 @@ extension WriteTransaction {
             try setAsideSQL(spec.name, id, values: changed, counterDeltas: deltas, reason: error.description)
             try project(spec, id, state)
             return nil
+        }
+    }
+
+    /// A record's state to diff its row against, and the fields whose
+    /// values are lost: the state left them to a row that was changed while
+    /// the capture triggers were missing (dropped by another tool), so
+    /// neither the row nor a pre-image holds them any more.
+    private func loadStateForStamp(_ spec: CollectionSpec, _ id: String) throws -> (RecordState?, unseen: Set<String>) {
+        do {
+            return (try loadState(spec.name, id), [])
+        } catch let error as ReplicaError where error.code == .rowChangedUnseen {
+            let (state, inRow) = try StateCodec.decodeWithoutRow(try loadStateBytes(spec.name, id)!)
+            return (state, Set(inRow))
+        }
+    }
+
+    /// Takes a row changed without Setu seeing it as one edit of every field
+    /// whose value the state left to the row: those values are lost here
+    /// (other replicas still hold them), so each gets the row's value under
+    /// a new dot, superseding the lost one everywhere. The other fields are
+    /// diffed as for any outside write. A row that is gone deletes the
+    /// record. A row Setu refuses cannot be put back (its earlier values are
+    /// lost): the error stops this replica's writes and names the record, so
+    /// the operator corrects the row and nothing is guessed.
+    private mutating func stampUnseenRow(_ spec: CollectionSpec, _ id: String, state: RecordState, unseen: Set<String>) throws -> WriteReceipt? {
+        guard let raw = try Row.fetchOne(db.cachedStatement(sql: PlainTable(spec: spec).selectRawSQL), arguments: [id]) else {
+            return try localWrite(spec, id, values: [:], deleting: true, onto: state)
+        }
+        do {
+            try spec.checkID(id)
+            let row = try decodeRow(raw, spec)
+            let current = state.resolved(in: spec)
+            var changes = row.filter { name, value in unseen.contains(name) || current?[name] != value }
+            for field in spec.counterFields { changes[field.name] = nil }
+            let validated = try spec.validate(changes, mode: .patch)
+            try ReplicaBatch.checkWorkflow(spec, state: state, values: validated.values)
+            var deltas: [String: Int64] = [:]
+            for field in spec.counterFields {
+                guard case .int(let target)? = row[field.name] else { continue }
+                let now = state.counters[field.name]?.value ?? 0
+                if target != now { deltas[field.name] = PNCounter.delta(from: now, to: target) }
+            }
+            var values = validated.values
+            for name in unseen where values[name] == nil { values[name] = row[name] ?? .null }
+            return try localWrite(spec, id, values: values, counterDeltas: deltas, onto: state)
+        } catch let error as ValidationError {
+            throw ReplicaError(.rowChangedUnseen, "\(spec.name)/\(id) was changed while Setu's capture triggers were missing, and Setu refuses "
+                + "the row as it is now (\(error)); its earlier values are not kept here, so correct the row with any SQLite client "
+                + "(or `setuctl put`), and this replica writes again")
         }
     }
 

@@ -52,13 +52,11 @@ struct WriteTransaction {
 
     // MARK: States
 
+    /// A record's state, its values left to the row read back
+    /// (`StoredState`); nil when there is none.
     func loadState(_ collection: String, _ id: String) throws -> RecordState? {
         guard let blob = try loadStateBytes(collection, id) else { return nil }
-        do {
-            return try StateCodec.decode(blob)
-        } catch {
-            throw ReplicaError.unreadableState(collection, id, error)
-        }
+        return try StoredState.decode(blob, collection, id, in: db, schema: options.schema)
     }
 
     /// A record's stored state as it is stored, nil when there is none.
@@ -80,8 +78,8 @@ struct WriteTransaction {
     /// (`RecordState.resolvedRow`), so it is resolved once per write.
     mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, row: [FieldValue]?,
                         isNew: Bool, knownTo peer: NodeID? = nil) throws {
-        try storeState(spec.name, id, state, office: Self.office(of: state, row: row, in: spec), conflicts: state.openConflictCount(in: spec),
-                       isNew: isNew, knownTo: peer, encoded: nil)
+        try storeState(spec.name, id, office: Self.office(of: state, row: row, in: spec), conflicts: state.openConflictCount(in: spec),
+                       isNew: isNew, knownTo: peer, encoded: StoredState.encode(state, row: row, spec: spec)[...])
         try project(spec, id, row: row, isNew: isNew)
     }
 
@@ -97,18 +95,17 @@ struct WriteTransaction {
     /// collection this node does not declare (`spec` nil, a newer
     /// release's) is kept and passed on, shown in no plain table.
     mutating func store(_ merge: RemoteMerge.Store, _ collection: String, _ id: String, spec: CollectionSpec?, isNew: Bool, from peer: NodeID) throws {
-        try storeState(collection, id, merge.state, office: merge.office, conflicts: merge.conflicts, isNew: isNew,
+        try storeState(collection, id, office: merge.office, conflicts: merge.conflicts, isNew: isNew,
                        knownTo: merge.peerHasIt ? peer : nil, encoded: merge.encoded)
         if let spec { try project(spec, id, row: merge.row, isNew: isNew) }
     }
 
-    /// The `setu_records` row of a changed state, under the next feed position.
-    private mutating func storeState(_ collection: String, _ id: String, _ state: RecordState, office: String, conflicts: Int,
-                                     isNew: Bool, knownTo peer: NodeID?, encoded: ArraySlice<UInt8>?) throws {
+    /// The `setu_records` row of a changed state (`encoded`, its stored
+    /// bytes), under the next feed position.
+    private mutating func storeState(_ collection: String, _ id: String, office: String, conflicts: Int,
+                                     isNew: Bool, knownTo peer: NodeID?, encoded blob: ArraySlice<UInt8>) throws {
         let seq = nextSeq
         nextSeq += 1
-        assert(encoded.map { Array($0) == StateCodec.encode(state) } ?? true, "bytes given for a state are not its encoding")
-        let blob = encoded ?? StateCodec.encode(state)[...]
         try write(update: Self.updateRecordSQL, insert: Self.insertRecordSQL, insertFirst: isNew) { statement in
             statement.bind(office)
             statement.bind(blob: blob)

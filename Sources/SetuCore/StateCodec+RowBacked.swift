@@ -1,0 +1,117 @@
+/// A replica's stored form of a state whose values its plain row holds
+/// (issue 14, `docs/COMPACT-REPLICA.md`).
+///
+/// A replica keeps every record twice: its state in `setu_records` and its
+/// resolved values in the plain table office software reads. A text field
+/// with one sibling shows exactly that sibling's value in the row, so the
+/// state leaves it out and is read back with the row beside it.
+///
+///     stored = 0x82 nodes vector dots fields counters checksum
+///
+/// as format 2, but for each field's key: code·4 + kind, where kind 0 is one
+/// sibling, 1 several (n follows), 2 one sibling whose value is in the row
+/// (its dot is written, its value is not). `checksum` is 4 bytes, FNV-1a
+/// over the left-out values (each as its length and bytes), so a row that
+/// changed without Setu seeing it (its capture triggers dropped) is caught
+/// when the state is read, not sent on under the old dot.
+///
+/// These bytes never leave the replica: every reader goes through the
+/// replica, which fills the values in; the plain `decode` refuses them.
+extension StateCodec {
+    /// The first byte of the stored form. Not a `StateFormat`: it is never
+    /// on the wire, and a release that does not know it refuses it.
+    public static let rowBackedByte: UInt8 = 0x82
+
+    /// The bytes a replica stores for `state` beside a plain row:
+    /// `rowHolds(field, text)` says whether the row holds exactly that text
+    /// in that field's column. Format 2 bytes when the row holds none.
+    public static func encode(_ state: RecordState, keptInRow rowHolds: (String, String) -> Bool) -> [UInt8] {
+        withoutActuallyEscaping(rowHolds) { encodeFormat2(state, keptInRow: $0) }
+    }
+
+    /// Whether stored bytes leave values to the plain row.
+    public static func isRowBacked(_ bytes: some Collection<UInt8>) -> Bool { bytes.first == rowBackedByte }
+
+    /// Reads stored bytes, the left-out values from `valuesInRow` (the text
+    /// a field's column holds, nil when there is none). Bytes that leave
+    /// nothing to the row are read as `decode` reads them. The row's values
+    /// must be those the state was stored beside (the checksum).
+    public static func decode(_ bytes: [UInt8], valuesInRow: (String) -> String?) throws(StateCodecError) -> RecordState {
+        guard isRowBacked(bytes) else { return try decode(bytes) }
+        return try withoutActuallyEscaping(valuesInRow) { lookup throws(StateCodecError) in
+            try decodeRowBacked(bytes, RowValues(lookup: lookup, strict: true))
+        }
+    }
+
+    /// The state without its left-out values, for a row that changed
+    /// without Setu seeing it: each left-out value is null, and `inRow`
+    /// names those fields, whose values are lost and must be written anew
+    /// from the row as it is.
+    public static func decodeWithoutRow(_ bytes: [UInt8]) throws(StateCodecError) -> (state: RecordState, inRow: [String]) {
+        guard isRowBacked(bytes) else { return (try decode(bytes), []) }
+        let values = RowValues(lookup: { _ in nil }, strict: false)
+        return (try decodeRowBacked(bytes, values), values.fields)
+    }
+
+    private static func decodeRowBacked(_ bytes: [UInt8], _ values: RowValues) throws(StateCodecError) -> RecordState {
+        var reader = ByteReader(bytes)
+        _ = try reader.byte()
+        let state = try decodeFormat2(&reader, rowBacked: true, valuesInRow: values)
+        guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
+        return state
+    }
+}
+
+/// Where a row-backed state's left-out values come from while it is decoded.
+final class RowValues {
+    let lookup: (String) -> String?
+    /// False only to read a state whose row is lost (`decodeWithoutRow`).
+    let strict: Bool
+    /// The fields whose values were in the row, in order.
+    private(set) var fields: [String] = []
+
+    init(lookup: @escaping (String) -> String?, strict: Bool) {
+        self.lookup = lookup
+        self.strict = strict
+    }
+
+    func value(of field: String, into checksum: inout RowChecksum) throws(StateCodecError) -> FieldValue {
+        fields.append(field)
+        guard let text = lookup(field) else {
+            guard !strict else { throw StateCodecError("field \(field): its value is in the plain row, which holds none", rowChanged: true) }
+            return .null
+        }
+        checksum.add(text)
+        return .text(text)
+    }
+
+    /// Reads the stored checksum and, when strict, compares it.
+    func check(_ checksum: RowChecksum, against reader: inout ByteReader) throws(StateCodecError) {
+        let stored = try reader.bytes(count: 4)
+        guard !strict || stored.elementsEqual(checksum.bytes) else {
+            throw StateCodecError("the plain row does not hold the values Setu stored beside it (\(fields.joined(separator: ", "))): "
+                + "it was changed while Setu's capture triggers were missing", rowChanged: true)
+        }
+    }
+}
+
+/// FNV-1a (32 bits) over values, each as its length and bytes: cheap, and
+/// a changed value changes it with odds of 1 in 4 billion to miss.
+struct RowChecksum {
+    private var hash: UInt32 = 0x811C_9DC5
+
+    mutating func add(_ text: String) {
+        var length: [UInt8] = []
+        length.appendVarint(UInt64(text.utf8.count))
+        for byte in length { mix(byte) }
+        for byte in text.utf8 { mix(byte) }
+    }
+
+    private mutating func mix(_ byte: UInt8) {
+        hash = (hash ^ UInt32(byte)) &* 0x0100_0193
+    }
+
+    var bytes: [UInt8] { [UInt8(hash >> 24), UInt8(hash >> 16 & 0xFF), UInt8(hash >> 8 & 0xFF), UInt8(hash & 0xFF)] }
+
+    func append(to out: inout [UInt8]) { out.append(contentsOf: bytes) }
+}
