@@ -21,7 +21,6 @@ struct RemoteMerge: Sendable {
         let encoded: ArraySlice<UInt8>
         /// The plain-table row (nil: deleted, or a collection not declared here).
         let row: [FieldValue]?
-        let office: String
         let conflicts: Int
         /// Whether the peer's own state had seen everything the local one had.
         let peerHasIt: Bool
@@ -74,12 +73,12 @@ struct RemoteMerge: Sendable {
             // stay equal bytes).
             let arrived = record.encodedState.flatMap { StateFormat(of: $0) == .current ? $0 : nil }
             let encoded = (local == nil && record.state.isWithinCap(cap) ? arrived : nil) ?? StateCodec.encode(merged)[...]
-            return .merged(local: local, store: Store(state: merged, encoded: encoded, row: nil, office: merged.resolvedOffice ?? "", conflicts: 0,
+            return .merged(local: local, store: Store(state: merged, encoded: encoded, row: nil, conflicts: 0,
                                                       peerHasIt: peerHasIt, missingRequired: nil))
         }
         let row = merged.resolvedRow(in: spec)
         let encoded = StoredState.encode(merged, row: row, spec: spec)[...]
-        return .merged(local: local, store: Store(state: merged, encoded: encoded, row: row, office: WriteTransaction.office(of: merged, row: row, in: spec),
+        return .merged(local: local, store: Store(state: merged, encoded: encoded, row: row,
                                                   conflicts: merged.openConflictCount(in: spec), peerHasIt: peerHasIt,
                                                   missingRequired: row.flatMap(spec.missingRequiredField(in:))))
     }

@@ -43,7 +43,7 @@ extension Replica {
                 let blob: Data = row["state"]
                 let (collection, id): (String, String) = (row["collection"], row["id"])
                 let record = ReplicatedRecord(collection: collection, id: id, state: try StoredState.decode(blob, collection, id, in: db, schema: schema))
-                entries.append(FeedEntry(seq: row["seq"], office: row["office"], record: record))
+                entries.append(FeedEntry(seq: row["seq"], office: record.state.resolvedOffice ?? "", record: record))
             }
             // A short page read everything there is: the states skipped up
             // to the head are covered too, in the same snapshot.
@@ -55,14 +55,14 @@ extension Replica {
     }
 
     private static let feedSQL = """
-        SELECT seq, collection, id, office, state FROM setu_records WHERE seq > ?1 AND (?2 IS NULL OR known_to IS NOT ?2) ORDER BY seq LIMIT ?3
+        SELECT seq, collection, id, state FROM setu_records WHERE seq > ?1 AND (?2 IS NULL OR known_to IS NOT ?2) ORDER BY seq LIMIT ?3
         """
 
     /// The literal conditions of the two partial indexes, so SQLite uses them.
     private static let hubFeedSQL = [
-        "SELECT seq, collection, id, office, state FROM setu_records WHERE seq > ?1 AND known_to IS NULL AND ?2 IS NOT NULL ORDER BY seq LIMIT ?3",
+        "SELECT seq, collection, id, state FROM setu_records WHERE seq > ?1 AND known_to IS NULL AND ?2 IS NOT NULL ORDER BY seq LIMIT ?3",
         """
-        SELECT seq, collection, id, office, state FROM setu_records
+        SELECT seq, collection, id, state FROM setu_records
         WHERE seq > ?1 AND known_to IS NOT NULL AND known_to <> '\(hub.rawValue)' AND ?2 IS NOT NULL ORDER BY seq LIMIT ?3
         """,
     ]

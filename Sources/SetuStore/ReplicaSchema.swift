@@ -168,6 +168,10 @@ enum ReplicaSchema {
             // else. A table that does not show this release's declaration is
             // made anew by `showSchema` after the migrations, which does the
             // same for it.
+            // Nothing on a replica reads a record's office but from its
+            // state (the feed's entries, the oversold list): 15 bytes a
+            // record the state already holds.
+            try db.execute(sql: "ALTER TABLE setu_records DROP COLUMN office")
             for spec in Collections.all {
                 let table = PlainTable(spec: spec)
                 guard try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [spec.name])

@@ -78,36 +78,27 @@ struct WriteTransaction {
     /// (`RecordState.resolvedRow`), so it is resolved once per write.
     mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, row: [FieldValue]?,
                         isNew: Bool, knownTo peer: NodeID? = nil) throws {
-        try storeState(spec.name, id, office: Self.office(of: state, row: row, in: spec), conflicts: state.openConflictCount(in: spec),
+        try storeState(spec.name, id, conflicts: state.openConflictCount(in: spec),
                        isNew: isNew, knownTo: peer, encoded: StoredState.encode(state, row: row, spec: spec)[...])
         try project(spec, id, row: row, isNew: isNew)
-    }
-
-    /// The office a record is filed under: a deleted record keeps the office
-    /// its last values named.
-    static func office(of state: RecordState, row: [FieldValue]?, in spec: CollectionSpec) -> String {
-        guard let position = spec.officePosition,
-              case .text(let office) = row?[position] ?? state.resolvedValue(of: spec.fields[position]) else { return "" }
-        return office
     }
 
     /// Stores what `RemoteMerge` worked out for a remote state. A state of a
     /// collection this node does not declare (`spec` nil, a newer
     /// release's) is kept and passed on, shown in no plain table.
     mutating func store(_ merge: RemoteMerge.Store, _ collection: String, _ id: String, spec: CollectionSpec?, isNew: Bool, from peer: NodeID) throws {
-        try storeState(collection, id, office: merge.office, conflicts: merge.conflicts, isNew: isNew,
+        try storeState(collection, id, conflicts: merge.conflicts, isNew: isNew,
                        knownTo: merge.peerHasIt ? peer : nil, encoded: merge.encoded)
         if let spec { try project(spec, id, row: merge.row, isNew: isNew) }
     }
 
     /// The `setu_records` row of a changed state (`encoded`, its stored
     /// bytes), under the next feed position.
-    private mutating func storeState(_ collection: String, _ id: String, office: String, conflicts: Int,
+    private mutating func storeState(_ collection: String, _ id: String, conflicts: Int,
                                      isNew: Bool, knownTo peer: NodeID?, encoded blob: ArraySlice<UInt8>) throws {
         let seq = nextSeq
         nextSeq += 1
         try write(update: Self.updateRecordSQL, insert: Self.insertRecordSQL, insertFirst: isNew) { statement in
-            statement.bind(office)
             statement.bind(blob: blob)
             statement.bind(seq)
             statement.bind(peer?.rawValue)
@@ -118,9 +109,9 @@ struct WriteTransaction {
     }
 
     private static let updateRecordSQL =
-        "UPDATE setu_records SET office = ?, state = ?, seq = ?, known_to = ?, conflicts = ? WHERE collection = ? AND id = ?"
+        "UPDATE setu_records SET state = ?, seq = ?, known_to = ?, conflicts = ? WHERE collection = ? AND id = ?"
     private static let insertRecordSQL =
-        "INSERT INTO setu_records (office, state, seq, known_to, conflicts, collection, id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        "INSERT INTO setu_records (state, seq, known_to, conflicts, collection, id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 
     /// Makes the plain-table row show `state`: its resolved values, or no row
     /// when it is deleted.

@@ -95,16 +95,12 @@ import Testing
         }
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
-            for row in try Row.fetchAll(db, sql: "SELECT seq, collection, id, state FROM setu_records") {
-                let state = try StoredState.decode(row["state"] as Data, row["collection"], row["id"], in: db, schema: .current)
-                try db.execute(sql: "UPDATE setu_records SET state = ? WHERE seq = ?", arguments: [Data(StateCodec.encode(state, format: .v1)), row["seq"] as Int64])
+            try ValuesInRowsTests.undoValuesInRows(db)
+            for row in try Row.fetchAll(db, sql: "SELECT seq, state FROM setu_records") {
+                let format1 = StateCodec.encode(try StateCodec.decode(Array(row["state"] as Data)), format: .v1)
+                try db.execute(sql: "UPDATE setu_records SET state = ? WHERE seq = ?", arguments: [Data(format1), row["seq"] as Int64])
             }
-            for spec in Collections.all {
-                let table = PlainTable(spec: spec)
-                for name in table.preimageTriggerNames { try db.execute(sql: "DROP TRIGGER \(name)") }
-                try db.execute(sql: "DROP TABLE \(table.preimageTable)")
-            }
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v8-state-format-2', 'v9-values-in-rows')")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v8-state-format-2'")
         }
     }
 

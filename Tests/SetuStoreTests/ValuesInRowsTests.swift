@@ -113,11 +113,13 @@ import Testing
     }
 
     /// What a replica of the release before v9 held: every value in its
-    /// state, no pre-images.
+    /// state, each record's office in a column, no pre-images.
     static func undoValuesInRows(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE setu_records ADD COLUMN office TEXT NOT NULL DEFAULT ''")
         for row in try Row.fetchAll(db, sql: "SELECT seq, collection, id, state FROM setu_records") {
             let state = try StoredState.decode(row["state"] as Data, row["collection"], row["id"], in: db, schema: .current)
-            try db.execute(sql: "UPDATE setu_records SET state = ? WHERE seq = ?", arguments: [Data(StateCodec.encode(state)), row["seq"] as Int64])
+            try db.execute(sql: "UPDATE setu_records SET state = ?, office = ? WHERE seq = ?",
+                           arguments: [Data(StateCodec.encode(state)), state.resolvedOffice ?? "", row["seq"] as Int64])
         }
         for spec in Collections.all {
             let table = PlainTable(spec: spec)
