@@ -91,6 +91,37 @@ struct BoundStatement {
         return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
+    /// Runs a query and returns the first row's `count` columns as text read
+    /// strictly from their bytes (nil: NULL, or not valid UTF-8), or nil when
+    /// there is no row: a row's values read without GRDB's `Row`, whose
+    /// copies cost more than the lookup (a state read back from its row).
+    func firstRowTexts(count: Int) throws -> [String?]? {
+        try firstRowBlobAndTexts(count: count, blob: false)?.texts
+    }
+
+    /// The first row's first column as bytes and its next `count` columns
+    /// as `firstRowTexts` reads them, or nil when there is no row.
+    func firstRowBlobAndTexts(count: Int, blob: Bool = true) throws -> (blob: [UInt8], texts: [String?])? {
+        try refuseFailedBinding()
+        defer { sqlite3_reset(statement) }
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_ROW else {
+            guard code == SQLITE_DONE else { throw error(code) }
+            return nil
+        }
+        var first: [UInt8] = []
+        if blob, let bytes = sqlite3_column_blob(statement, 0) {
+            first = Array(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, 0))))
+        }
+        let offset: Int32 = blob ? 1 : 0
+        return (first, (offset..<(offset + Int32(count))).map { column in
+            guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
+            let length = Int(sqlite3_column_bytes(statement, column))
+            guard length > 0, let bytes = sqlite3_column_blob(statement, column) else { return "" }
+            return String(strictlyDecoding: UnsafeBufferPointer(start: bytes.assumingMemoryBound(to: UInt8.self), count: length))
+        })
+    }
+
     /// Steps the statement to completion and returns how many rows it
     /// changed; a failure carries SQLite's message.
     @discardableResult

@@ -16,6 +16,7 @@ struct PlainTable: Sendable {
     let deleteSQL: String
     let selectRawSQL: String
     let selectStoredRowSQL: String
+    let selectStateAndRowSQL: String
     /// The declared fields whose column is TEXT, in column order: the values
     /// a stored state may leave to its row (`StoredState`).
     let textFields: [String]
@@ -27,6 +28,7 @@ struct PlainTable: Sendable {
         deleteSQL = ""
         selectRawSQL = ""
         selectStoredRowSQL = ""
+        selectStateAndRowSQL = ""
         textFields = spec.fields.filter { $0.type.sqliteType == "TEXT" }.map(\.name)
     }
 
@@ -53,6 +55,7 @@ struct PlainTable: Sendable {
         deleteSQL = bare.makeDeleteSQL
         selectRawSQL = bare.makeSelectRawSQL
         selectStoredRowSQL = bare.makeSelectStoredRowSQL
+        selectStateAndRowSQL = bare.makeSelectStateAndRowSQL
         textFields = bare.textFields
     }
 
@@ -185,4 +188,12 @@ struct PlainTable: Sendable {
     /// left-out values come from: the pre-image when an outside change has
     /// not been stamped yet, else the row.
     private var makeSelectStoredRowSQL: String { StoredState.selectText(textFields, of: name, preimages: true) }
+
+    /// A record's stored state and its row's text columns in one lookup,
+    /// for the engine's transaction after its stamp, when no pre-image is
+    /// left (`WriteTransaction.loadState`).
+    private var makeSelectStateAndRowSQL: String {
+        let cols = (["r.state"] + textFields.map { "CAST(p.\"\($0)\" AS BLOB)" }).joined(separator: ", ")
+        return "SELECT \(cols) FROM setu_records r LEFT JOIN \"\(name)\" p ON p.\"id\" = r.id WHERE r.collection = ?1 AND r.id = ?2"
+    }
 }

@@ -59,5 +59,9 @@ extension Replica {
         for id in changed {
             try db.execute(sql: "INSERT INTO setu_dirty (collection, id) VALUES (?, ?)", arguments: [spec.name, id])
         }
+        // A row with a pre-image was changed since the engine left it, noted
+        // or not (its capture trigger may be the one that was missing).
+        let preimages = PlainTable(spec: spec).preimageTable
+        try db.execute(sql: "INSERT INTO setu_dirty (collection, id) SELECT ?, id FROM \"\(preimages)\"", arguments: [spec.name])
     }
 }

@@ -119,6 +119,7 @@ public final class Replica: Sendable {
                 try checkCapture(db)
                 var tx = try WriteTransaction(db: db, replica: self)
                 tx.stamped = try tx.stampOutsideWrites()
+                tx.rowsAreCurrent = true
                 result = try body(&tx)
                 try tx.finish()
                 return .commit

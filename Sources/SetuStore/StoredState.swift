@@ -25,13 +25,34 @@ enum StoredState {
 
     /// A stored state, its left-out values read from the row.
     static func decode(_ bytes: [UInt8], _ collection: String, _ id: String, in db: Database, schema: Schema) throws -> RecordState {
-        do {
+        guard StateCodec.isRowBacked(bytes) else { return try reading(collection, id) { () throws(StateCodecError) in try StateCodec.decode(bytes) } }
+        guard let spec = schema.named(collection) else {
+            let row = try undeclaredRowText(collection, id, in: db)
+            return try reading(collection, id) { () throws(StateCodecError) in try StateCodec.decode(bytes) { row?[$0] } }
+        }
+        let table = PlainTable(spec: spec)
+        var select = BoundStatement(try db.cachedStatement(sql: table.selectStoredRowSQL), in: db)
+        select.bind(id)
+        return try decode(bytes, collection, id, table: table, row: try select.firstRowTexts(count: table.textFields.count))
+    }
+
+    /// A stored state beside `row`, the text of `table.textFields` (nil: no
+    /// row).
+    static func decode(_ bytes: [UInt8], _ collection: String, _ id: String, table: PlainTable, row: [String?]?) throws -> RecordState {
+        try reading(collection, id) { () throws(StateCodecError) in
             guard StateCodec.isRowBacked(bytes) else { return try StateCodec.decode(bytes) }
-            let row = try schema.named(collection).map { try rowText($0, id, in: db) } ?? undeclaredRowText(collection, id, in: db)
-            return try StateCodec.decode(bytes) { row?[$0] }
-        } catch let error as StateCodecError where error.rowChanged {
+            return try StateCodec.decode(bytes) { name in table.textFields.firstIndex(of: name).flatMap { row?[$0] } }
+        }
+    }
+
+    /// A decode's error as the operator's: a row changed unseen, or a
+    /// damaged state.
+    private static func reading(_ collection: String, _ id: String, _ body: () throws(StateCodecError) -> RecordState) throws -> RecordState {
+        do {
+            return try body()
+        } catch where error.rowChanged {
             throw ReplicaError.rowChangedUnseen(collection, id, error)
-        } catch let error as StateCodecError {
+        } catch {
             throw ReplicaError.unreadableState(collection, id, error)
         }
     }

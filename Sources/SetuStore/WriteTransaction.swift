@@ -19,6 +19,10 @@ struct WriteTransaction {
     private var nextSeq: Int64
     /// Receipts of the outside writes stamped at the start of this transaction.
     var stamped: [WriteReceipt] = []
+    /// Set once the outside writes are stamped: no pre-image is left, and
+    /// none can come (this transaction holds the write lock), so a state's
+    /// left-out values are its row's.
+    var rowsAreCurrent = false
     private let clockAtStart: HLCTimestamp
 
     init(db: Database, replica: Replica) throws {
@@ -55,6 +59,14 @@ struct WriteTransaction {
     /// A record's state, its values left to the row read back
     /// (`StoredState`); nil when there is none.
     func loadState(_ collection: String, _ id: String) throws -> RecordState? {
+        if rowsAreCurrent, let spec = options.schema.named(collection) {
+            let table = PlainTable(spec: spec)
+            var select = BoundStatement(try db.cachedStatement(sql: table.selectStateAndRowSQL), in: db)
+            select.bind(collection)
+            select.bind(id)
+            guard let (blob, row) = try select.firstRowBlobAndTexts(count: table.textFields.count) else { return nil }
+            return try StoredState.decode(blob, collection, id, table: table, row: row)
+        }
         guard let blob = try loadStateBytes(collection, id) else { return nil }
         return try StoredState.decode(blob, collection, id, in: db, schema: options.schema)
     }

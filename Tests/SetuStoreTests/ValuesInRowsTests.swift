@@ -67,6 +67,19 @@ import Testing
         #expect(try replica.stampOutsideWrites().map { Set($0.fields.keys) } == [["fee"]])
     }
 
+    /// Only the trigger that notes the edit was gone: the pre-image was
+    /// kept, so the state still reads as it was, and the check of the
+    /// triggers notes the row, whose stamp writes exactly what changed.
+    @Test func anEditWithAPreimageButNoNoteIsStamped() throws {
+        let replica = try Replica(path: path, node: "office-a")
+        try replica.put("services", id: "s1", Fixtures.service())
+        try sqlite3(path, "DROP TRIGGER setu_capture_services_update; UPDATE services SET fee = '২০ টাকা' WHERE id = 's1';")
+        #expect(try sqlite3(path, "SELECT count(*) FROM setu_dirty;").output == "0\n")
+        #expect(try replica.record("services", id: "s1")?.values?["fee"] == .text("বিনামূল্যে"), "read from the pre-image")
+        #expect(try replica.stampOutsideWrites().map { $0.fields } == [["fee": .text("২০ টাকা")]])
+        #expect(try sqlite3(path, "SELECT count(*) FROM setu_preimage_services;").output == "0\n")
+    }
+
     /// A replica upgraded while an outside edit waits to be stamped: the
     /// upgrade leaves to the row only what the row still holds as the state
     /// does, and the stamp after a second edit writes exactly the two fields
