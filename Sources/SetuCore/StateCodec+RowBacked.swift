@@ -100,18 +100,81 @@ final class RowValues {
 struct RowChecksum {
     private var hash: UInt32 = 0x811C_9DC5
 
+    /// Over the contiguous UTF-8 in one loop: walking `String.UTF8View`
+    /// byte by byte was the largest cost of preparing a bootstrap's pages.
     mutating func add(_ text: String) {
-        var length: [UInt8] = []
-        length.appendVarint(UInt64(text.utf8.count))
-        for byte in length { mix(byte) }
-        for byte in text.utf8 { mix(byte) }
-    }
-
-    private mutating func mix(_ byte: UInt8) {
-        hash = (hash ^ UInt32(byte)) &* 0x0100_0193
+        var text = text
+        var h = hash
+        text.withUTF8 { bytes in
+            var n = bytes.count
+            while n >= 0x80 {
+                h = (h ^ UInt32(n & 0x7F | 0x80)) &* 0x0100_0193
+                n >>= 7
+            }
+            h = (h ^ UInt32(n)) &* 0x0100_0193
+            for byte in bytes { h = (h ^ UInt32(byte)) &* 0x0100_0193 }
+        }
+        hash = h
     }
 
     var bytes: [UInt8] { [UInt8(hash >> 24), UInt8(hash >> 16 & 0xFF), UInt8(hash >> 8 & 0xFF), UInt8(hash & 0xFF)] }
 
     func append(to out: inout [UInt8]) { out.append(contentsOf: bytes) }
+}
+
+extension StateCodec {
+    /// The stored form of a state from its format 2 bytes, rewritten in
+    /// place rather than encoded again: what `encode(_:keptInRow:)` gives
+    /// for the same state, nil when the row holds none of its values (the
+    /// format 2 bytes are then stored as they are). A bootstrap stores every
+    /// record as it arrived, and encoding each again cost a quarter of
+    /// setud's work.
+    public static func leavingValuesToRow(_ format2: ArraySlice<UInt8>, keptInRow rowHolds: (String, String) -> Bool) throws(StateCodecError) -> [UInt8]? {
+        var reader = ByteReader(format2)
+        guard try reader.byte() == StateFormat.v2.rawValue else { throw StateCodecError("not format 2") }
+        for _ in 0..<(try reader.count()) { _ = try reader.stringBytes() }
+        for _ in 0..<(try reader.count()) { _ = try reader.varint(); _ = try reader.varint() }
+        for _ in 0..<(try reader.count()) { _ = try reader.varint(); _ = try reader.varint() }
+        let head = format2.startIndex + 1..<format2.startIndex + reader.position
+        var out: [UInt8] = [rowBackedByte]
+        out.reserveCapacity(format2.count + 4)
+        out.append(contentsOf: format2[head])
+        var checksum = RowChecksum()
+        var leftOut = false
+        let fieldCount = try reader.count()
+        out.appendVarint(UInt64(fieldCount))
+        for _ in 0..<fieldCount {
+            let key = try reader.varint()
+            let code = key >> 1, several = key & 1 == 1
+            let name = code == 0 ? try reader.string() : StateFieldNames.name(code) ?? ""
+            let siblings = several ? try reader.count() : 1
+            let dotStart = reader.position
+            _ = try reader.varint()
+            let valueStart = reader.position
+            let value = several ? nil : try reader.compactValue()
+            if case .text(let text)? = value, rowHolds(name, text) {
+                out.appendVarint(code << 2 | 2)
+                if code == 0 { out.appendString(name) }
+                out.append(contentsOf: format2[format2.startIndex + dotStart..<format2.startIndex + valueStart])
+                checksum.add(text)
+                leftOut = true
+                continue
+            }
+            out.appendVarint(code << 2 | (several ? 1 : 0))
+            if code == 0 { out.appendString(name) }
+            if several {
+                out.appendVarint(UInt64(siblings))
+                _ = try reader.compactValue()
+                for _ in 1..<siblings {
+                    _ = try reader.varint()
+                    _ = try reader.compactValue()
+                }
+            }
+            out.append(contentsOf: format2[format2.startIndex + dotStart..<format2.startIndex + reader.position])
+        }
+        guard leftOut else { return nil }
+        out.append(contentsOf: format2[(format2.startIndex + reader.position)...])
+        checksum.append(to: &out)
+        return out
+    }
 }

@@ -77,10 +77,26 @@ struct RemoteMerge: Sendable {
                                                       peerHasIt: peerHasIt, missingRequired: nil))
         }
         let row = merged.resolvedRow(in: spec)
-        let encoded = StoredState.encode(merged, row: row, spec: spec)[...]
+        let encoded = storedBytes(merged, row: row, spec: spec, arrived: local == nil && record.state.isWithinCap(cap) ? record.encodedState : nil)
         return .merged(local: local, store: Store(state: merged, encoded: encoded, row: row,
                                                   conflicts: merged.openConflictCount(in: spec), peerHasIt: peerHasIt,
                                                   missingRequired: row.flatMap(spec.missingRequiredField(in:))))
+    }
+}
+
+extension RemoteMerge {
+    /// The bytes to store for a merged state beside `row`: rewritten from
+    /// the bytes it `arrived` in when they are format 2 and the state is
+    /// theirs (a record new here), else encoded (`StoredState`).
+    static func storedBytes(_ state: RecordState, row: [FieldValue]?, spec: CollectionSpec, arrived: ArraySlice<UInt8>?) -> ArraySlice<UInt8> {
+        guard let arrived, StateFormat(of: arrived) == .v2, let row else { return StoredState.encode(state, row: row, spec: spec)[...] }
+        var cursor = FieldCursor(spec)
+        do {
+            let rewritten = try StateCodec.leavingValuesToRow(arrived) { name, text in StoredState.rowHolds(row, spec, &cursor, name, text) }
+            return rewritten?[...] ?? arrived
+        } catch {
+            return StoredState.encode(state, row: row, spec: spec)[...]
+        }
     }
 }
 

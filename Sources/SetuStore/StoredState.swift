@@ -16,11 +16,15 @@ enum StoredState {
     static func encode(_ state: RecordState, row: [FieldValue]?, spec: CollectionSpec?) -> [UInt8] {
         guard let row, let spec else { return StateCodec.encode(state) }
         var cursor = FieldCursor(spec)
-        return StateCodec.encode(state) { name, text in
-            guard let position = cursor.position(of: name), spec.fields[position].type.sqliteType == "TEXT",
-                  case .text(let shown) = row[position] else { return false }
-            return FieldValue.text(shown).isIdentical(to: .text(text))
-        }
+        return StateCodec.encode(state) { name, text in rowHolds(row, spec, &cursor, name, text) }
+    }
+
+    /// Whether `row` (declaration order) holds exactly `text` in the TEXT
+    /// column of field `name`; `cursor` walks the fields in state order.
+    static func rowHolds(_ row: [FieldValue], _ spec: CollectionSpec, _ cursor: inout FieldCursor, _ name: String, _ text: String) -> Bool {
+        guard let position = cursor.position(of: name), spec.fields[position].type.sqliteType == "TEXT",
+              case .text(let shown) = row[position] else { return false }
+        return FieldValue.text(shown).isIdentical(to: .text(text))
     }
 
     /// A stored state, its left-out values read from the row.

@@ -67,6 +67,9 @@ import Testing
                 let bytes = StateCodec.encode(state) { name, text in row[name] == text }
                 #expect(StateCodec.isRowBacked(bytes) == !row.isEmpty)
                 #expect(try StateCodec.decode(bytes) { row[$0] } == state)
+                // The same bytes rewritten from format 2, as a bootstrap stores them.
+                let rewritten = try StateCodec.leavingValuesToRow(StateCodec.encode(state)[...]) { name, text in row[name] == text }
+                #expect(rewritten == (row.isEmpty ? nil : bytes))
             }
         }
     }
