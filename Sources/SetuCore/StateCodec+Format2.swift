@@ -161,6 +161,23 @@ extension [UInt8] {
 }
 
 extension ByteReader {
+    /// A text value's bytes as format 2 writes them, or nil (nothing read)
+    /// when the next value is not text.
+    public mutating func textBytes() throws(StateCodecError) -> ArraySlice<UInt8>? {
+        var peek = self
+        let tag = try peek.varint()
+        guard tag >= 4 else { return nil }
+        let text = try peek.bytes(count: tag - 4)
+        self = peek
+        return text
+    }
+
+    /// Steps over a value as format 2 writes it.
+    public mutating func skipCompactValue() throws(StateCodecError) {
+        let tag = try varint()
+        if tag == 3 { _ = try varint() } else if tag >= 4 { _ = try bytes(count: tag - 4) }
+    }
+
     /// A value as format 2 writes it.
     public mutating func compactValue() throws(StateCodecError) -> FieldValue {
         let tag = try varint()

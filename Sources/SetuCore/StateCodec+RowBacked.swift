@@ -104,10 +104,16 @@ struct RowChecksum {
 
     mutating func add(_ text: String) {
         var text = text
-        var h = hash
-        text.withUTF8 { bytes in
-            h = Self.mix(h, UInt64(bytes.count))
-            guard let base = bytes.baseAddress else { return }
+        text.withUTF8 { add(utf8: $0) }
+    }
+
+    mutating func add(utf8 slice: ArraySlice<UInt8>) {
+        slice.withUnsafeBufferPointer { add(utf8: $0) }
+    }
+
+    mutating func add(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        var h = Self.mix(hash, UInt64(bytes.count))
+        if let base = bytes.baseAddress {
             let raw = UnsafeRawPointer(base)
             var offset = 0
             while offset + 8 <= bytes.count {
@@ -146,7 +152,10 @@ extension StateCodec {
     /// format 2 bytes are then stored as they are). A bootstrap stores every
     /// record as it arrived, and encoding each again cost a quarter of
     /// setud's work.
-    public static func leavingValuesToRow(_ format2: ArraySlice<UInt8>, keptInRow rowHolds: (String, String) -> Bool) throws(StateCodecError) -> [UInt8]? {
+    /// `rowHolds(field, utf8)` is asked with a text's bytes as stored: no
+    /// string is made for it (they were checked as the state was decoded).
+    public static func leavingValuesToRow(_ format2: ArraySlice<UInt8>,
+                                          keptInRow rowHolds: (String, ArraySlice<UInt8>) -> Bool) throws(StateCodecError) -> [UInt8]? {
         var reader = ByteReader(format2)
         guard try reader.byte() == StateFormat.v2.rawValue else { throw StateCodecError("not format 2") }
         for _ in 0..<(try reader.count()) { _ = try reader.stringBytes() }
@@ -168,23 +177,23 @@ extension StateCodec {
             let dotStart = reader.position
             _ = try reader.varint()
             let valueStart = reader.position
-            let value = several ? nil : try reader.compactValue()
-            if case .text(let text)? = value, rowHolds(name, text) {
+            if !several, let text = try reader.textBytes(), rowHolds(name, text) {
                 out.appendVarint(code << 2 | 2)
                 if code == 0 { out.appendString(name) }
                 out.append(contentsOf: format2[format2.startIndex + dotStart..<format2.startIndex + valueStart])
-                checksum.add(text)
+                checksum.add(utf8: text)
                 leftOut = true
                 continue
             }
+            if !several { try reader.skipCompactValue() }
             out.appendVarint(code << 2 | (several ? 1 : 0))
             if code == 0 { out.appendString(name) }
             if several {
                 out.appendVarint(UInt64(siblings))
-                _ = try reader.compactValue()
+                try reader.skipCompactValue()
                 for _ in 1..<siblings {
                     _ = try reader.varint()
-                    _ = try reader.compactValue()
+                    try reader.skipCompactValue()
                 }
             }
             out.append(contentsOf: format2[format2.startIndex + dotStart..<format2.startIndex + reader.position])

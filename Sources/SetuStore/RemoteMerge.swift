@@ -92,7 +92,9 @@ extension RemoteMerge {
         guard let arrived, StateFormat(of: arrived) == .v2, let row else { return StoredState.encode(state, row: row, spec: spec)[...] }
         var cursor = FieldCursor(spec)
         do {
-            let rewritten = try StateCodec.leavingValuesToRow(arrived) { name, text in StoredState.rowHolds(row, spec, &cursor, name, text) }
+            let rewritten = try StateCodec.leavingValuesToRow(arrived) { name, text in
+                text.withUnsafeBufferPointer { StoredState.rowHolds(row, spec, &cursor, name, $0) }
+            }
             return rewritten?[...] ?? arrived
         } catch {
             return StoredState.encode(state, row: row, spec: spec)[...]

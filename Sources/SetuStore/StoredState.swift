@@ -22,9 +22,16 @@ enum StoredState {
     /// Whether `row` (declaration order) holds exactly `text` in the TEXT
     /// column of field `name`; `cursor` walks the fields in state order.
     static func rowHolds(_ row: [FieldValue], _ spec: CollectionSpec, _ cursor: inout FieldCursor, _ name: String, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { rowHolds(row, spec, &cursor, name, $0) }
+    }
+
+    /// The same for a text's UTF-8 bytes.
+    static func rowHolds(_ row: [FieldValue], _ spec: CollectionSpec, _ cursor: inout FieldCursor, _ name: String,
+                         _ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let position = cursor.position(of: name), spec.fields[position].type.sqliteType == "TEXT",
-              case .text(let shown) = row[position] else { return false }
-        return FieldValue.text(shown).isIdentical(to: .text(text))
+              case .text(var shown) = row[position] else { return false }
+        return shown.withUTF8 { $0.count == utf8.count && ($0.count == 0 || memcmp($0.baseAddress!, utf8.baseAddress!, $0.count) == 0) }
     }
 
     /// A stored state, its left-out values read from the row.
