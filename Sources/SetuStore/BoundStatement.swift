@@ -79,16 +79,7 @@ struct BoundStatement {
     /// Runs a query and returns the first row's first column as bytes, or nil
     /// when there is no row (a NULL column reads as no bytes).
     func firstBlob() throws -> [UInt8]? {
-        try refuseFailedBinding()
-        defer { sqlite3_reset(statement) }
-        let code = sqlite3_step(statement)
-        guard code == SQLITE_ROW else {
-            guard code == SQLITE_DONE else { throw error(code) }
-            return nil
-        }
-        let count = Int(sqlite3_column_bytes(statement, 0))
-        guard count > 0, let bytes = sqlite3_column_blob(statement, 0) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+        try firstRow { blob(at: 0) }
     }
 
     /// Runs a query and returns the first row's `count` columns as text read
@@ -96,12 +87,17 @@ struct BoundStatement {
     /// there is no row: a row's values read without GRDB's `Row`, whose
     /// copies cost more than the lookup (a state read back from its row).
     func firstRowTexts(count: Int) throws -> [String?]? {
-        try firstRowBlobAndTexts(count: count, blob: false)?.texts
+        try firstRow { texts(0..<Int32(count)) }
     }
 
     /// The first row's first column as bytes and its next `count` columns
     /// as `firstRowTexts` reads them, or nil when there is no row.
-    func firstRowBlobAndTexts(count: Int, blob: Bool = true) throws -> (blob: [UInt8], texts: [String?])? {
+    func firstRowBlobAndTexts(count: Int) throws -> (blob: [UInt8], texts: [String?])? {
+        try firstRow { (blob(at: 0), texts(1..<Int32(count) + 1)) }
+    }
+
+    /// Steps once and reads the row with `read`; nil when there is none.
+    private func firstRow<T>(_ read: () -> T) throws -> T? {
         try refuseFailedBinding()
         defer { sqlite3_reset(statement) }
         let code = sqlite3_step(statement)
@@ -109,17 +105,22 @@ struct BoundStatement {
             guard code == SQLITE_DONE else { throw error(code) }
             return nil
         }
-        var first: [UInt8] = []
-        if blob, let bytes = sqlite3_column_blob(statement, 0) {
-            first = Array(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, 0))))
-        }
-        let offset: Int32 = blob ? 1 : 0
-        return (first, (offset..<(offset + Int32(count))).map { column in
+        return read()
+    }
+
+    private func blob(at column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let bytes = sqlite3_column_blob(statement, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
+    private func texts(_ columns: Range<Int32>) -> [String?] {
+        columns.map { column in
             guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
             let length = Int(sqlite3_column_bytes(statement, column))
             guard length > 0, let bytes = sqlite3_column_blob(statement, column) else { return "" }
             return String(strictlyDecoding: UnsafeBufferPointer(start: bytes.assumingMemoryBound(to: UInt8.self), count: length))
-        })
+        }
     }
 
     /// Steps the statement to completion and returns how many rows it

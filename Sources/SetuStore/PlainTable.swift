@@ -123,7 +123,9 @@ struct PlainTable: Sendable {
     /// speak for: the stamp diffs against them, and every read meanwhile (a
     /// push, a dump) must show them, not the unstamped new ones. Untyped: it
     /// holds whatever the row held.
-    var preimageTable: String { "setu_preimage_\(name)" }
+    var preimageTable: String { Self.preimageTable(of: name) }
+
+    static func preimageTable(of table: String) -> String { "setu_preimage_\(table)" }
 
     var preimageCreateSQL: String {
         "CREATE TABLE \"\(preimageTable)\" (\(columns.map { "\"\($0)\"" }.joined(separator: ", ")), PRIMARY KEY (\"id\"))"

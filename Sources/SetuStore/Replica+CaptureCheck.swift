@@ -5,8 +5,8 @@ import SetuCore
 extension Replica {
     /// Makes sure the capture triggers and pre-image tables are in place
     /// before the engine stamps, whenever the file's schema changed since
-    /// the last look (`PRAGMA schema_version`: one read of the header on
-    /// every other write).
+    /// the last look (`PRAGMA schema_version`: one read of the file's header
+    /// on every engine write).
     ///
     /// A tool that rebuilds a plain table (some SQLite GUIs do, for a schema
     /// edit) can drop them. An edit made meanwhile was not captured, and the

@@ -287,7 +287,7 @@ enum ReplicaSchema {
     /// values, read from its current columns: a column may go (a replica
     /// opened by an older schema), and with it the values left to it.
     private static func putValuesBack(_ collection: String, preimages: Bool, in db: Database) throws {
-        let text = try db.columns(in: collection).filter { $0.type.uppercased() == "TEXT" }.map(\.name).filter { $0 != "id" }
+        let text = try StoredState.textColumns(of: collection, in: db)
         let select = try db.makeStatement(sql: StoredState.selectText(text, of: collection, preimages: preimages))
         try StoredState.putValuesBack(collection, select: select, columns: text, in: db)
     }

@@ -81,21 +81,19 @@ enum StoredState {
         try decode(Array(blob), collection, id, in: db, schema: schema)
     }
 
-    /// The text columns of a record's pre-image or row, by field; nil when
-    /// there is neither.
-    static func rowText(_ spec: CollectionSpec, _ id: String, in db: Database) throws -> [String: String]? {
-        let table = PlainTable(spec: spec)
-        return try rowText(db.cachedStatement(sql: table.selectStoredRowSQL), columns: table.textFields, id)
-    }
-
     /// The text columns of a row in a table this schema does not declare: a
     /// newer release showed the collection, and this one was installed
     /// over it. Read by the table's own columns, with its pre-image.
     private static func undeclaredRowText(_ collection: String, _ id: String, in db: Database) throws -> [String: String]? {
         guard try db.tableExists(collection) else { return nil }
-        let columns = try db.columns(in: collection).filter { $0.type.uppercased() == "TEXT" && $0.name != "id" }.map(\.name)
-        return try rowText(db.makeStatement(sql: selectText(columns, of: collection, preimages: try db.tableExists("setu_preimage_\(collection)"))),
-                           columns: columns, id)
+        let columns = try textColumns(of: collection, in: db)
+        let preimages = try db.tableExists(PlainTable.preimageTable(of: collection))
+        return try rowText(db.makeStatement(sql: selectText(columns, of: collection, preimages: preimages)), columns: columns, id)
+    }
+
+    /// The TEXT columns of a table as the file declares it, but its id.
+    static func textColumns(of table: String, in db: Database) throws -> [String] {
+        try db.columns(in: table).filter { $0.type.uppercased() == "TEXT" && $0.name != "id" }.map(\.name)
     }
 
     /// A select of `columns` (as BLOBs) of a row by id (`?1`), from its
@@ -103,11 +101,12 @@ enum StoredState {
     static func selectText(_ columns: [String], of table: String, preimages: Bool) -> String {
         let cols = columns.isEmpty ? "NULL" : columns.map { "CAST(\"\($0)\" AS BLOB)" }.joined(separator: ", ")
         let fromRow = "SELECT \(cols) FROM \"\(table)\" WHERE \"id\" = ?1"
-        return preimages ? "SELECT \(cols) FROM \"setu_preimage_\(table)\" WHERE \"id\" = ?1 UNION ALL \(fromRow) LIMIT 1" : fromRow
+        return preimages ? "SELECT \(cols) FROM \"\(PlainTable.preimageTable(of: table))\" WHERE \"id\" = ?1 UNION ALL \(fromRow) LIMIT 1" : fromRow
     }
 
-    /// The same from any select of `columns` (as BLOBs) by id. A value that
-    /// is not valid UTF-8 is left out, so the state's checksum refuses it.
+    /// The text of `columns` read with `select` (of them as BLOBs, by id),
+    /// by column; nil when there is no row. A value that is not valid UTF-8
+    /// is left out, so the state's checksum refuses it.
     static func rowText(_ select: Statement, columns: [String], _ id: String) throws -> [String: String]? {
         guard let row = try Row.fetchOne(select, arguments: [id]) else { return nil }
         var text: [String: String] = [:]
@@ -129,46 +128,36 @@ enum StoredState {
     /// left-out ones with `select` (of `columns`, by id): before a plain
     /// table is made anew, whose columns may go.
     static func putValuesBack(_ collection: String, select: Statement, columns: [String], in db: Database) throws {
+        try rewriteStates(of: collection, in: db) { id, bytes in
+            guard StateCodec.isRowBacked(bytes) else { return nil }
+            let text = try rowText(select, columns: columns, id)
+            return StateCodec.encode(try reading(collection, id) { () throws(StateCodecError) in try StateCodec.decode(bytes) { text?[$0] } })
+        }
+    }
+
+    /// Stores a state of `spec` that holds all its values (format 1 or 2)
+    /// leaving out what its row (or pre-image) holds.
+    static func leaveValuesToRows(_ spec: CollectionSpec, in db: Database) throws {
+        let table = PlainTable(spec: spec)
+        let select = try db.makeStatement(sql: table.selectStoredRowSQL)
+        try rewriteStates(of: spec.name, in: db) { id, bytes in
+            guard !StateCodec.isRowBacked(bytes), let text = try rowText(select, columns: table.textFields, id) else { return nil }
+            let state = try reading(spec.name, id) { () throws(StateCodecError) in try StateCodec.decode(bytes) }
+            return state.isDeleted ? nil : encode(state, holding: text)
+        }
+    }
+
+    /// Stores each state of `collection` as `rewrite` gives it (nil or the
+    /// same bytes: unchanged). Feed positions stay: the states are the same,
+    /// only their bytes change.
+    private static func rewriteStates(of collection: String, in db: Database,
+                                      _ rewrite: (_ id: String, _ bytes: [UInt8]) throws -> [UInt8]?) throws {
         let rows = try Row.fetchAll(db, sql: "SELECT id, state FROM setu_records WHERE collection = ?", arguments: [collection])
         let update = try db.makeStatement(sql: "UPDATE setu_records SET state = ? WHERE collection = ? AND id = ?")
         for row in rows {
             let id: String = row["id"]
             let bytes = Array(row["state"] as Data)
-            guard StateCodec.isRowBacked(bytes) else { continue }
-            let text = try rowText(select, columns: columns, id)
-            let state: RecordState
-            do {
-                state = try StateCodec.decode(bytes) { text?[$0] }
-            } catch let error where error.rowChanged {
-                throw ReplicaError.rowChangedUnseen(collection, id, error)
-            } catch {
-                throw ReplicaError.unreadableState(collection, id, error)
-            }
-            try update.execute(arguments: [Data(StateCodec.encode(state)), collection, id])
-        }
-    }
-
-    /// Stores a state of `spec` that holds all its values (format 1 or 2)
-    /// leaving out what its row (or pre-image) holds. Feed positions stay:
-    /// the state is the same.
-    static func leaveValuesToRows(_ spec: CollectionSpec, in db: Database) throws {
-        let select = try db.makeStatement(sql: PlainTable(spec: spec).selectStoredRowSQL)
-        let columns = PlainTable(spec: spec).textFields
-        let rows = try Row.fetchAll(db, sql: "SELECT id, state FROM setu_records WHERE collection = ?", arguments: [spec.name])
-        let update = try db.makeStatement(sql: "UPDATE setu_records SET state = ? WHERE collection = ? AND id = ?")
-        for row in rows {
-            let id: String = row["id"]
-            let bytes = Array(row["state"] as Data)
-            guard !StateCodec.isRowBacked(bytes), let text = try rowText(select, columns: columns, id) else { continue }
-            let state: RecordState
-            do {
-                state = try StateCodec.decode(bytes)
-            } catch {
-                throw ReplicaError.unreadableState(spec.name, id, error)
-            }
-            guard !state.isDeleted else { continue }
-            let stored = encode(state, holding: text)
-            if stored != bytes { try update.execute(arguments: [Data(stored), spec.name, id]) }
+            if let stored = try rewrite(id, bytes), stored != bytes { try update.execute(arguments: [Data(stored), collection, id]) }
         }
     }
 }

@@ -20,12 +20,10 @@ extension WriteTransaction {
             let id: String = row["id"]
             guard let spec = options.schema.named(collection) else { continue }
             if let receipt = try stampRow(spec, id) { receipts.append(receipt) }
-            // Stamped: the state now leaves its values to the row as it is.
-            try db.cachedStatement(sql: "DELETE FROM \"\(PlainTable(spec: spec).preimageTable)\" WHERE id = ?").execute(arguments: [id])
         }
         try db.execute(sql: "DELETE FROM setu_dirty")
-        // A pre-image without a note (its capture trigger was dropped, and
-        // the check of the triggers noted it) goes too: none is left.
+        // Stamped: each state now leaves its values to its row as it is, so
+        // the pre-images go, in the same transaction as the notes.
         for spec in options.schema.collections where try db.tableExists(PlainTable(spec: spec).preimageTable) {
             try db.execute(sql: "DELETE FROM \"\(PlainTable(spec: spec).preimageTable)\"")
         }
@@ -59,12 +57,7 @@ extension WriteTransaction {
         }
         var changed = validated.values
         if let current { changed = changed.filter { current[$0.key] != $0.value } }
-        var deltas: [String: Int64] = [:]
-        for field in spec.counterFields {
-            let target = validated.counters[field.name] ?? 0
-            let now = state?.counters[field.name]?.value ?? 0
-            if target != now { deltas[field.name] = PNCounter.delta(from: now, to: target) }
-        }
+        let deltas = Self.counterMoves(spec, to: validated, from: state)
         guard current == nil || !changed.isEmpty || !deltas.isEmpty else {
             // Nothing changed in substance (say, text re-saved in another
             // Unicode form): put the canonical row back.
@@ -109,24 +102,31 @@ extension WriteTransaction {
             try spec.checkID(id)
             let row = try decodeRow(raw, spec)
             let current = state.resolved(in: spec)
-            var changes = row.filter { name, value in unseen.contains(name) || current?[name] != value }
-            for field in spec.counterFields { changes[field.name] = nil }
+            let changes = row.filter { name, value in
+                unseen.contains(name) || spec.field(name)?.isCounter == true || current?[name] != value
+            }
             let validated = try spec.validate(changes, mode: .patch)
             try ReplicaBatch.checkWorkflow(spec, state: state, values: validated.values)
-            var deltas: [String: Int64] = [:]
-            for field in spec.counterFields {
-                guard case .int(let target)? = row[field.name] else { continue }
-                let now = state.counters[field.name]?.value ?? 0
-                if target != now { deltas[field.name] = PNCounter.delta(from: now, to: target) }
-            }
             var values = validated.values
             for name in unseen where values[name] == nil { values[name] = row[name] ?? .null }
-            return try localWrite(spec, id, values: values, counterDeltas: deltas, onto: state)
+            return try localWrite(spec, id, values: values, counterDeltas: Self.counterMoves(spec, to: validated, from: state), onto: state)
         } catch let error as ValidationError {
             throw ReplicaError(.rowChangedUnseen, "\(spec.name)/\(id) was changed while Setu's capture triggers were missing, and Setu refuses "
                 + "the row as it is now (\(error)); its earlier values are not kept here, so correct the row with any SQLite client "
                 + "(or `setuctl put`), and this replica writes again")
         }
+    }
+
+    /// The moves that take `state`'s counters to the counts a validated row
+    /// shows: a counter moves by exactly the difference.
+    static func counterMoves(_ spec: CollectionSpec, to validated: ValidatedWrite, from state: RecordState?) -> [String: Int64] {
+        var deltas: [String: Int64] = [:]
+        for field in spec.counterFields {
+            let target = validated.counters[field.name] ?? 0
+            let now = state?.counters[field.name]?.value ?? 0
+            if target != now { deltas[field.name] = PNCounter.delta(from: now, to: target) }
+        }
+        return deltas
     }
 
     /// What an outside row tried to write: the fields it changed, and its

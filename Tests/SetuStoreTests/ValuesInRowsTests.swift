@@ -62,6 +62,17 @@ import Testing
         #expect(try peer.stateDump() == replica.stateDump())
         #expect(try peer.conflicts().isEmpty)
 
+        // A counter changed meanwhile moves by exactly the difference.
+        try replica.put("products", id: "p1", Fixtures.product(stock: 10))
+        try sqlite3(path, """
+            DROP TRIGGER setu_capture_products_update; DROP TRIGGER setu_preimage_products_update;
+            UPDATE products SET title = 'নকশী কাঁথা (বড়)', stock = 7 WHERE id = 'p1';
+            """)
+        let sale = try #require(try replica.stampOutsideWrites().first)
+        #expect(sale.fields["title"] == .text("নকশী কাঁথা (বড়)"))
+        #expect(sale.counterDeltas == ["stock": -3])
+        #expect(try replica.record("products", id: "p1")?.values?["stock"] == .int(7))
+
         // Captured as before from now on.
         try sqlite3(path, "UPDATE services SET fee = '৩০ টাকা' WHERE id = 's1';")
         #expect(try replica.stampOutsideWrites().map { Set($0.fields.keys) } == [["fee"]])
