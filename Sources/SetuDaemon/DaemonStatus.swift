@@ -29,6 +29,11 @@ public struct DaemonStatus: Sendable {
     public var clockSkewSeconds: Int?
     /// Why local writes fail (a full disk), until a write works again.
     public var localWriteError: String?
+    /// Why outside SQL writes cannot be stamped (a row changed while the
+    /// capture triggers were missing, into values Setu refuses), until a
+    /// stamp works again. The replica's own writes stop meanwhile, so this
+    /// is an error between syncs too, not only when the next sync fails.
+    public var stampError: String?
     /// What needs a person, each with its fix; filled in when read.
     public var warnings: [String] = []
     /// What the sync in flight has done so far (for `sync --wait`'s
@@ -69,6 +74,7 @@ public struct DaemonStatus: Sendable {
             mark.map { .object([("seq", .int($0.seq)), ("at", .string(RFC3339.format(millis: $0.atMillis / 1000 * 1000)))]) } ?? .null
         }
         let rebootstrap: (key: String, value: JSONValue) = ("rebootstrap_pending", .int(Int64(rebootstrapPending)))
+        let stamp: (key: String, value: JSONValue) = ("stamp_error", stampError.map { .string($0) } ?? .null)
         return .object([
             ("node", .string(node)), ("version", .string(version)),
             ("schema", .int(Int64(schema))), ("hub_schema", hubSchema.map { .int(Int64($0)) } ?? .null),
@@ -86,6 +92,7 @@ public struct DaemonStatus: Sendable {
             ("replica_bytes", .int(Int64(replicaBytes))),
             ("last_bundle_out", mark(lastBundleOut)), ("last_answer_in", mark(lastAnswerIn)),
             ("local_write_error", localWriteError.map { .string($0) } ?? .null),
+            stamp,
             ("warnings", .array(warnings.map { .string($0) })),
             ("sync_in_flight", inFlight.map { report in .object([
                 ("pages", .int(Int64(report.pages))), ("records_in", .int(Int64(report.pulledRecords))),
@@ -105,7 +112,7 @@ public struct DaemonStatus: Sendable {
         case .starting: parts.append("starting")
         case .syncing: parts.append("syncing")
         case .offline: parts.append("offline (\(lastError ?? "hub unreachable"))")
-        case .error: parts.append(localWriteError ?? "sync failing: \(lastError ?? "unknown error")")
+        case .error: parts.append(localWriteError ?? stampError ?? "sync failing: \(lastError ?? "unknown error")")
         case .clockSkew: parts.append("clock off by \(clockSkewSeconds ?? 0) s from the hub; fix the PC's clock")
         case .attention:
             var needs: [String] = []

@@ -95,7 +95,7 @@ public actor SyncLoop: Service {
             s.oldestUnsentSeconds = summary.oldestUnsentMillis.map { max(0, Int((Double(replica.now()) - Double($0)) / 1000)) }
         }
         s.warnings = warnings(s)
-        if let problem = s.localWriteError, s.state != .syncing {
+        if let problem = s.localWriteError ?? s.stampError, s.state != .syncing {
             s.state = .error
             s.lastError = problem
         } else if s.state == .idle, skewIsPastBound(s) {
@@ -116,6 +116,7 @@ public actor SyncLoop: Service {
     private func warnings(_ s: DaemonStatus) -> [String] {
         var list: [String] = []
         if let problem = s.localWriteError { list.append(problem) }
+        if let problem = s.stampError { list.append(problem) }
         if skewIsPastBound(s), let skew = s.clockSkewSeconds {
             let way = skew < 0 ? "ahead of" : "behind"
             list.append("this PC's clock is \(Self.duration(seconds: skew.magnitude)) \(way) the hub's: Setu stamps and checks by the hub's time "
@@ -185,7 +186,9 @@ public actor SyncLoop: Service {
     }
 
     /// Stamps outside SQL writes; while local writes fail for the disk,
-    /// first probes whether they work again.
+    /// first probes whether they work again. A stamp that fails for another
+    /// reason is kept for status (and logged once per message) until one
+    /// works.
     private func stampOutsideWrites() {
         do {
             if status.localWriteError != nil {
@@ -194,9 +197,16 @@ public actor SyncLoop: Service {
                 status.localWriteError = nil
             }
             try replica.stampOutsideWrites()
+            if status.stampError != nil {
+                logger.notice("outside SQL writes are stamped again")
+                status.stampError = nil
+            }
         } catch {
             noteLocalWriteFailure(error)
-            if status.localWriteError == nil { logger.error("stamping outside writes failed", metadata: ["setu.error": "\(error)"]) }
+            guard status.localWriteError == nil else { return }
+            let problem = "outside SQL writes cannot be stamped: \(error)"
+            if status.stampError != problem { logger.error("stamping outside writes failed", metadata: ["setu.error": "\(error)"]) }
+            status.stampError = problem
         }
     }
 
@@ -226,7 +236,7 @@ public actor SyncLoop: Service {
     /// fail.
     private func nodeReport(ending: Bool, stateBefore: DaemonStatus.State, errorBefore: String?) -> NodeReport {
         let s = currentStatus()
-        let error = ending ? s.localWriteError : (stateBefore == .error ? errorBefore : nil)
+        let error = ending ? s.localWriteError ?? s.stampError : (stateBefore == .error ? errorBefore : nil)
         return NodeReport(version: s.version, pending: s.pendingLocalChanges, oldestUnsentSeconds: s.oldestUnsentSeconds,
                           conflicts: s.openConflicts, setAside: s.setAside, oversold: s.oversold, clockSkewSeconds: s.clockSkewSeconds,
                           lastError: error)
