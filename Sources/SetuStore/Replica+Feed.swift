@@ -48,7 +48,7 @@ extension Replica {
             // A short page read everything there is: the states skipped up
             // to the head are covered too, in the same snapshot.
             let last = entries.count < limit
-                ? max(seq, try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM setu_records")) ?? seq)
+                ? max(seq, try WriteTransaction.lastPosition(db))
                 : entries.last?.seq ?? seq
             return FeedPage(entries: entries, lastSeq: last)
         }

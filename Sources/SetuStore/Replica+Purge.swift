@@ -94,7 +94,6 @@ extension WriteTransaction {
 
     /// Removes a record's state, its plain row and its re-bootstrap entry.
     mutating func drop(_ collection: String, _ id: String) throws {
-        try ReplicaSchema.setMeta(db, "feed_top", try Self.lastPosition(db))
         try db.execute(sql: "DELETE FROM setu_records WHERE collection = ? AND id = ?", arguments: [collection, id])
         try db.execute(sql: "DELETE FROM setu_rebootstrap WHERE collection = ? AND id = ?", arguments: [collection, id])
         if let spec = options.schema.named(collection) { try project(spec, id, nil) }

@@ -17,6 +17,7 @@ struct WriteTransaction {
     let served: [String]?
     var clock: HybridClock
     private var nextSeq: Int64
+    private let seqAtStart: Int64
     /// Receipts of the outside writes stamped at the start of this transaction.
     var stamped: [WriteReceipt] = []
     /// Set once the outside writes are stamped: no pre-image is left, and
@@ -35,22 +36,25 @@ struct WriteTransaction {
         clockAtStart = HLCTimestamp(rawValue: UInt64(bitPattern: last))
         clock = HybridClock(last: clockAtStart, maxSkewMillis: replica.options.maxSkewMillis)
         nextSeq = try Self.lastPosition(db) + 1
+        seqAtStart = nextSeq
     }
 
-    /// The last feed position handed out. Dropping states (purge notices, a
-    /// re-bootstrap) may remove the top rows, so it is kept in `setu_meta`
-    /// too: a position at or below the push cursor, handed out again, would
-    /// mark a new write as pushed when it never was.
+    /// The last feed position handed out, kept in `setu_meta` (schema v10):
+    /// `setu_records` has no index on `seq`, and dropping states (purge
+    /// notices, a re-bootstrap) may remove the top rows. A position at or
+    /// below the push cursor, handed out again, would mark a new write as
+    /// pushed when it never was.
     static func lastPosition(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: """
-            SELECT max(coalesce((SELECT max(seq) FROM setu_records), 0), coalesce((SELECT value FROM setu_meta WHERE key = 'feed_top'), 0))
-            """) ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM setu_meta WHERE key = 'feed_top'")) ?? 0
     }
 
-    /// Persists the clock; the caller commits.
+    /// Persists the clock and the feed's head; the caller commits.
     mutating func finish() throws {
         if clock.last != clockAtStart {
             try ReplicaSchema.setMeta(db, "hlc", Int64(bitPattern: clock.last.rawValue))
+        }
+        if nextSeq != seqAtStart {
+            try ReplicaSchema.setMeta(db, "feed_top", nextSeq - 1)
         }
     }
 
