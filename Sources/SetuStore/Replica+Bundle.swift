@@ -51,7 +51,7 @@ extension Replica {
             var through = pushed
             while let row = try rows.next() {
                 through = row["seq"]
-                if (row["known_to"] as String?) == peer.rawValue { continue }
+                if (row["known_to"] as String?) == Self.knownTo(peer) { continue }
                 let blob: Data = row["state"]
                 let (collection, id): (String, String) = (row["collection"], row["id"])
                 states.append((collection, id, try StoredState.canonical(blob, collection, id, in: db, schema: schema)))

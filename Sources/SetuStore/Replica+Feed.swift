@@ -22,6 +22,11 @@ extension Replica {
     /// partial indexes (`setu_records_unsent`, `setu_records_relayed`).
     public static let hub: NodeID = "hub"
 
+    /// How `setu_records.known_to` names a peer (schema v10): the hub, which
+    /// nearly every state came from, as '' (a text of no bytes, three bytes
+    /// a record less), any other peer by its node id.
+    static func knownTo(_ peer: NodeID?) -> String? { peer.map { $0 == hub ? "" : $0.rawValue } }
+
     /// Records changed after `seq`, in feed order, at most `limit` of them,
     /// skipping states `peer` already holds (they came from it unchanged).
     public func feed(after seq: Int64, limit: Int, for peer: NodeID? = nil) throws -> FeedPage {
@@ -35,7 +40,7 @@ extension Replica {
             let queries = peer == Self.hub ? Self.hubFeedSQL : [Self.feedSQL]
             var rows: [Row] = []
             for sql in queries {
-                rows += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [seq, peer?.rawValue, limit])
+                rows += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [seq, Self.knownTo(peer), limit])
             }
             if queries.count > 1 { rows.sort { ($0["seq"] as Int64) < ($1["seq"] as Int64) } }
             var entries: [FeedEntry] = []
@@ -63,7 +68,7 @@ extension Replica {
         "SELECT seq, collection, id, state FROM setu_records WHERE seq > ?1 AND known_to IS NULL AND ?2 IS NOT NULL ORDER BY seq LIMIT ?3",
         """
         SELECT seq, collection, id, state FROM setu_records
-        WHERE seq > ?1 AND known_to IS NOT NULL AND known_to <> '\(hub.rawValue)' AND ?2 IS NOT NULL ORDER BY seq LIMIT ?3
+        WHERE seq > ?1 AND known_to IS NOT NULL AND known_to <> '' AND ?2 IS NOT NULL ORDER BY seq LIMIT ?3
         """,
     ]
 

@@ -17,7 +17,7 @@ extension Replica {
             try tx.db.execute(sql: """
                 INSERT OR IGNORE INTO setu_rebootstrap (collection, id)
                 SELECT r.collection, r.id FROM setu_records r WHERE \(Self.heldByPeer)
-                """, arguments: [peer.rawValue, pushed])
+                """, arguments: [Self.knownTo(peer), pushed])
             try tx.db.execute(sql: "UPDATE setu_cursors SET pulled = NULL WHERE peer = ?", arguments: [peer.rawValue])
             try ReplicaSchema.setMeta(tx.db, Self.rebootstrapKey, Int64(tx.nowMillis))
             let listed = try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM setu_rebootstrap") ?? 0
@@ -59,7 +59,7 @@ extension Replica {
             let stale = try Row.fetchAll(tx.db, sql: """
                 SELECT r.collection, r.id FROM setu_rebootstrap b JOIN setu_records r ON r.collection = b.collection AND r.id = b.id
                 WHERE \(Self.heldByPeer)
-                """, arguments: [peer.rawValue, pushed])
+                """, arguments: [Self.knownTo(peer), pushed])
             for row in stale { try tx.drop(row["collection"], row["id"]) }
             try tx.db.execute(sql: "DELETE FROM setu_rebootstrap")
             try tx.db.execute(sql: "DELETE FROM setu_meta WHERE key = ?", arguments: [Self.rebootstrapKey])
@@ -89,7 +89,7 @@ extension WriteTransaction {
         return try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT 1 FROM setu_rebootstrap b JOIN setu_records r ON r.collection = b.collection AND r.id = b.id
             WHERE b.collection = ?3 AND b.id = ?4 AND \(Replica.heldByPeer)
-            """), arguments: [peer.rawValue, pushed, collection, id]) ?? false
+            """), arguments: [Replica.knownTo(peer), pushed, collection, id]) ?? false
     }
 
     /// Removes a record's state, its plain row and its re-bootstrap entry.

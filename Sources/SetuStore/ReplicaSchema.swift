@@ -190,7 +190,8 @@ enum ReplicaSchema {
             // (about 1,000). `seq` is a plain column: the partial indexes the
             // push reads still order by it, and the feed's head is kept in
             // `setu_meta` (`feed_top`), written by every transaction that
-            // hands out positions, so nothing asks for max(seq).
+            // hands out positions, so nothing asks for max(seq). `known_to`
+            // names the hub as '' (`Replica.knownTo`).
             try setMeta(db, "feed_top", try Int64.fetchOne(db, sql: """
                 SELECT max(coalesce((SELECT max(seq) FROM setu_records), 0), coalesce((SELECT value FROM setu_meta WHERE key = 'feed_top'), 0))
                 """) ?? 0)
@@ -207,13 +208,14 @@ enum ReplicaSchema {
                 """)
             try db.execute(sql: """
                 INSERT INTO setu_records_keyed (collection, id, seq, state, known_to, conflicts)
-                SELECT collection, id, seq, state, known_to, conflicts FROM setu_records ORDER BY collection, id
+                SELECT collection, id, seq, state, CASE known_to WHEN '\(Replica.hub.rawValue)' THEN '' ELSE known_to END, conflicts
+                FROM setu_records ORDER BY collection, id
                 """)
             try db.execute(sql: "DROP TABLE setu_records")
             try db.execute(sql: "ALTER TABLE setu_records_keyed RENAME TO setu_records")
             try db.execute(sql: "CREATE INDEX setu_records_conflicts ON setu_records (collection, id) WHERE conflicts > 0")
             try db.execute(sql: "CREATE INDEX setu_records_unsent ON setu_records (seq) WHERE known_to IS NULL")
-            try db.execute(sql: "CREATE INDEX setu_records_relayed ON setu_records (seq) WHERE known_to IS NOT NULL AND known_to <> '\(Replica.hub.rawValue)'")
+            try db.execute(sql: "CREATE INDEX setu_records_relayed ON setu_records (seq) WHERE known_to IS NOT NULL AND known_to <> ''")
         }
         return migrator
     }

@@ -117,7 +117,7 @@ struct WriteTransaction {
         try write(update: Self.updateRecordSQL, insert: Self.insertRecordSQL, insertFirst: isNew) { statement in
             statement.bind(blob: blob)
             statement.bind(seq)
-            statement.bind(peer?.rawValue)
+            statement.bind(Replica.knownTo(peer))
             statement.bind(Int64(conflicts))
             statement.bind(collection)
             statement.bind(id)

@@ -35,6 +35,7 @@ import Testing
         #expect(try sqlite3(path, "SELECT sql LIKE '%WITHOUT ROWID' FROM sqlite_master WHERE name = 'setu_records';").output == "1\n")
         #expect(try sqlite3(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'setu_records' AND sql IS NOT NULL;").output == "3\n",
                 "the three partial indexes, and no key index beside the table")
+        #expect(try sqlite3(path, "SELECT id FROM setu_records WHERE known_to = '';").output == "p1\n", "the hub is written as ''")
         #expect(try replica.stateDump() == before.dump)
         #expect(try replica.feed(after: 0, limit: 10).entries.map(\.seq) == before.feed)
         #expect(try replica.summary(for: Replica.hub) == before.summary)
@@ -58,8 +59,8 @@ import Testing
     }
 
     /// What a replica of the release before v10 held: a rowid table keyed
-    /// by `seq` beside a unique index of (collection, id), and a `feed_top`
-    /// set only by purges.
+    /// by `seq` beside a unique index of (collection, id), the hub named
+    /// in `known_to`, and a `feed_top` set only by purges.
     static func undoRecordsKeyedByID(_ db: Database, feedTop: Int64?) throws {
         try db.execute(sql: """
             CREATE TABLE setu_records_v9 (
@@ -72,7 +73,9 @@ import Testing
               UNIQUE (collection, id)
             ) STRICT
             """)
-        try db.execute(sql: "INSERT INTO setu_records_v9 SELECT seq, collection, id, state, known_to, conflicts FROM setu_records")
+        try db.execute(sql: """
+            INSERT INTO setu_records_v9 SELECT seq, collection, id, state, CASE known_to WHEN '' THEN 'hub' ELSE known_to END, conflicts FROM setu_records
+            """)
         try db.execute(sql: "DROP TABLE setu_records")
         try db.execute(sql: "ALTER TABLE setu_records_v9 RENAME TO setu_records")
         try db.execute(sql: "CREATE INDEX setu_records_conflicts ON setu_records (collection, id) WHERE conflicts > 0")
