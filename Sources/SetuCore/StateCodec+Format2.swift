@@ -35,11 +35,12 @@ extension StateCodec {
         dots.sort()
         var out: [UInt8] = [rowBacked ? StateCodec.rowBackedByte : StateFormat.v2.rawValue]
         out.reserveCapacity(512)
-        appendNodesAndVector(state, table: table, to: &out)
+        appendNodesAndVector(state, table: table, to: &out, storedTimes: rowBacked)
         out.appendVarint(UInt64(dots.count))
         for dot in dots {
             out.appendVarint(index(of: dot.node, in: table))
-            out.appendVarint(zigzag(Int64(bitPattern: (state.vector[dot.node]?.rawValue ?? 0) &- dot.time.rawValue)))
+            let back = Int64(bitPattern: (state.vector[dot.node]?.rawValue ?? 0) &- dot.time.rawValue)
+            if rowBacked { out.appendStoredBack(back) } else { out.appendVarint(zigzag(back)) }
         }
         out.appendVarint(UInt64(state.fields.count))
         for (f, field) in state.fields.enumerated() {
@@ -76,15 +77,19 @@ extension StateCodec {
     /// of encoding each state again): varints in their shortest form, the
     /// node table sorted with each node used, the vector, dots, fields,
     /// siblings, counters and their entries in order.
-    static func decodeFormat2(_ reader: inout ByteReader, rowBacked: Bool = false, valuesInRow: RowValues? = nil) throws(StateCodecError) -> RecordState {
+    /// `storedTimes`: times as the replica's stored form writes them
+    /// (`rowBackedByte`; the v9 form, `rowBackedV9Byte`, wrote them as
+    /// format 2 does).
+    static func decodeFormat2(_ reader: inout ByteReader, rowBacked: Bool = false, storedTimes: Bool = false,
+                              valuesInRow: RowValues? = nil) throws(StateCodecError) -> RecordState {
         var checksum = RowChecksum()
-        let (table, entries) = try readNodesAndVector(&reader)
+        let (table, entries) = try readNodesAndVector(&reader, storedTimes: storedTimes)
         guard zip(table, table.dropFirst()).allSatisfy({ $0 < $1 }) else { throw StateCodecError("node table out of order") }
         guard let vector = VersionVector(sortedEntries: entries) else { throw StateCodecError("vector out of order") }
         var dots: [Dot] = []
         for _ in 0..<(try reader.count()) {
             let owner = try node(try reader.varint(), in: table)
-            let back = UInt64(bitPattern: unzigzag(try reader.varint()))
+            let back = UInt64(bitPattern: storedTimes ? try reader.storedBack() : unzigzag(try reader.varint()))
             let dot = Dot(node: owner, time: HLCTimestamp(rawValue: (vector[owner]?.rawValue ?? 0) &- back))
             guard dots.last.map({ $0 < dot }) ?? true else { throw StateCodecError("dots out of order") }
             dots.append(dot)
@@ -190,5 +195,53 @@ extension ByteReader {
             guard let text = String(strictlyDecoding: try bytes(count: tag - 4)) else { throw StateCodecError("invalid UTF-8") }
             return .text(text)
         }
+    }
+}
+
+/// Times as a replica's stored form writes them (`StateCodec.rowBackedByte`,
+/// never on the wire). A hybrid clock time is milliseconds since 1970
+/// shifted past a 16-bit logical counter, nine bytes as a varint, and the
+/// counter is almost always 0. Counted from 2020 and the counter written
+/// only when it is not 0, a time takes six bytes and a dot's distance
+/// behind its node's latest write two to five.
+extension [UInt8] {
+    /// Milliseconds since 2020, zigzag (a PC clock can be years off), times
+    /// two, plus 1 when the logical counter follows.
+    mutating func appendStoredTime(_ time: HLCTimestamp) {
+        let millis = Int64(bitPattern: time.physicalMillis) &- StateCodec.storedEpochMillis
+        appendVarint(StateCodec.zigzag(millis) << 1 | (time.logical != 0 ? 1 : 0))
+        if time.logical != 0 { appendVarint(time.logical) }
+    }
+
+    /// A dot's distance behind its node's entry in the vector, in hybrid
+    /// clock units: its milliseconds and its counter apart, as a time.
+    mutating func appendStoredBack(_ back: Int64) {
+        let low = UInt64(bitPattern: back) & HLCTimestamp.maxLogical
+        appendVarint(StateCodec.zigzag(back >> 16) << 1 | (low != 0 ? 1 : 0))
+        if low != 0 { appendVarint(low) }
+    }
+}
+
+extension ByteReader {
+    /// A time `appendStoredTime` wrote.
+    mutating func storedTime() throws(StateCodecError) -> HLCTimestamp {
+        let (high, low) = try storedParts()
+        let millis = high &+ StateCodec.storedEpochMillis
+        guard millis >= 0, millis < 1 << 48 else { throw StateCodecError("stored time out of range") }
+        return HLCTimestamp(rawValue: UInt64(millis) << 16 | low)
+    }
+
+    /// A distance `appendStoredBack` wrote.
+    mutating func storedBack() throws(StateCodecError) -> Int64 {
+        let (high, low) = try storedParts()
+        return high &<< 16 | Int64(low)
+    }
+
+    private mutating func storedParts() throws(StateCodecError) -> (high: Int64, low: UInt64) {
+        let head = try varint()
+        guard head & 1 == 1 else { return (StateCodec.unzigzag(head >> 1), 0) }
+        let low = try varint()
+        guard low != 0, low <= HLCTimestamp.maxLogical else { throw StateCodecError("stored counter out of range") }
+        return (StateCodec.unzigzag(head >> 1), low)
     }
 }

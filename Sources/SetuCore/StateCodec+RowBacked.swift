@@ -6,9 +6,10 @@
 /// with one sibling shows exactly that sibling's value in the row, so the
 /// state leaves it out and is read back with the row beside it.
 ///
-///     stored = 0x82 nodes vector dots fields counters checksum
+///     stored = 0x83 nodes vector dots fields counters checksum
 ///
-/// as format 2, but for each field's key: code·4 + kind, where kind 0 is one
+/// as format 2, but for times (`appendStoredTime`, `appendStoredBack`) and
+/// each field's key: code·4 + kind, where kind 0 is one
 /// sibling, 1 several (n follows), 2 one sibling whose value is in the row
 /// (its dot is written, its value is not). `checksum` is 4 bytes, a hash
 /// of the left-out values (each as its length and bytes, `RowChecksum`), so a row that
@@ -20,7 +21,14 @@
 extension StateCodec {
     /// The first byte of the stored form. Not a `StateFormat`: it is never
     /// on the wire, and a release that does not know it refuses it.
-    public static let rowBackedByte: UInt8 = 0x82
+    public static let rowBackedByte: UInt8 = 0x83
+
+    /// The stored form as schema v9 wrote it: times as format 2 writes
+    /// them. Read, never written; a state is stored anew when it changes.
+    public static let rowBackedV9Byte: UInt8 = 0x82
+
+    /// Where the stored form counts its milliseconds from (2020-01-01).
+    static let storedEpochMillis: Int64 = 1_577_836_800_000
 
     /// The bytes a replica stores for `state` beside a plain row:
     /// `rowHolds(field, text)` says whether the row holds exactly that text
@@ -30,7 +38,9 @@ extension StateCodec {
     }
 
     /// Whether stored bytes leave values to the plain row.
-    public static func isRowBacked(_ bytes: some Collection<UInt8>) -> Bool { bytes.first == rowBackedByte }
+    public static func isRowBacked(_ bytes: some Collection<UInt8>) -> Bool {
+        bytes.first == rowBackedByte || bytes.first == rowBackedV9Byte
+    }
 
     /// Reads stored bytes, the left-out values from `valuesInRow` (the text
     /// a field's column holds, nil when there is none). Bytes that leave
@@ -55,8 +65,8 @@ extension StateCodec {
 
     private static func decodeRowBacked(_ bytes: [UInt8], _ values: RowValues) throws(StateCodecError) -> RecordState {
         var reader = ByteReader(bytes)
-        _ = try reader.byte()
-        let state = try decodeFormat2(&reader, rowBacked: true, valuesInRow: values)
+        let storedTimes = try reader.byte() == rowBackedByte
+        let state = try decodeFormat2(&reader, rowBacked: true, storedTimes: storedTimes, valuesInRow: values)
         guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
         return state
     }
@@ -159,12 +169,23 @@ extension StateCodec {
         var reader = ByteReader(format2)
         guard try reader.byte() == StateFormat.v2.rawValue else { throw StateCodecError("not format 2") }
         for _ in 0..<(try reader.count()) { _ = try reader.stringBytes() }
-        for _ in 0..<(try reader.count()) { _ = try reader.varint(); _ = try reader.varint() }
-        for _ in 0..<(try reader.count()) { _ = try reader.varint(); _ = try reader.varint() }
-        let head = format2.startIndex + 1..<format2.startIndex + reader.position
         var out: [UInt8] = [rowBackedByte]
         out.reserveCapacity(format2.count + 4)
-        out.append(contentsOf: format2[head])
+        out.append(contentsOf: format2[format2.startIndex + 1..<format2.startIndex + reader.position])
+        // The vector and the dots, their times as the stored form writes them.
+        let entries = try reader.count()
+        out.appendVarint(UInt64(entries))
+        for _ in 0..<entries {
+            out.appendVarint(try reader.varint())
+            out.appendStoredTime(HLCTimestamp(rawValue: try reader.varint()))
+        }
+        let dots = try reader.count()
+        out.appendVarint(UInt64(dots))
+        for _ in 0..<dots {
+            let node = try reader.varint()
+            out.appendVarint(node)
+            out.appendStoredBack(unzigzag(try reader.varint()))
+        }
         var checksum = RowChecksum()
         var leftOut = false
         let fieldCount = try reader.count()

@@ -20,14 +20,15 @@ extension StateCodec {
 
     static func index(of node: NodeID, in table: [NodeID]) -> UInt64 { UInt64(table.firstIndex(of: node)!) }
 
-    /// `nodes vector`, after the format byte.
-    static func appendNodesAndVector(_ state: RecordState, table: [NodeID], to out: inout [UInt8]) {
+    /// `nodes vector`, after the format byte; `storedTimes`: each time as
+    /// the replica's stored form writes it (`appendStoredTime`).
+    static func appendNodesAndVector(_ state: RecordState, table: [NodeID], to out: inout [UInt8], storedTimes: Bool = false) {
         out.appendVarint(UInt64(table.count))
         for node in table { out.appendString(node.rawValue) }
         out.appendVarint(UInt64(state.vector.count))
         for entry in state.vector.sorted {
             out.appendVarint(index(of: entry.node, in: table))
-            out.appendVarint(entry.time.rawValue)
+            if storedTimes { out.appendStoredTime(entry.time) } else { out.appendVarint(entry.time.rawValue) }
         }
     }
 
@@ -49,7 +50,8 @@ extension StateCodec {
 
     /// Reads `nodes vector`: the node table and the vector's entries in the
     /// order written (each format decides what an order out of place means).
-    static func readNodesAndVector(_ reader: inout ByteReader) throws(StateCodecError) -> (table: [NodeID], entries: [VersionVector.Entry]) {
+    static func readNodesAndVector(_ reader: inout ByteReader, storedTimes: Bool = false) throws(StateCodecError)
+        -> (table: [NodeID], entries: [VersionVector.Entry]) {
         var table: [NodeID] = []
         for _ in 0..<(try reader.count()) {
             guard let node = NodeID(rawValue: try reader.string()) else { throw StateCodecError("invalid node id") }
@@ -57,7 +59,8 @@ extension StateCodec {
         }
         var entries: [VersionVector.Entry] = []
         for _ in 0..<(try reader.count()) {
-            entries.append(VersionVector.Entry(node: try node(try reader.varint(), in: table), time: HLCTimestamp(rawValue: try reader.varint())))
+            let owner = try node(try reader.varint(), in: table)
+            entries.append(VersionVector.Entry(node: owner, time: storedTimes ? try reader.storedTime() : HLCTimestamp(rawValue: try reader.varint())))
         }
         return (table, entries)
     }

@@ -33,7 +33,7 @@ public enum StateCodec {
         case .v1: state = try decodeFormat1(&reader)
         case .v2: state = try decodeFormat2(&reader)
         case nil:
-            guard bytes.first != rowBackedByte else { throw StateCodecError("its values are in its plain row: read it through its replica") }
+            guard !isRowBacked(bytes) else { throw StateCodecError("its values are in its plain row: read it through its replica") }
             throw StateCodecError("unknown state format; it was written by a newer Setu: upgrade this node")
         }
         guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }

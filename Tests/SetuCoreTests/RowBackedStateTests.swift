@@ -1,6 +1,6 @@
 import Foundation
 import PropertyBased
-import SetuCore
+@testable import SetuCore
 import Testing
 
 /// The replica's stored form of a state whose text values its plain row
@@ -12,12 +12,15 @@ import Testing
     static func state() -> RecordState {
         var state = RecordState()
         state.write(["name": .text("জন্ম নিবন্ধন"), "fee": .text("৫০ টাকা"), "serial": .int(3)], counterDeltas: ["stock": 4],
-                    dot: Dot(node: a, time: HLCTimestamp(rawValue: 1_000)))
+                    dot: Dot(node: a, time: time(0)))
         var other = state
-        other.write(["fee": .text("১০০ টাকা")], dot: Dot(node: b, time: HLCTimestamp(rawValue: 1_001)))
-        state.write(["fee": .text("বিনা মূল্যে")], dot: Dot(node: a, time: HLCTimestamp(rawValue: 1_002)))
+        other.write(["fee": .text("১০০ টাকা")], dot: Dot(node: b, time: time(1)))
+        state.write(["fee": .text("বিনা মূল্যে")], dot: Dot(node: a, time: time(2)))
         return state.merged(with: other, siblingCap: RecordState.defaultSiblingCap)
     }
+
+    /// A time in December 2026, `seconds` on.
+    static func time(_ seconds: UInt64) -> HLCTimestamp { HLCTimestamp(physicalMillis: 1_796_000_000_000 + seconds * 1_000) }
 
     /// Whatever the row holds, only a one-sibling text it holds exactly is
     /// left out, and reading it back beside that row gives the state.
@@ -74,6 +77,62 @@ import Testing
                 #expect(rewritten == (row.isEmpty ? nil : bytes))
             }
         }
+    }
+
+    /// Times in the stored form: a PC clock in 1970 or at the end of the
+    /// hybrid clock's range, counters at 0 and at their limit, a dot behind
+    /// its vector by days or by a counter step, and one ahead of it (not a
+    /// state Setu writes, but one encoding all the same). Each reads back,
+    /// and a realistic state's times take fewer bytes than in format 2.
+    @Test func storedTimesRoundTripAtTheirLimits() throws {
+        let day: UInt64 = 86_400_000
+        let now = HLCTimestamp(physicalMillis: 1_796_000_000_000)
+        let times: [(vector: HLCTimestamp, dot: HLCTimestamp)] = [
+            (now, HLCTimestamp(physicalMillis: now.physicalMillis - 3 * day)),
+            (HLCTimestamp(physicalMillis: now.physicalMillis, logical: 7), HLCTimestamp(physicalMillis: now.physicalMillis, logical: 6)),
+            (HLCTimestamp(physicalMillis: 0), HLCTimestamp(physicalMillis: 0)),
+            (HLCTimestamp(physicalMillis: 1 << 48 - 1, logical: HLCTimestamp.maxLogical), HLCTimestamp(physicalMillis: 1)),
+            (HLCTimestamp(physicalMillis: 5), HLCTimestamp(physicalMillis: 1 << 48 - 1, logical: 1)),
+        ]
+        for (vectorTime, dotTime) in times {
+            var state = RecordState()
+            state.write(["name": .text("জন্ম নিবন্ধন"), "serial": .int(3)], dot: Dot(node: Self.a, time: dotTime))
+            state.vector = VersionVector([Self.a: vectorTime])
+            let bytes = StateCodec.encode(state) { name, _ in name == "name" }
+            #expect(bytes.first == StateCodec.rowBackedByte)
+            #expect(try StateCodec.decode(bytes) { _ in "জন্ম নিবন্ধন" } == state, "\(vectorTime) \(dotTime)")
+            #expect(try StateCodec.decode(Self.asWrittenByV9(bytes)) { _ in "জন্ম নিবন্ধন" } == state, "the v9 stored form is read too")
+        }
+        var state = RecordState()
+        state.write(["name": .text("জন্ম নিবন্ধন")], dot: Dot(node: Self.a, time: HLCTimestamp(physicalMillis: now.physicalMillis - 3 * day)))
+        state.write(["serial": .int(3)], dot: Dot(node: Self.a, time: now))
+        let stored = StateCodec.encode(state) { name, _ in name == "name" }
+        #expect(Self.asWrittenByV9(stored).count - stored.count >= 5, "vector 9 → 6 bytes, a dot 3 days back 6 → 4")
+    }
+
+    /// The same state as schema v9 stored it: first byte 0x82, times as
+    /// format 2 writes them.
+    static func asWrittenByV9(_ stored: [UInt8]) -> [UInt8] {
+        var reader = ByteReader(stored)
+        _ = try! reader.byte()
+        var out: [UInt8] = [StateCodec.rowBackedV9Byte]
+        let nodes = try! reader.count()
+        for _ in 0..<nodes { _ = try! reader.stringBytes() }
+        out.append(contentsOf: stored[1..<reader.position])
+        let entries = try! reader.count()
+        out.appendVarint(UInt64(entries))
+        for _ in 0..<entries {
+            out.appendVarint(try! reader.varint())
+            out.appendVarint(try! reader.storedTime().rawValue)
+        }
+        let dots = try! reader.count()
+        out.appendVarint(UInt64(dots))
+        for _ in 0..<dots {
+            out.appendVarint(try! reader.varint())
+            out.appendVarint(StateCodec.zigzag(try! reader.storedBack()))
+        }
+        out.append(contentsOf: stored[reader.position...])
+        return out
     }
 }
 
