@@ -43,15 +43,18 @@ extension StateCodec {
             if rowBacked { out.appendStoredBack(back) } else { out.appendVarint(zigzag(back)) }
         }
         out.appendVarint(UInt64(state.fields.count))
+        var lastDot: Int?
         for (f, field) in state.fields.enumerated() {
             let code = StateFieldNames.code(of: field.name)
             let several: UInt64 = field.siblings.count > 1 ? 1 : 0
             let elided = inRow?[f] ?? false
-            out.appendVarint(rowBacked ? code << 2 | (elided ? 2 : several) : code << 1 | several)
+            let sharesDot = elided && dots.firstIndex(of: field.siblings[0].dot) == lastDot
+            out.appendVarint(rowBacked ? code << 2 | (sharesDot ? 3 : elided ? 2 : several) : code << 1 | several)
             if code == 0 { out.appendString(field.name) }
             if several == 1 { out.appendVarint(UInt64(field.siblings.count)) }
             for s in field.siblings {
-                out.appendVarint(UInt64(dots.firstIndex(of: s.dot)!))
+                lastDot = dots.firstIndex(of: s.dot)!
+                if !sharesDot { out.appendVarint(UInt64(lastDot!)) }
                 if elided, case .text(let text) = s.value {
                     checksum.add(text)
                 } else {
@@ -77,19 +80,19 @@ extension StateCodec {
     /// of encoding each state again): varints in their shortest form, the
     /// node table sorted with each node used, the vector, dots, fields,
     /// siblings, counters and their entries in order.
-    /// `storedTimes`: times as the replica's stored form writes them
-    /// (`rowBackedByte`; the v9 form, `rowBackedV9Byte`, wrote them as
-    /// format 2 does).
-    static func decodeFormat2(_ reader: inout ByteReader, rowBacked: Bool = false, storedTimes: Bool = false,
+    /// `compact`: the replica's stored form (`rowBackedByte`): times as it
+    /// writes them, and kind 3, a value in the row under the dot of the
+    /// field before. The v9 form (`rowBackedV9Byte`) had neither.
+    static func decodeFormat2(_ reader: inout ByteReader, rowBacked: Bool = false, compact: Bool = false,
                               valuesInRow: RowValues? = nil) throws(StateCodecError) -> RecordState {
         var checksum = RowChecksum()
-        let (table, entries) = try readNodesAndVector(&reader, storedTimes: storedTimes)
+        let (table, entries) = try readNodesAndVector(&reader, storedTimes: compact)
         guard zip(table, table.dropFirst()).allSatisfy({ $0 < $1 }) else { throw StateCodecError("node table out of order") }
         guard let vector = VersionVector(sortedEntries: entries) else { throw StateCodecError("vector out of order") }
         var dots: [Dot] = []
         for _ in 0..<(try reader.count()) {
             let owner = try node(try reader.varint(), in: table)
-            let back = UInt64(bitPattern: storedTimes ? try reader.storedBack() : unzigzag(try reader.varint()))
+            let back = UInt64(bitPattern: compact ? try reader.storedBack() : unzigzag(try reader.varint()))
             let dot = Dot(node: owner, time: HLCTimestamp(rawValue: (vector[owner]?.rawValue ?? 0) &- back))
             guard dots.last.map({ $0 < dot }) ?? true else { throw StateCodecError("dots out of order") }
             dots.append(dot)
@@ -98,6 +101,7 @@ extension StateCodec {
         var sawInRow = false
         var fields: [RecordState.Field] = []
         var previousCode: UInt64 = 0
+        var lastDot: UInt64?
         for _ in 0..<(try reader.count()) {
             let key = try reader.varint()
             let code = rowBacked ? key >> 2 : key >> 1
@@ -108,9 +112,9 @@ extension StateCodec {
             let inOrder = code > 0 && previousCode > 0 ? code > previousCode
                 : fields.last.map { RecordState.precedes($0.name, name) } ?? true
             guard inOrder else { throw StateCodecError("fields out of order") }
-            guard kind < 3 else { throw StateCodecError("field \(name): unknown kind") }
+            guard kind < 3 || compact && lastDot != nil else { throw StateCodecError("field \(name): unknown kind") }
             previousCode = code
-            let inRow = kind == 2
+            let inRow = kind >= 2
             if inRow { sawInRow = true }
             let count = kind != 1 ? 1 : try reader.count()
             guard count >= 1, kind != 1 || count >= 2 else { throw StateCodecError("field \(name): sibling count \(count)") }
@@ -118,7 +122,8 @@ extension StateCodec {
             siblings.reserveCapacity(count)
             var previous = -1
             for _ in 0..<count {
-                let i = try reader.varint()
+                let i = kind == 3 ? lastDot! : try reader.varint()
+                lastDot = i
                 guard i < dots.count, Int(i) > previous else { throw StateCodecError("field \(name): dot index out of range or order") }
                 previous = Int(i)
                 used[previous] = true

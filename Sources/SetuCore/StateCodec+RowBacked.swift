@@ -11,7 +11,8 @@
 /// as format 2, but for times (`appendStoredTime`, `appendStoredBack`) and
 /// each field's key: code·4 + kind, where kind 0 is one
 /// sibling, 1 several (n follows), 2 one sibling whose value is in the row
-/// (its dot is written, its value is not). `checksum` is 4 bytes, a hash
+/// (its dot is written, its value is not), 3 the same under the dot of the
+/// field before (nothing follows: most fields of a record came in one write). `checksum` is 4 bytes, a hash
 /// of the left-out values (each as its length and bytes, `RowChecksum`), so a row that
 /// changed without Setu seeing it (its capture triggers dropped) is caught
 /// when the state is read, not sent on under the old dot.
@@ -65,8 +66,8 @@ extension StateCodec {
 
     private static func decodeRowBacked(_ bytes: [UInt8], _ values: RowValues) throws(StateCodecError) -> RecordState {
         var reader = ByteReader(bytes)
-        let storedTimes = try reader.byte() == rowBackedByte
-        let state = try decodeFormat2(&reader, rowBacked: true, storedTimes: storedTimes, valuesInRow: values)
+        let compact = try reader.byte() == rowBackedByte
+        let state = try decodeFormat2(&reader, rowBacked: true, compact: compact, valuesInRow: values)
         guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
         return state
     }
@@ -190,22 +191,26 @@ extension StateCodec {
         var leftOut = false
         let fieldCount = try reader.count()
         out.appendVarint(UInt64(fieldCount))
+        var lastDot: UInt64?
         for _ in 0..<fieldCount {
             let key = try reader.varint()
             let code = key >> 1, several = key & 1 == 1
             let name = code == 0 ? try reader.string() : StateFieldNames.name(code) ?? ""
             let siblings = several ? try reader.count() : 1
             let dotStart = reader.position
-            _ = try reader.varint()
+            let firstDot = try reader.varint()
             let valueStart = reader.position
             if !several, let text = try reader.textBytes(), rowHolds(name, text) {
-                out.appendVarint(code << 2 | 2)
+                let sharesDot = firstDot == lastDot
+                lastDot = firstDot
+                out.appendVarint(code << 2 | (sharesDot ? 3 : 2))
                 if code == 0 { out.appendString(name) }
-                out.append(contentsOf: format2[format2.startIndex + dotStart..<format2.startIndex + valueStart])
+                if !sharesDot { out.append(contentsOf: format2[format2.startIndex + dotStart..<format2.startIndex + valueStart]) }
                 checksum.add(utf8: text)
                 leftOut = true
                 continue
             }
+            lastDot = firstDot
             if !several { try reader.skipCompactValue() }
             out.appendVarint(code << 2 | (several ? 1 : 0))
             if code == 0 { out.appendString(name) }
@@ -213,7 +218,7 @@ extension StateCodec {
                 out.appendVarint(UInt64(siblings))
                 try reader.skipCompactValue()
                 for _ in 1..<siblings {
-                    _ = try reader.varint()
+                    lastDot = try reader.varint()
                     try reader.skipCompactValue()
                 }
             }
