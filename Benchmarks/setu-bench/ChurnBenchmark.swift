@@ -139,7 +139,7 @@ struct ChurnBenchmark {
             let rows = try Row.fetchCursor(db, sql: "SELECT state FROM \(table)")
             while let row = try rows.next() {
                 let blob: Data = row["state"]
-                if !blob.isEmpty, try StateCodec.decodeWithoutRow(Array(blob)).state.isDeleted { count += 1 }
+                if !blob.isEmpty, try StoredState.skeleton(Array(blob), in: db).state.isDeleted { count += 1 }
             }
             return count
         }

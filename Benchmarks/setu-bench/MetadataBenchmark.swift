@@ -142,7 +142,7 @@ struct MetadataBenchmark {
             let rows = try Row.fetchCursor(db, sql: "SELECT state FROM setu_records WHERE collection = ?", arguments: [collection])
             while let row = try rows.next() {
                 let blob: Data = row["state"]
-                let (state, inRow) = try StateCodec.decodeWithoutRow(Array(blob))
+                let (state, inRow) = try StoredState.skeleton(Array(blob), in: db)
                 total.add(state, blob: blob.count, inRow: Set(inRow))
             }
             return total.summary

@@ -20,7 +20,7 @@
 /// where the full clock takes nine. The subtraction wraps, so a state whose
 /// dot lies past its vector (not one Setu writes) still has one encoding.
 extension StateCodec {
-    static func encodeFormat2(_ state: RecordState, keptInRow: ((String, String) -> Bool)? = nil) -> [UInt8] {
+    static func encodeFormat2(_ state: RecordState, keptInRow: ((String, String) -> Bool)? = nil, numbering: NodeNumbering = .none) -> [UInt8] {
         let inRow = keptInRow.map { held in state.fields.map { field in
             guard field.siblings.count == 1, case .text(let text) = field.siblings[0].value else { return false }
             return held(field.name, text)
@@ -35,7 +35,7 @@ extension StateCodec {
         dots.sort()
         var out: [UInt8] = [rowBacked ? StateCodec.rowBackedByte : StateFormat.v2.rawValue]
         out.reserveCapacity(512)
-        appendNodesAndVector(state, table: table, to: &out, storedTimes: rowBacked)
+        appendNodesAndVector(state, table: table, to: &out, stored: rowBacked ? numbering : nil)
         out.appendVarint(UInt64(dots.count))
         for dot in dots {
             out.appendVarint(index(of: dot.node, in: table))
@@ -80,13 +80,15 @@ extension StateCodec {
     /// of encoding each state again): varints in their shortest form, the
     /// node table sorted with each node used, the vector, dots, fields,
     /// siblings, counters and their entries in order.
-    /// `compact`: the replica's stored form (`rowBackedByte`): times as it
-    /// writes them, and kind 3, a value in the row under the dot of the
-    /// field before. The v9 form (`rowBackedV9Byte`) had neither.
-    static func decodeFormat2(_ reader: inout ByteReader, rowBacked: Bool = false, compact: Bool = false,
+    /// `stored`: the replica's stored form (`rowBackedByte`), its nodes
+    /// numbered by `stored`: nodes and times as it writes them, and kind 3,
+    /// a value in the row under the dot of the field before. The v9 form
+    /// (`rowBackedV9Byte`) had none of these.
+    static func decodeFormat2(_ reader: inout ByteReader, rowBacked: Bool = false, stored: NodeNumbering? = nil,
                               valuesInRow: RowValues? = nil) throws(StateCodecError) -> RecordState {
+        let compact = stored != nil
         var checksum = RowChecksum()
-        let (table, entries) = try readNodesAndVector(&reader, storedTimes: compact)
+        let (table, entries) = try readNodesAndVector(&reader, stored: stored)
         guard zip(table, table.dropFirst()).allSatisfy({ $0 < $1 }) else { throw StateCodecError("node table out of order") }
         guard let vector = VersionVector(sortedEntries: entries) else { throw StateCodecError("vector out of order") }
         var dots: [Dot] = []
@@ -200,6 +202,32 @@ extension ByteReader {
             guard let text = String(strictlyDecoding: try bytes(count: tag - 4)) else { throw StateCodecError("invalid UTF-8") }
             return .text(text)
         }
+    }
+}
+
+/// Nodes as a replica's stored form writes them: 0 and the id, or the
+/// replica's number for it (`NodeNumbering`).
+extension [UInt8] {
+    mutating func appendStoredNode(_ node: NodeID, _ numbering: NodeNumbering) {
+        if let number = numbering.number(node) {
+            appendVarint(number)
+        } else {
+            appendVarint(0)
+            appendString(node.rawValue)
+        }
+    }
+}
+
+extension ByteReader {
+    /// A node `appendStoredNode` wrote.
+    mutating func storedNode(_ numbering: NodeNumbering) throws(StateCodecError) -> NodeID {
+        let number = try varint()
+        guard number == 0 else {
+            guard let node = numbering.node(number) else { throw StateCodecError("node number \(number) is not in this replica's node table") }
+            return node
+        }
+        guard let node = NodeID(rawValue: try string()) else { throw StateCodecError("invalid node id") }
+        return node
     }
 }
 

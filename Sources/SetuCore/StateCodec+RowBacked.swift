@@ -8,7 +8,8 @@
 ///
 ///     stored = 0x83 nodes vector dots fields counters checksum
 ///
-/// as format 2, but for times (`appendStoredTime`, `appendStoredBack`) and
+/// as format 2, but for nodes (each the replica's number for it, or 0 and
+/// its id: `NodeNumbering`), times (`appendStoredTime`, `appendStoredBack`) and
 /// each field's key: code·4 + kind, where kind 0 is one
 /// sibling, 1 several (n follows), 2 one sibling whose value is in the row
 /// (its dot is written, its value is not), 3 the same under the dot of the
@@ -34,8 +35,9 @@ extension StateCodec {
     /// The bytes a replica stores for `state` beside a plain row:
     /// `rowHolds(field, text)` says whether the row holds exactly that text
     /// in that field's column. Format 2 bytes when the row holds none.
-    public static func encode(_ state: RecordState, keptInRow rowHolds: (String, String) -> Bool) -> [UInt8] {
-        withoutActuallyEscaping(rowHolds) { encodeFormat2(state, keptInRow: $0) }
+    /// Nodes `numbering` numbers are written by their numbers.
+    public static func encode(_ state: RecordState, numbering: NodeNumbering = .none, keptInRow rowHolds: (String, String) -> Bool) -> [UInt8] {
+        withoutActuallyEscaping(rowHolds) { encodeFormat2(state, keptInRow: $0, numbering: numbering) }
     }
 
     /// Whether stored bytes leave values to the plain row.
@@ -47,10 +49,11 @@ extension StateCodec {
     /// a field's column holds, nil when there is none). Bytes that leave
     /// nothing to the row are read as `decode` reads them. The row's values
     /// must be those the state was stored beside (the checksum).
-    public static func decode(_ bytes: [UInt8], valuesInRow: (String) -> String?) throws(StateCodecError) -> RecordState {
+    public static func decode(_ bytes: [UInt8], numbering: NodeNumbering = .none,
+                              valuesInRow: (String) -> String?) throws(StateCodecError) -> RecordState {
         guard isRowBacked(bytes) else { return try decode(bytes) }
         return try withoutActuallyEscaping(valuesInRow) { lookup throws(StateCodecError) in
-            try decodeRowBacked(bytes, RowValues(lookup: lookup, strict: true))
+            try decodeRowBacked(bytes, RowValues(lookup: lookup, strict: true), numbering)
         }
     }
 
@@ -58,16 +61,17 @@ extension StateCodec {
     /// without Setu seeing it: each left-out value is null, and `inRow`
     /// names those fields, whose values are lost and must be written anew
     /// from the row as it is.
-    public static func decodeWithoutRow(_ bytes: [UInt8]) throws(StateCodecError) -> (state: RecordState, inRow: [String]) {
+    public static func decodeWithoutRow(_ bytes: [UInt8], numbering: NodeNumbering = .none) throws(StateCodecError)
+        -> (state: RecordState, inRow: [String]) {
         guard isRowBacked(bytes) else { return (try decode(bytes), []) }
         let values = RowValues(lookup: { _ in nil }, strict: false)
-        return (try decodeRowBacked(bytes, values), values.fields)
+        return (try decodeRowBacked(bytes, values, numbering), values.fields)
     }
 
-    private static func decodeRowBacked(_ bytes: [UInt8], _ values: RowValues) throws(StateCodecError) -> RecordState {
+    private static func decodeRowBacked(_ bytes: [UInt8], _ values: RowValues, _ numbering: NodeNumbering) throws(StateCodecError) -> RecordState {
         var reader = ByteReader(bytes)
-        let compact = try reader.byte() == rowBackedByte
-        let state = try decodeFormat2(&reader, rowBacked: true, compact: compact, valuesInRow: values)
+        let stored = try reader.byte() == rowBackedByte ? numbering : nil
+        let state = try decodeFormat2(&reader, rowBacked: true, stored: stored, valuesInRow: values)
         guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
         return state
     }
@@ -165,15 +169,19 @@ extension StateCodec {
     /// setud's work.
     /// `rowHolds(field, utf8)` is asked with a text's bytes as stored: no
     /// string is made for it (they were checked as the state was decoded).
-    public static func leavingValuesToRow(_ format2: ArraySlice<UInt8>,
+    public static func leavingValuesToRow(_ format2: ArraySlice<UInt8>, numbering: NodeNumbering = .none,
                                           keptInRow rowHolds: (String, ArraySlice<UInt8>) -> Bool) throws(StateCodecError) -> [UInt8]? {
         var reader = ByteReader(format2)
         guard try reader.byte() == StateFormat.v2.rawValue else { throw StateCodecError("not format 2") }
-        for _ in 0..<(try reader.count()) { _ = try reader.stringBytes() }
         var out: [UInt8] = [rowBackedByte]
         out.reserveCapacity(format2.count + 4)
-        out.append(contentsOf: format2[format2.startIndex + 1..<format2.startIndex + reader.position])
-        // The vector and the dots, their times as the stored form writes them.
+        // The nodes, the vector and the dots as the stored form writes them.
+        let nodes = try reader.count()
+        out.appendVarint(UInt64(nodes))
+        for _ in 0..<nodes {
+            guard let node = NodeID(rawValue: try reader.string()) else { throw StateCodecError("invalid node id") }
+            out.appendStoredNode(node, numbering)
+        }
         let entries = try reader.count()
         out.appendVarint(UInt64(entries))
         for _ in 0..<entries {

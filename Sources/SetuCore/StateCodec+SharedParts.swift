@@ -20,15 +20,18 @@ extension StateCodec {
 
     static func index(of node: NodeID, in table: [NodeID]) -> UInt64 { UInt64(table.firstIndex(of: node)!) }
 
-    /// `nodes vector`, after the format byte; `storedTimes`: each time as
-    /// the replica's stored form writes it (`appendStoredTime`).
-    static func appendNodesAndVector(_ state: RecordState, table: [NodeID], to out: inout [UInt8], storedTimes: Bool = false) {
+    /// `nodes vector`, after the format byte; `stored`: as the replica's
+    /// stored form writes them, each node by its number where it has one
+    /// (`appendStoredNode`), each time by `appendStoredTime`.
+    static func appendNodesAndVector(_ state: RecordState, table: [NodeID], to out: inout [UInt8], stored: NodeNumbering? = nil) {
         out.appendVarint(UInt64(table.count))
-        for node in table { out.appendString(node.rawValue) }
+        for node in table {
+            if let stored { out.appendStoredNode(node, stored) } else { out.appendString(node.rawValue) }
+        }
         out.appendVarint(UInt64(state.vector.count))
         for entry in state.vector.sorted {
             out.appendVarint(index(of: entry.node, in: table))
-            if storedTimes { out.appendStoredTime(entry.time) } else { out.appendVarint(entry.time.rawValue) }
+            if stored != nil { out.appendStoredTime(entry.time) } else { out.appendVarint(entry.time.rawValue) }
         }
     }
 
@@ -50,10 +53,15 @@ extension StateCodec {
 
     /// Reads `nodes vector`: the node table and the vector's entries in the
     /// order written (each format decides what an order out of place means).
-    static func readNodesAndVector(_ reader: inout ByteReader, storedTimes: Bool = false) throws(StateCodecError)
+    static func readNodesAndVector(_ reader: inout ByteReader, stored: NodeNumbering? = nil) throws(StateCodecError)
         -> (table: [NodeID], entries: [VersionVector.Entry]) {
+        let storedTimes = stored != nil
         var table: [NodeID] = []
         for _ in 0..<(try reader.count()) {
+            if let stored {
+                table.append(try reader.storedNode(stored))
+                continue
+            }
             guard let node = NodeID(rawValue: try reader.string()) else { throw StateCodecError("invalid node id") }
             table.append(node)
         }

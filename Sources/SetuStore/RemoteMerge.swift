@@ -33,9 +33,10 @@ struct RemoteMerge: Sendable {
     /// `local`: the stored local state, nil when there is none (or a
     /// re-bootstrap replaces it). `checksPassed`: the state's own checks
     /// (`refusal(of:schema:)`) were done before and found nothing.
-    init(_ record: ReplicatedRecord, local: RecordState?, schema: Schema, checksPassed: Bool = false) {
+    /// `numbering`: how the stored bytes name nodes (`NodeNumbers`).
+    init(_ record: ReplicatedRecord, local: RecordState?, schema: Schema, numbering: NodeNumbering, checksPassed: Bool = false) {
         outcome = (checksPassed ? nil : Self.refusal(of: record, schema: schema)).map(Outcome.refused)
-            ?? Self.merge(record, local: local, schema: schema)
+            ?? Self.merge(record, local: local, schema: schema, numbering: numbering)
     }
 
     /// Refused by the state's own checks, whatever the replica holds.
@@ -55,7 +56,7 @@ struct RemoteMerge: Sendable {
     }
 
     /// The merge of a state that passed its checks.
-    private static func merge(_ record: ReplicatedRecord, local: RecordState?, schema: Schema) -> Outcome {
+    private static func merge(_ record: ReplicatedRecord, local: RecordState?, schema: Schema, numbering: NodeNumbering) -> Outcome {
         let spec = schema.named(record.collection)
         if let local, local.subsumes(record.state) { return .merged(local: local, store: nil) }
         let cap = schema.siblingCap
@@ -77,7 +78,8 @@ struct RemoteMerge: Sendable {
                                                       peerHasIt: peerHasIt, missingRequired: nil))
         }
         let row = merged.resolvedRow(in: spec)
-        let encoded = storedBytes(merged, row: row, spec: spec, arrived: local == nil && record.state.isWithinCap(cap) ? record.encodedState : nil)
+        let encoded = storedBytes(merged, row: row, spec: spec, arrived: local == nil && record.state.isWithinCap(cap) ? record.encodedState : nil,
+                                  numbering: numbering)
         return .merged(local: local, store: Store(state: merged, encoded: encoded, row: row,
                                                   conflicts: merged.openConflictCount(in: spec), peerHasIt: peerHasIt,
                                                   missingRequired: row.flatMap(spec.missingRequiredField(in:))))
@@ -88,16 +90,17 @@ extension RemoteMerge {
     /// The bytes to store for a merged state beside `row`: rewritten from
     /// the bytes it `arrived` in when they are format 2 and the state is
     /// theirs (a record new here), else encoded (`StoredState`).
-    static func storedBytes(_ state: RecordState, row: [FieldValue]?, spec: CollectionSpec, arrived: ArraySlice<UInt8>?) -> ArraySlice<UInt8> {
-        guard let arrived, StateFormat(of: arrived) == .v2, let row else { return StoredState.encode(state, row: row, spec: spec)[...] }
+    static func storedBytes(_ state: RecordState, row: [FieldValue]?, spec: CollectionSpec, arrived: ArraySlice<UInt8>?,
+                            numbering: NodeNumbering) -> ArraySlice<UInt8> {
+        guard let arrived, StateFormat(of: arrived) == .v2, let row else { return StoredState.encode(state, row: row, spec: spec, numbering: numbering)[...] }
         var cursor = FieldCursor(spec)
         do {
-            let rewritten = try StateCodec.leavingValuesToRow(arrived) { name, text in
+            let rewritten = try StateCodec.leavingValuesToRow(arrived, numbering: numbering) { name, text in
                 text.withUnsafeBufferPointer { StoredState.rowHolds(row, spec, &cursor, name, $0) }
             }
             return rewritten?[...] ?? arrived
         } catch {
-            return StoredState.encode(state, row: row, spec: spec)[...]
+            return StoredState.encode(state, row: row, spec: spec, numbering: numbering)[...]
         }
     }
 }

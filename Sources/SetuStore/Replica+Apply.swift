@@ -23,7 +23,7 @@ extension Replica {
     /// while the one before is written.
     public func prepare(_ records: [ReplicatedRecord]) -> PreparedPage {
         let schema = options.schema
-        return PreparedPage(records: records, asNew: records.map { RemoteMerge($0, local: nil, schema: schema) }, schema: schema)
+        return PreparedPage(records: records, asNew: records.map { RemoteMerge($0, local: nil, schema: schema, numbering: nodeNumbers.committed) }, schema: schema)
     }
 
     /// `apply`, for a page `prepare` worked out.
@@ -88,7 +88,7 @@ extension WriteTransaction {
         if let asNew, local == nil || asNew.isRefused {
             merge = asNew
         } else {
-            merge = RemoteMerge(record, local: local, schema: options.schema, checksPassed: asNew != nil)
+            merge = RemoteMerge(record, local: local, schema: options.schema, numbering: numbering, checksPassed: asNew != nil)
         }
         return try outcome(of: record, merge, replacing: replaces, from: peer, report: &report)
     }

@@ -54,7 +54,7 @@ extension Replica {
                 if (row["known_to"] as String?) == Self.knownTo(peer) { continue }
                 let blob: Data = row["state"]
                 let (collection, id): (String, String) = (row["collection"], row["id"])
-                states.append((collection, id, try StoredState.canonical(blob, collection, id, in: db, schema: schema)))
+                states.append((collection, id, try StoredState.canonical(blob, collection, id, in: db, schema: schema, numbering: nodeNumbers.reading(db))))
             }
             return BundleContent(seq: seq, states: states, held: pulled.flatMap { Int64($0) } ?? 0, through: through)
         }

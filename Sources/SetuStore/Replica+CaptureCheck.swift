@@ -51,7 +51,7 @@ extension Replica {
             guard StateCodec.isRowBacked(bytes) else { continue }
             let id: String = row["id"]
             do {
-                _ = try StoredState.decode(bytes, spec.name, id, in: db, schema: schema)
+                _ = try StoredState.decode(bytes, spec.name, id, in: db, schema: schema, numbering: NodeNumbers.inFile(db))
             } catch let error as ReplicaError where error.code == .rowChangedUnseen {
                 changed.append(id)
             }

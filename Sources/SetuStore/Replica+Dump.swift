@@ -24,7 +24,7 @@ extension Replica {
                 let collection: String = row["collection"]
                 let id: String = row["id"]
                 let blob: Data = row["state"]
-                out += "state \(collection) \(id) \(Hex.encode(try StoredState.canonical(blob, collection, id, in: db, schema: schema)))\n"
+                out += "state \(collection) \(id) \(Hex.encode(try StoredState.canonical(blob, collection, id, in: db, schema: schema, numbering: nodeNumbers.reading(db))))\n"
             }
             return out
         }

@@ -47,7 +47,7 @@ extension Replica {
             for row in rows.prefix(limit) {
                 let blob: Data = row["state"]
                 let (collection, id): (String, String) = (row["collection"], row["id"])
-                let record = ReplicatedRecord(collection: collection, id: id, state: try StoredState.decode(blob, collection, id, in: db, schema: schema))
+                let record = ReplicatedRecord(collection: collection, id: id, state: try StoredState.decode(blob, collection, id, in: db, schema: schema, numbering: nodeNumbers.reading(db)))
                 entries.append(FeedEntry(seq: row["seq"], office: record.state.resolvedOffice ?? "", record: record))
             }
             // A short page read everything there is: the states skipped up
@@ -134,7 +134,7 @@ extension Replica {
             // One row by the partial index, so status stays cheap.
             let oldest = try Data.fetchOne(db, sql: "SELECT state FROM setu_records WHERE known_to IS NULL AND seq > ? ORDER BY seq LIMIT 1",
                                            arguments: [pushed])
-                .flatMap { try? StateCodec.decodeWithoutRow(Array($0)).state }
+                .flatMap { try? StateCodec.decodeWithoutRow(Array($0), numbering: nodeNumbers.reading(db)).state }
                 .flatMap { $0.vector[node]?.physicalMillis }
             let relisted = try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_rebootstrap") ?? 0
             return ReplicaSummary(pendingPush: unsent + dirty, openConflicts: conflicts, setAside: setAside, oversold: oversold, oldestUnsentMillis: oldest,

@@ -13,7 +13,7 @@ extension Replica {
                 """)
             return try rows.map { row in
                 let blob: Data = row["state"]
-                let state = try StoredState.decode(blob, "products", row["id"], in: db, schema: schema)
+                let state = try StoredState.decode(blob, "products", row["id"], in: db, schema: schema, numbering: nodeNumbers.reading(db))
                 return OversoldProduct(id: row["id"], office: state.resolvedOffice ?? "", counter: state.counters["stock"] ?? PNCounter())
             }
         }

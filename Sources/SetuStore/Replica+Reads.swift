@@ -24,7 +24,7 @@ extension Replica {
         return try read { db in
             guard let blob = try Data.fetchOne(db, sql: "SELECT state FROM setu_records WHERE collection = ? AND id = ?",
                                                arguments: [spec.name, id]) else { return nil }
-            let state = try StoredState.decode(blob, spec.name, id, in: db, schema: schema)
+            let state = try StoredState.decode(blob, spec.name, id, in: db, schema: schema, numbering: nodeNumbers.reading(db))
             return StoredRecord(collection: spec.name, id: id, state: state, values: state.resolved(in: spec))
         }
     }
@@ -36,7 +36,7 @@ extension Replica {
             return try rows.flatMap { row -> [FieldConflict] in
                 guard let spec = schema.named(row["collection"]) else { return [] }
                 let blob: Data = row["state"]
-                return try StoredState.decode(blob, spec.name, row["id"], in: db, schema: schema).conflicts(collection: spec, id: row["id"])
+                return try StoredState.decode(blob, spec.name, row["id"], in: db, schema: schema, numbering: nodeNumbers.reading(db)).conflicts(collection: spec, id: row["id"])
             }
         }
     }
@@ -71,7 +71,7 @@ extension Replica {
                 for row in rows {
                     cursor = row["id"]
                     let blob: Data = row["state"]
-                    let state = try StoredState.decode(blob, spec.name, cursor, in: db, schema: schema)
+                    let state = try StoredState.decode(blob, spec.name, cursor, in: db, schema: schema, numbering: nodeNumbers.reading(db))
                     if let values = state.resolved(in: spec) {
                         records.append(StoredRecord(collection: spec.name, id: cursor, state: state, values: values))
                         if records.count == limit { return RecordPage(records: records, next: cursor) }

@@ -23,6 +23,8 @@ public final class Replica: Sendable {
     /// The file's schema version when the capture triggers were last
     /// checked (`checkCapture`).
     let checkedSchemaVersion = Mutex<Int?>(nil)
+    /// The numbers stored states name nodes by (`NodeNumbers`).
+    let nodeNumbers = NodeNumbers()
 
     /// Opens (creating if needed) the replica at `path` for `node`.
     ///
@@ -52,6 +54,8 @@ public final class Replica: Sendable {
         try Replica.syncEveryCommit(pool)
         try ReplicaSchema.migrate(pool, path: path)
         try ReplicaSchema.showSchema(options.schema, in: pool)
+        let numbers = nodeNumbers
+        try pool.read { db in try numbers.load(db) }
         checkpointer = try BackgroundCheckpointer(path: path, busyTimeoutSeconds: options.busyTimeoutSeconds)
         try pool.writeWithoutTransaction { db in checkpointer.attach(to: db) }
         try claimNode()
@@ -115,6 +119,7 @@ public final class Replica: Sendable {
     func write<T>(_ body: (inout WriteTransaction) throws -> T) throws -> T {
         try pool.writeWithoutTransaction { db in
             var result: T?
+            var grants: NodeGrants?
             try db.inTransaction(.immediate) {
                 try checkCapture(db)
                 var tx = try WriteTransaction(db: db, replica: self)
@@ -122,8 +127,11 @@ public final class Replica: Sendable {
                 tx.rowsAreCurrent = true
                 result = try body(&tx)
                 try tx.finish()
+                grants = tx.grants
                 return .commit
             }
+            // Committed: the numbers it gave nodes hold from now on.
+            if let grants { nodeNumbers.keep(grants.numbers.lazy.map { ($0.key, $0.value) }) }
             return result!
         }
     }

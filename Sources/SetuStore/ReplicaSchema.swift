@@ -216,6 +216,11 @@ enum ReplicaSchema {
             try db.execute(sql: "CREATE INDEX setu_records_conflicts ON setu_records (collection, id) WHERE conflicts > 0")
             try db.execute(sql: "CREATE INDEX setu_records_unsent ON setu_records (seq) WHERE known_to IS NULL")
             try db.execute(sql: "CREATE INDEX setu_records_relayed ON setu_records (seq) WHERE known_to IS NOT NULL AND known_to <> ''")
+            // The numbers stored states name nodes by (`NodeNumbers`), given
+            // as nodes are first stored and never changed: ten bytes and more
+            // of node id become one in every state. States stored before keep
+            // their ids written out until they change.
+            try db.execute(sql: "CREATE TABLE setu_nodes (n INTEGER PRIMARY KEY, node TEXT NOT NULL UNIQUE) STRICT")
         }
         return migrator
     }

@@ -10,13 +10,35 @@ import SetuCore
 /// left-out values from the row's pre-image when an outside change is not
 /// stamped yet (`PlainTable.preimageTable`), else from the row itself, and
 /// checks them against the state's checksum.
-enum StoredState {
+public enum StoredState {
     /// The bytes to store for `state` when the plain row will show `row`
     /// (values in declaration order; nil: no row, nothing left out).
-    static func encode(_ state: RecordState, row: [FieldValue]?, spec: CollectionSpec?) -> [UInt8] {
+    static func encode(_ state: RecordState, row: [FieldValue]?, spec: CollectionSpec?, numbering: NodeNumbering) -> [UInt8] {
         guard let row, let spec else { return StateCodec.encode(state) }
         var cursor = FieldCursor(spec)
-        return StateCodec.encode(state) { name, text in rowHolds(row, spec, &cursor, name, text) }
+        return StateCodec.encode(state, numbering: numbering) { name, text in rowHolds(row, spec, &cursor, name, text) }
+    }
+
+    /// A stored state read on its own, without its row: each value left to
+    /// the row is null, and `inRow` names those fields (what a benchmark
+    /// reading a replica file counts).
+    public static func skeleton(_ bytes: [UInt8], in db: Database) throws -> (state: RecordState, inRow: [String]) {
+        try StateCodec.decodeWithoutRow(bytes, numbering: NodeNumbers.inFile(db))
+    }
+
+    /// Whether stored bytes write a node out by its id where the replica's
+    /// number could stand (`NodeNumbers`): a state prepared off the write
+    /// thread before its node had a number.
+    static func namesNodes(_ bytes: some Collection<UInt8>) -> Bool {
+        guard bytes.first == StateCodec.rowBackedByte else { return false }
+        var reader = ByteReader(Array(bytes.prefix(64)))
+        _ = try? reader.byte()
+        guard let count = try? reader.count() else { return false }
+        for _ in 0..<count {
+            guard let number = try? reader.varint() else { return false }
+            if number == 0 { return true }
+        }
+        return false
     }
 
     /// Whether `row` (declaration order) holds exactly `text` in the TEXT
@@ -35,24 +57,26 @@ enum StoredState {
     }
 
     /// A stored state, its left-out values read from the row.
-    static func decode(_ bytes: [UInt8], _ collection: String, _ id: String, in db: Database, schema: Schema) throws -> RecordState {
+    static func decode(_ bytes: [UInt8], _ collection: String, _ id: String, in db: Database, schema: Schema,
+                       numbering: NodeNumbering) throws -> RecordState {
         guard StateCodec.isRowBacked(bytes) else { return try reading(collection, id) { () throws(StateCodecError) in try StateCodec.decode(bytes) } }
         guard let spec = schema.named(collection) else {
             let row = try undeclaredRowText(collection, id, in: db)
-            return try reading(collection, id) { () throws(StateCodecError) in try StateCodec.decode(bytes) { row?[$0] } }
+            return try reading(collection, id) { () throws(StateCodecError) in try StateCodec.decode(bytes, numbering: numbering) { row?[$0] } }
         }
         let table = PlainTable(spec: spec)
         var select = BoundStatement(try db.cachedStatement(sql: table.selectStoredRowSQL), in: db)
         select.bind(id)
-        return try decode(bytes, collection, id, table: table, row: try select.firstRowTexts(count: table.textFields.count))
+        return try decode(bytes, collection, id, table: table, row: try select.firstRowTexts(count: table.textFields.count), numbering: numbering)
     }
 
     /// A stored state beside `row`, the text of `table.textFields` (nil: no
     /// row).
-    static func decode(_ bytes: [UInt8], _ collection: String, _ id: String, table: PlainTable, row: [String?]?) throws -> RecordState {
+    static func decode(_ bytes: [UInt8], _ collection: String, _ id: String, table: PlainTable, row: [String?]?,
+                       numbering: NodeNumbering) throws -> RecordState {
         try reading(collection, id) { () throws(StateCodecError) in
             guard StateCodec.isRowBacked(bytes) else { return try StateCodec.decode(bytes) }
-            return try StateCodec.decode(bytes) { name in table.textFields.firstIndex(of: name).flatMap { row?[$0] } }
+            return try StateCodec.decode(bytes, numbering: numbering) { name in table.textFields.firstIndex(of: name).flatMap { row?[$0] } }
         }
     }
 
@@ -70,15 +94,17 @@ enum StoredState {
 
     /// Stored bytes as every other node would store the state: format 2,
     /// with every value in it (a dump, a bundle).
-    static func canonical(_ blob: Data, _ collection: String, _ id: String, in db: Database, schema: Schema) throws -> [UInt8] {
+    static func canonical(_ blob: Data, _ collection: String, _ id: String, in db: Database, schema: Schema,
+                          numbering: NodeNumbering) throws -> [UInt8] {
         let bytes = Array(blob)
         guard StateCodec.isRowBacked(bytes) else { return bytes }
-        return StateCodec.encode(try decode(bytes, collection, id, in: db, schema: schema))
+        return StateCodec.encode(try decode(bytes, collection, id, in: db, schema: schema, numbering: numbering))
     }
 
     /// The `Data` a query returned, as `decode` reads it.
-    static func decode(_ blob: Data, _ collection: String, _ id: String, in db: Database, schema: Schema) throws -> RecordState {
-        try decode(Array(blob), collection, id, in: db, schema: schema)
+    static func decode(_ blob: Data, _ collection: String, _ id: String, in db: Database, schema: Schema,
+                       numbering: NodeNumbering) throws -> RecordState {
+        try decode(Array(blob), collection, id, in: db, schema: schema, numbering: numbering)
     }
 
     /// The text columns of a row in a table this schema does not declare: a
@@ -120,18 +146,21 @@ enum StoredState {
 
     /// The bytes to store for `state` beside a row that holds `text` (what
     /// `rowText` read): a value is left out only where the row holds it.
-    static func encode(_ state: RecordState, holding text: [String: String]) -> [UInt8] {
-        StateCodec.encode(state) { name, value in text[name].map { FieldValue.text($0).isIdentical(to: .text(value)) } ?? false }
+    static func encode(_ state: RecordState, holding text: [String: String], numbering: NodeNumbering) -> [UInt8] {
+        StateCodec.encode(state, numbering: numbering) { name, value in text[name].map { FieldValue.text($0).isIdentical(to: .text(value)) } ?? false }
     }
 
     /// Stores every state of `collection` with all its values, reading the
     /// left-out ones with `select` (of `columns`, by id): before a plain
     /// table is made anew, whose columns may go.
     static func putValuesBack(_ collection: String, select: Statement, columns: [String], in db: Database) throws {
+        let numbering = NodeNumbers.inFile(db)
         try rewriteStates(of: collection, in: db) { id, bytes in
             guard StateCodec.isRowBacked(bytes) else { return nil }
             let text = try rowText(select, columns: columns, id)
-            return StateCodec.encode(try reading(collection, id) { () throws(StateCodecError) in try StateCodec.decode(bytes) { text?[$0] } })
+            return StateCodec.encode(try reading(collection, id) { () throws(StateCodecError) in
+                try StateCodec.decode(bytes, numbering: numbering) { text?[$0] }
+            })
         }
     }
 
@@ -140,10 +169,11 @@ enum StoredState {
     static func leaveValuesToRows(_ spec: CollectionSpec, in db: Database) throws {
         let table = PlainTable(spec: spec)
         let select = try db.makeStatement(sql: table.selectStoredRowSQL)
+        let numbering = NodeNumbers.inFile(db)
         try rewriteStates(of: spec.name, in: db) { id, bytes in
             guard !StateCodec.isRowBacked(bytes), let text = try rowText(select, columns: table.textFields, id) else { return nil }
             let state = try reading(spec.name, id) { () throws(StateCodecError) in try StateCodec.decode(bytes) }
-            return state.isDeleted ? nil : encode(state, holding: text)
+            return state.isDeleted ? nil : encode(state, holding: text, numbering: numbering)
         }
     }
 

@@ -81,7 +81,7 @@ extension WriteTransaction {
         do {
             return (try loadState(spec.name, id), [])
         } catch let error as ReplicaError where error.code == .rowChangedUnseen {
-            let (state, inRow) = try StateCodec.decodeWithoutRow(try loadStateBytes(spec.name, id)!)
+            let (state, inRow) = try StateCodec.decodeWithoutRow(try loadStateBytes(spec.name, id)!, numbering: numbering)
             return (state, Set(inRow))
         }
     }

@@ -25,6 +25,10 @@ struct WriteTransaction {
     /// left-out values are its row's.
     var rowsAreCurrent = false
     private let clockAtStart: HLCTimestamp
+    /// Numbers this transaction gives nodes (`NodeNumbers`), and how its
+    /// states name nodes with them.
+    let grants = NodeGrants()
+    let numbering: NodeNumbering
 
     init(db: Database, replica: Replica) throws {
         self.db = db
@@ -32,6 +36,7 @@ struct WriteTransaction {
         self.options = replica.options
         self.nowMillis = replica.now()
         self.served = replica.servedOffices
+        self.numbering = replica.nodeNumbers.giving(db, grants)
         let last = try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'hlc'") ?? 0
         clockAtStart = HLCTimestamp(rawValue: UInt64(bitPattern: last))
         clock = HybridClock(last: clockAtStart, maxSkewMillis: replica.options.maxSkewMillis)
@@ -69,10 +74,10 @@ struct WriteTransaction {
             select.bind(collection)
             select.bind(id)
             guard let (blob, row) = try select.firstRowBlobAndTexts(count: table.textFields.count) else { return nil }
-            return try StoredState.decode(blob, collection, id, table: table, row: row)
+            return try StoredState.decode(blob, collection, id, table: table, row: row, numbering: numbering)
         }
         guard let blob = try loadStateBytes(collection, id) else { return nil }
-        return try StoredState.decode(blob, collection, id, in: db, schema: options.schema)
+        return try StoredState.decode(blob, collection, id, in: db, schema: options.schema, numbering: numbering)
     }
 
     /// A record's stored state as it is stored, nil when there is none.
@@ -95,7 +100,7 @@ struct WriteTransaction {
     mutating func store(_ spec: CollectionSpec, _ id: String, _ state: RecordState, row: [FieldValue]?,
                         isNew: Bool, knownTo peer: NodeID? = nil) throws {
         try storeState(spec.name, id, conflicts: state.openConflictCount(in: spec),
-                       isNew: isNew, knownTo: peer, encoded: StoredState.encode(state, row: row, spec: spec)[...])
+                       isNew: isNew, knownTo: peer, encoded: StoredState.encode(state, row: row, spec: spec, numbering: numbering)[...])
         try project(spec, id, row: row, isNew: isNew)
     }
 
@@ -103,8 +108,12 @@ struct WriteTransaction {
     /// collection this node does not declare (`spec` nil, a newer
     /// release's) is kept and passed on, shown in no plain table.
     mutating func store(_ merge: RemoteMerge.Store, _ collection: String, _ id: String, spec: CollectionSpec?, isNew: Bool, from peer: NodeID) throws {
+        // Prepared off the write thread before a node it names had a number:
+        // encoded again now that it can have one (a node's first states).
+        let encoded = spec != nil && StoredState.namesNodes(merge.encoded)
+            ? StoredState.encode(merge.state, row: merge.row, spec: spec, numbering: numbering)[...] : merge.encoded
         try storeState(collection, id, conflicts: merge.conflicts, isNew: isNew,
-                       knownTo: merge.peerHasIt ? peer : nil, encoded: merge.encoded)
+                       knownTo: merge.peerHasIt ? peer : nil, encoded: encoded)
         if let spec { try project(spec, id, row: merge.row, isNew: isNew) }
     }
 

@@ -107,21 +107,39 @@ import Testing
         state.write(["name": .text("জন্ম নিবন্ধন")], dot: Dot(node: Self.a, time: HLCTimestamp(physicalMillis: now.physicalMillis - 3 * day)))
         state.write(["serial": .int(3)], dot: Dot(node: Self.a, time: now))
         let stored = StateCodec.encode(state) { name, _ in name == "name" }
-        #expect(Self.asWrittenByV9(stored).count - stored.count == 5, "vector 9 → 6 bytes, a dot 3 days back 6 → 4")
+        #expect(Self.asWrittenByV9(stored).count - stored.count == 4, "vector 9 → 6 bytes, a dot 3 days back 6 → 4, the node written out 1 more")
         let oneWrite = StateCodec.encode(Self.state()) { name, _ in name == "name" }
         #expect(Self.asWrittenByV9(oneWrite).count - oneWrite.count >= 4, "name under the dot of _deleted, the field before: no dot index")
     }
 
-    /// The same state as schema v9 stored it: first byte 0x82, times as
-    /// format 2 writes them, and no field under the dot of the one before
+    /// Nodes the replica numbered are written by their numbers, the others
+    /// by their ids; a number the replica did not give is refused.
+    @Test func nodesAreWrittenByTheReplicasNumbers() throws {
+        let state = Self.state()
+        let onlyA = NodeNumbering(number: { $0 == Self.a ? 7 : nil }, node: { $0 == 7 ? Self.a : nil })
+        let written = StateCodec.encode(state) { name, _ in name == "name" }
+        let numbered = StateCodec.encode(state, numbering: onlyA) { name, _ in name == "name" }
+        #expect(written.count - numbered.count == 2, "a: 0, 1, 'a' → 7")
+        #expect(numbered.containsSequence([2, 7, 0, 1, Array("b".utf8)[0]]), "two nodes: a by its number, b written out")
+        #expect(try StateCodec.decode(numbered, numbering: onlyA) { _ in "জন্ম নিবন্ধন" } == state)
+        #expect { try StateCodec.decode(numbered) { _ in "জন্ম নিবন্ধন" } } throws: { "\($0)".contains("node number 7 is not in this replica's node table") }
+        let rewritten = try StateCodec.leavingValuesToRow(StateCodec.encode(state)[...], numbering: onlyA) { name, _ in name == "name" }
+        #expect(rewritten == numbered, "a bootstrap's rewrite numbers the same nodes")
+    }
+
+    /// The same state as schema v9 stored it: first byte 0x82, nodes and
+    /// times as format 2 writes them, and no field under the dot of the one before
     /// (kind 3) but its dot written out.
     static func asWrittenByV9(_ stored: [UInt8]) -> [UInt8] {
         var reader = ByteReader(stored)
         _ = try! reader.byte()
         var out: [UInt8] = [StateCodec.rowBackedV9Byte]
         let nodes = try! reader.count()
-        for _ in 0..<nodes { _ = try! reader.stringBytes() }
-        out.append(contentsOf: stored[1..<reader.position])
+        out.appendVarint(UInt64(nodes))
+        for _ in 0..<nodes {
+            precondition(try! reader.varint() == 0, "a node written out, not numbered")
+            out.appendString(try! reader.string())
+        }
         let entries = try! reader.count()
         out.appendVarint(UInt64(entries))
         for _ in 0..<entries {

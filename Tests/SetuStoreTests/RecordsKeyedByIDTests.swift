@@ -60,7 +60,7 @@ import Testing
 
     /// What a replica of the release before v10 held: a rowid table keyed
     /// by `seq` beside a unique index of (collection, id), the hub named
-    /// in `known_to`, and a `feed_top` set only by purges.
+    /// in `known_to`, a `feed_top` set only by purges, no node numbers.
     static func undoRecordsKeyedByID(_ db: Database, feedTop: Int64?) throws {
         try db.execute(sql: """
             CREATE TABLE setu_records_v9 (
@@ -86,6 +86,13 @@ import Testing
         } else {
             try db.execute(sql: "DELETE FROM setu_meta WHERE key = 'feed_top'")
         }
+        // v9 had no node numbers: every state names its nodes.
+        for row in try Row.fetchAll(db, sql: "SELECT collection, id, state FROM setu_records") {
+            let state = try StoredState.decode(row["state"] as Data, row["collection"], row["id"], in: db, schema: .current, numbering: NodeNumbers.inFile(db))
+            try db.execute(sql: "UPDATE setu_records SET state = ? WHERE collection = ? AND id = ?",
+                           arguments: [Data(StateCodec.encode(state)), row["collection"] as String, row["id"] as String])
+        }
+        try db.execute(sql: "DROP TABLE setu_nodes")
         try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v10-records-keyed-by-id'")
     }
 }
