@@ -139,7 +139,7 @@ struct MetadataBenchmark {
     func averageStateBytes(_ collection: String, _ path: String) throws -> String {
         try DatabaseQueue(path: path).read { db in
             var total = StateBytes()
-            let rows = try Row.fetchCursor(db, sql: "SELECT state FROM setu_records WHERE collection = ?", arguments: [collection])
+            let rows = try Row.fetchCursor(db, sql: "SELECT state FROM setu_records WHERE collection = ?", arguments: [CollectionKey.key(collection)])
             while let row = try rows.next() {
                 let blob: Data = row["state"]
                 let (state, inRow) = try StoredState.skeleton(Array(blob), in: db)

@@ -43,6 +43,11 @@ struct BoundStatement {
         }
     }
 
+    /// A collection as `setu_records` keys it (`CollectionKey`).
+    mutating func bind(collection name: String) {
+        if let number = CollectionKey.numbered.firstIndex(of: name) { bind(Int64(number + 1)) } else { bind(name) }
+    }
+
     mutating func bind(_ number: Int64) {
         index += 1
         note(sqlite3_bind_int64(statement, index, number))

@@ -53,7 +53,7 @@ extension Replica {
                 through = row["seq"]
                 if (row["known_to"] as String?) == Self.knownTo(peer) { continue }
                 let blob: Data = row["state"]
-                let (collection, id): (String, String) = (row["collection"], row["id"])
+                let (collection, id): (String, String) = (CollectionKey.name(row["collection"]), row["id"])
                 states.append((collection, id, try StoredState.canonical(blob, collection, id, in: db, schema: schema, numbering: nodeNumbers.reading(db))))
             }
             return BundleContent(seq: seq, states: states, held: pulled.flatMap { Int64($0) } ?? 0, through: through)

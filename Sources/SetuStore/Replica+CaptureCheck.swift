@@ -44,7 +44,7 @@ extension Replica {
     /// Notes in `setu_dirty` each record whose row no longer holds the
     /// values its state left to it.
     private func noteRowsChangedUnseen(_ spec: CollectionSpec, _ db: Database) throws {
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, state FROM setu_records WHERE collection = ?", arguments: [spec.name])
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, state FROM setu_records WHERE collection = ?", arguments: [CollectionKey.key(spec.name)])
         var changed: [String] = []
         while let row = try rows.next() {
             let bytes = Array(row["state"] as Data)

@@ -88,9 +88,10 @@ extension WriteTransaction {
         let rows = try Row.fetchCursor(db, sql: "SELECT collection, id, state FROM setu_records ORDER BY seq")
         while let row = try rows.next() {
             let blob: Data = row["state"]
-            let state = try StoredState.decode(blob, row["collection"], row["id"], in: db, schema: options.schema, numbering: numbering)
+            let collection = CollectionKey.name(row["collection"])
+            let state = try StoredState.decode(blob, collection, row["id"], in: db, schema: options.schema, numbering: numbering)
             latest = max(latest, state.latestTime(notAfter: limit))
-            if let own = state.vector[node], own > limit { late.append((row["collection"], row["id"], state)) }
+            if let own = state.vector[node], own > limit { late.append((collection, row["id"], state)) }
         }
         var restart = HybridClock(last: latest, maxSkewMillis: options.maxSkewMillis)
         for entry in late {

@@ -19,7 +19,9 @@ extension Replica {
     public func stateDump() throws -> String {
         try read { db in
             var out = ""
-            let states = try Row.fetchCursor(db, sql: "SELECT collection, id, state FROM setu_records ORDER BY collection, id")
+            let states = try Row.fetchCursor(db, sql: """
+                SELECT \(CollectionKey.nameSQL("collection")) AS collection, id, state FROM setu_records ORDER BY 1, id
+                """)
             while let row = try states.next() {
                 let collection: String = row["collection"]
                 let id: String = row["id"]

@@ -46,7 +46,7 @@ extension Replica {
             var entries: [FeedEntry] = []
             for row in rows.prefix(limit) {
                 let blob: Data = row["state"]
-                let (collection, id): (String, String) = (row["collection"], row["id"])
+                let (collection, id): (String, String) = (CollectionKey.name(row["collection"]), row["id"])
                 let record = ReplicatedRecord(collection: collection, id: id, state: try StoredState.decode(blob, collection, id, in: db, schema: schema, numbering: nodeNumbers.reading(db)))
                 entries.append(FeedEntry(seq: row["seq"], office: record.state.resolvedOffice ?? "", record: record))
             }

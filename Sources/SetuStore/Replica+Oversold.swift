@@ -9,7 +9,7 @@ extension Replica {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT r.id, r.state FROM products p INDEXED BY setu_products_oversold
-                JOIN setu_records r ON r.collection = 'products' AND r.id = p.id WHERE p.stock < 0 ORDER BY p.id
+                JOIN setu_records r ON r.collection = \(CollectionKey.keySQL("'products'")) AND r.id = p.id WHERE p.stock < 0 ORDER BY p.id
                 """)
             return try rows.map { row in
                 let blob: Data = row["state"]

@@ -16,7 +16,7 @@ extension Replica {
             let pushed = try Int64.fetchOne(tx.db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
             try tx.db.execute(sql: """
                 INSERT OR IGNORE INTO setu_rebootstrap (collection, id)
-                SELECT r.collection, r.id FROM setu_records r WHERE \(Self.heldByPeer)
+                SELECT \(CollectionKey.nameSQL("r.collection")), r.id FROM setu_records r WHERE \(Self.heldByPeer)
                 """, arguments: [Self.knownTo(peer), pushed])
             try tx.db.execute(sql: "UPDATE setu_cursors SET pulled = NULL WHERE peer = ?", arguments: [peer.rawValue])
             try ReplicaSchema.setMeta(tx.db, Self.rebootstrapKey, Int64(tx.nowMillis))
@@ -31,8 +31,8 @@ extension Replica {
     /// from it, no refusal of it pending. Binds the peer, then its push cursor.
     static let heldByPeer = """
         (r.known_to = ?1 OR r.seq <= ?2)
-        AND NOT EXISTS (SELECT 1 FROM setu_rejects j WHERE j.kind = 'refused' AND j.collection = r.collection AND j.id = r.id)
-        AND NOT EXISTS (SELECT 1 FROM setu_dirty d WHERE d.collection = r.collection AND d.id = r.id)
+        AND NOT EXISTS (SELECT 1 FROM setu_rejects j WHERE j.kind = 'refused' AND j.collection = \(CollectionKey.nameSQL("r.collection")) AND j.id = r.id)
+        AND NOT EXISTS (SELECT 1 FROM setu_dirty d WHERE d.collection = \(CollectionKey.nameSQL("r.collection")) AND d.id = r.id)
         """
 
     /// In `setu_meta` while a re-bootstrap is under way: when it began.
@@ -57,7 +57,7 @@ extension Replica {
             guard try Int64.fetchOne(tx.db, sql: "SELECT value FROM setu_meta WHERE key = ?", arguments: [Self.rebootstrapKey]) != nil else { return nil }
             let pushed = try Int64.fetchOne(tx.db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
             let stale = try Row.fetchAll(tx.db, sql: """
-                SELECT r.collection, r.id FROM setu_rebootstrap b JOIN setu_records r ON r.collection = b.collection AND r.id = b.id
+                SELECT b.collection, b.id FROM setu_rebootstrap b JOIN setu_records r ON r.collection = \(CollectionKey.keySQL("b.collection")) AND r.id = b.id
                 WHERE \(Self.heldByPeer)
                 """, arguments: [Self.knownTo(peer), pushed])
             for row in stale { try tx.drop(row["collection"], row["id"]) }
@@ -87,14 +87,14 @@ extension WriteTransaction {
     func isListedForRebootstrap(_ collection: String, _ id: String, peer: NodeID) throws -> Bool {
         let pushed = try Int64.fetchOne(db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
         return try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT 1 FROM setu_rebootstrap b JOIN setu_records r ON r.collection = b.collection AND r.id = b.id
+            SELECT 1 FROM setu_rebootstrap b JOIN setu_records r ON r.collection = \(CollectionKey.keySQL("b.collection")) AND r.id = b.id
             WHERE b.collection = ?3 AND b.id = ?4 AND \(Replica.heldByPeer)
             """), arguments: [Replica.knownTo(peer), pushed, collection, id]) ?? false
     }
 
     /// Removes a record's state, its plain row and its re-bootstrap entry.
     mutating func drop(_ collection: String, _ id: String) throws {
-        try db.execute(sql: "DELETE FROM setu_records WHERE collection = ? AND id = ?", arguments: [collection, id])
+        try db.execute(sql: "DELETE FROM setu_records WHERE collection = ? AND id = ?", arguments: [CollectionKey.key(collection), id])
         try db.execute(sql: "DELETE FROM setu_rebootstrap WHERE collection = ? AND id = ?", arguments: [collection, id])
         if let spec = options.schema.named(collection) { try project(spec, id, nil) }
     }

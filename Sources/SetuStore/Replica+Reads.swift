@@ -23,7 +23,7 @@ extension Replica {
         let spec = try self.collection(collection)
         return try read { db in
             guard let blob = try Data.fetchOne(db, sql: "SELECT state FROM setu_records WHERE collection = ? AND id = ?",
-                                               arguments: [spec.name, id]) else { return nil }
+                                               arguments: [CollectionKey.key(spec.name), id]) else { return nil }
             let state = try StoredState.decode(blob, spec.name, id, in: db, schema: schema, numbering: nodeNumbers.reading(db))
             return StoredRecord(collection: spec.name, id: id, state: state, values: state.resolved(in: spec))
         }
@@ -32,7 +32,9 @@ extension Replica {
     /// The open conflicts of every record, by collection then id.
     public func conflicts() throws -> [FieldConflict] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT collection, id, state FROM setu_records WHERE conflicts > 0 ORDER BY collection, id")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(CollectionKey.nameSQL("collection")) AS collection, id, state FROM setu_records WHERE conflicts > 0 ORDER BY 1, id
+                """)
             return try rows.flatMap { row -> [FieldConflict] in
                 guard let spec = schema.named(row["collection"]) else { return [] }
                 let blob: Data = row["state"]
@@ -67,7 +69,7 @@ extension Replica {
             var records: [StoredRecord] = []
             var cursor = id ?? ""
             while true {
-                let rows = try Row.fetchAll(select, arguments: [spec.name, cursor, batch])
+                let rows = try Row.fetchAll(select, arguments: [CollectionKey.key(spec.name), cursor, batch])
                 for row in rows {
                     cursor = row["id"]
                     let blob: Data = row["state"]

@@ -191,13 +191,14 @@ enum ReplicaSchema {
             // push reads still order by it, and the feed's head is kept in
             // `setu_meta` (`feed_top`), written by every transaction that
             // hands out positions, so nothing asks for max(seq). `known_to`
-            // names the hub as '' (`Replica.knownTo`).
+            // names the hub as '' (`Replica.knownTo`), and `collection` the
+            // collections of a frozen list by number (`CollectionKey`).
             try setMeta(db, "feed_top", try Int64.fetchOne(db, sql: """
                 SELECT max(coalesce((SELECT max(seq) FROM setu_records), 0), coalesce((SELECT value FROM setu_meta WHERE key = 'feed_top'), 0))
                 """) ?? 0)
             try db.execute(sql: """
                 CREATE TABLE setu_records_keyed (
-                  collection TEXT NOT NULL,
+                  collection ANY NOT NULL,
                   id TEXT NOT NULL,
                   seq INTEGER NOT NULL,
                   state BLOB NOT NULL,
@@ -208,8 +209,8 @@ enum ReplicaSchema {
                 """)
             try db.execute(sql: """
                 INSERT INTO setu_records_keyed (collection, id, seq, state, known_to, conflicts)
-                SELECT collection, id, seq, state, CASE known_to WHEN '\(Replica.hub.rawValue)' THEN '' ELSE known_to END, conflicts
-                FROM setu_records ORDER BY collection, id
+                SELECT \(CollectionKey.keySQL("collection")), id, seq, state, CASE known_to WHEN '\(Replica.hub.rawValue)' THEN '' ELSE known_to END, conflicts
+                FROM setu_records ORDER BY 1, id
                 """)
             try db.execute(sql: "DROP TABLE setu_records")
             try db.execute(sql: "ALTER TABLE setu_records_keyed RENAME TO setu_records")
@@ -305,14 +306,14 @@ enum ReplicaSchema {
         for trigger in table.triggerSQL + table.preimageTriggerSQL { try db.execute(sql: trigger) }
         let added = spec.fields.indices.filter { !oldColumns.contains(spec.fields[$0].name) }
         let fill = "UPDATE \"\(spec.name)\" SET \(added.map { "\"\(spec.fields[$0].name)\" = ?" }.joined(separator: ", ")) WHERE id = ?"
-        let states = try Row.fetchAll(db, sql: "SELECT id, state, conflicts FROM setu_records WHERE collection = ?", arguments: [spec.name])
+        let states = try Row.fetchAll(db, sql: "SELECT id, state, conflicts FROM setu_records WHERE collection = ?", arguments: [CollectionKey.key(spec.name)])
         for row in states {
             let id: String = row["id"]
             let blob: Data = row["state"]
             let state = try StateCodec.decode(blob)
             let conflicts = state.openConflictCount(in: spec)
             if conflicts != row["conflicts"] {
-                try db.execute(sql: "UPDATE setu_records SET conflicts = ? WHERE collection = ? AND id = ?", arguments: [conflicts, spec.name, id])
+                try db.execute(sql: "UPDATE setu_records SET conflicts = ? WHERE collection = ? AND id = ?", arguments: [conflicts, CollectionKey.key(spec.name), id])
             }
             guard let values = state.resolvedRow(in: spec) else { continue }
             if !existed {

@@ -182,12 +182,13 @@ public enum StoredState {
     /// only their bytes change.
     private static func rewriteStates(of collection: String, in db: Database,
                                       _ rewrite: (_ id: String, _ bytes: [UInt8]) throws -> [UInt8]?) throws {
-        let rows = try Row.fetchAll(db, sql: "SELECT id, state FROM setu_records WHERE collection = ?", arguments: [collection])
+        let key = try CollectionKey.stored(collection, in: db)
+        let rows = try Row.fetchAll(db, sql: "SELECT id, state FROM setu_records WHERE collection = ?", arguments: [key])
         let update = try db.makeStatement(sql: "UPDATE setu_records SET state = ? WHERE collection = ? AND id = ?")
         for row in rows {
             let id: String = row["id"]
             let bytes = Array(row["state"] as Data)
-            if let stored = try rewrite(id, bytes), stored != bytes { try update.execute(arguments: [Data(stored), collection, id]) }
+            if let stored = try rewrite(id, bytes), stored != bytes { try update.execute(arguments: [Data(stored), key, id]) }
         }
     }
 }

@@ -71,7 +71,7 @@ struct WriteTransaction {
         if rowsAreCurrent, let spec = options.schema.named(collection) {
             let table = PlainTable(spec: spec)
             var select = BoundStatement(try db.cachedStatement(sql: table.selectStateAndRowSQL), in: db)
-            select.bind(collection)
+            select.bind(collection: collection)
             select.bind(id)
             guard let (blob, row) = try select.firstRowBlobAndTexts(count: table.textFields.count) else { return nil }
             return try StoredState.decode(blob, collection, id, table: table, row: row, numbering: numbering)
@@ -83,7 +83,7 @@ struct WriteTransaction {
     /// A record's stored state as it is stored, nil when there is none.
     func loadStateBytes(_ collection: String, _ id: String) throws -> [UInt8]? {
         var select = BoundStatement(try db.cachedStatement(sql: "SELECT state FROM setu_records WHERE collection = ? AND id = ?"), in: db)
-        select.bind(collection)
+        select.bind(collection: collection)
         select.bind(id)
         return try select.firstBlob()
     }
@@ -128,7 +128,7 @@ struct WriteTransaction {
             statement.bind(seq)
             statement.bind(Replica.knownTo(peer))
             statement.bind(Int64(conflicts))
-            statement.bind(collection)
+            statement.bind(collection: collection)
             statement.bind(id)
         }
     }

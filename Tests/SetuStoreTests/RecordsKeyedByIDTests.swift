@@ -36,6 +36,7 @@ import Testing
         #expect(try sqlite3(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'setu_records' AND sql IS NOT NULL;").output == "3\n",
                 "the three partial indexes, and no key index beside the table")
         #expect(try sqlite3(path, "SELECT id FROM setu_records WHERE known_to = '';").output == "p1\n", "the hub is written as ''")
+        #expect(try sqlite3(path, "SELECT DISTINCT collection FROM setu_records ORDER BY 1;").output == "1\n3\n", "services and products by number")
         #expect(try replica.stateDump() == before.dump)
         #expect(try replica.feed(after: 0, limit: 10).entries.map(\.seq) == before.feed)
         #expect(try replica.summary(for: Replica.hub) == before.summary)
@@ -74,7 +75,8 @@ import Testing
             ) STRICT
             """)
         try db.execute(sql: """
-            INSERT INTO setu_records_v9 SELECT seq, collection, id, state, CASE known_to WHEN '' THEN 'hub' ELSE known_to END, conflicts FROM setu_records
+            INSERT INTO setu_records_v9
+            SELECT seq, \(CollectionKey.nameSQL("collection")), id, state, CASE known_to WHEN '' THEN 'hub' ELSE known_to END, conflicts FROM setu_records
             """)
         try db.execute(sql: "DROP TABLE setu_records")
         try db.execute(sql: "ALTER TABLE setu_records_v9 RENAME TO setu_records")
@@ -88,9 +90,9 @@ import Testing
         }
         // v9 had no node numbers: every state names its nodes.
         for row in try Row.fetchAll(db, sql: "SELECT collection, id, state FROM setu_records") {
-            let state = try StoredState.decode(row["state"] as Data, row["collection"], row["id"], in: db, schema: .current, numbering: NodeNumbers.inFile(db))
+            let state = try StoredState.decode(row["state"] as Data, CollectionKey.name(row["collection"]), row["id"], in: db, schema: .current, numbering: NodeNumbers.inFile(db))
             try db.execute(sql: "UPDATE setu_records SET state = ? WHERE collection = ? AND id = ?",
-                           arguments: [Data(StateCodec.encode(state)), row["collection"] as String, row["id"] as String])
+                           arguments: [Data(StateCodec.encode(state)), row["collection"] as DatabaseValue, row["id"] as String])
         }
         try db.execute(sql: "DROP TABLE setu_nodes")
         try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v10-records-keyed-by-id'")

@@ -79,7 +79,7 @@ import Testing
     func states() throws -> [Int64: RecordState] {
         try DatabaseQueue(path: path).read { db in
             try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT seq, collection, id, state FROM setu_records").map {
-                ($0["seq"] as Int64, try StoredState.decode($0["state"] as Data, $0["collection"], $0["id"], in: db, schema: .current, numbering: NodeNumbers.inFile(db)))
+                ($0["seq"] as Int64, try StoredState.decode($0["state"] as Data, CollectionKey.name($0["collection"]), $0["id"], in: db, schema: .current, numbering: NodeNumbers.inFile(db)))
             })
         }
     }

@@ -141,7 +141,7 @@ import Testing
     static func undoValuesInRows(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE setu_records ADD COLUMN office TEXT NOT NULL DEFAULT ''")
         for row in try Row.fetchAll(db, sql: "SELECT seq, collection, id, state FROM setu_records") {
-            let state = try StoredState.decode(row["state"] as Data, row["collection"], row["id"], in: db, schema: .current, numbering: NodeNumbers.inFile(db))
+            let state = try StoredState.decode(row["state"] as Data, CollectionKey.name(row["collection"]), row["id"], in: db, schema: .current, numbering: NodeNumbers.inFile(db))
             try db.execute(sql: "UPDATE setu_records SET state = ?, office = ? WHERE seq = ?",
                            arguments: [Data(StateCodec.encode(state)), state.resolvedOffice ?? "", row["seq"] as Int64])
         }
