@@ -50,7 +50,7 @@ final class NodeNumbers: Sendable {
         NodeNumbering(number: { node in
             if let number = self.known.withLock({ $0.numbers[node] }) ?? grants.numbers[node] { return number }
             guard let number = Self.number(of: node, in: db) ?? Self.give(node, in: db) else { return nil }
-            grants.numbers[node] = number
+            grants.note(node, number)
             return number
         }, node: { number in
             if let node = self.known.withLock({ $0.nodes[number] }) ?? grants.node(number) { return node }
@@ -68,10 +68,24 @@ final class NodeNumbers: Sendable {
         }
     }
 
-    /// Numbers read from the file alone, and given there (a migration,
-    /// before any `NodeNumbers` is loaded).
+    /// Numbers read from the file, and given there, for one transaction
+    /// or read that has no `NodeNumbers` at hand (a migration, the check of
+    /// every state against its row): each read once. Before schema v10 made
+    /// `setu_nodes` (migration v9), every node is written out.
     static func inFile(_ db: Database) -> NodeNumbering {
-        NodeNumbering(number: { node in number(of: node, in: db) ?? give(node, in: db) }, node: { node($0, in: db) })
+        guard (try? db.tableExists("setu_nodes")) == true else { return .none }
+        let seen = NodeGrants()
+        return NodeNumbering(number: { node in
+            if let number = seen.numbers[node] { return number }
+            guard let number = number(of: node, in: db) ?? give(node, in: db) else { return nil }
+            seen.note(node, number)
+            return number
+        }, node: { number in
+            if let node = seen.node(number) { return node }
+            guard let node = node(number, in: db) else { return nil }
+            seen.note(node, number)
+            return node
+        })
     }
 
     private static func node(_ number: UInt64, in db: Database) -> NodeID? {
@@ -96,7 +110,13 @@ final class NodeNumbers: Sendable {
 /// The numbers one write transaction gave or read, kept by `NodeNumbers`
 /// once it commits.
 final class NodeGrants {
-    var numbers: [NodeID: UInt64] = [:]
+    private(set) var numbers: [NodeID: UInt64] = [:]
+    private var nodes: [UInt64: NodeID] = [:]
 
-    func node(_ number: UInt64) -> NodeID? { numbers.first { $0.value == number }?.key }
+    func note(_ node: NodeID, _ number: UInt64) {
+        numbers[node] = number
+        nodes[number] = node
+    }
+
+    func node(_ number: UInt64) -> NodeID? { nodes[number] }
 }

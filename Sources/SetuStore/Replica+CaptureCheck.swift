@@ -46,12 +46,13 @@ extension Replica {
     private func noteRowsChangedUnseen(_ spec: CollectionSpec, _ db: Database) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT id, state FROM setu_records WHERE collection = ?", arguments: [CollectionKey.key(spec.name)])
         var changed: [String] = []
+        let numbering = NodeNumbers.inFile(db)
         while let row = try rows.next() {
             let bytes = Array(row["state"] as Data)
             guard StateCodec.isRowBacked(bytes) else { continue }
             let id: String = row["id"]
             do {
-                _ = try StoredState.decode(bytes, spec.name, id, in: db, schema: schema, numbering: NodeNumbers.inFile(db))
+                _ = try StoredState.decode(bytes, spec.name, id, in: db, schema: schema, numbering: numbering)
             } catch let error as ReplicaError where error.code == .rowChangedUnseen {
                 changed.append(id)
             }
