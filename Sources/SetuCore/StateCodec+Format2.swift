@@ -226,6 +226,11 @@ extension ByteReader {
             guard let node = numbering.node(number) else { throw StateCodecError("node number \(number) is not in this replica's node table") }
             return node
         }
+        return try nodeID()
+    }
+
+    /// A node id, written out as a string.
+    mutating func nodeID() throws(StateCodecError) -> NodeID {
         guard let node = NodeID(rawValue: try string()) else { throw StateCodecError("invalid node id") }
         return node
     }

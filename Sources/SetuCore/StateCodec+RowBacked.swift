@@ -179,8 +179,7 @@ extension StateCodec {
         let nodes = try reader.count()
         out.appendVarint(UInt64(nodes))
         for _ in 0..<nodes {
-            guard let node = NodeID(rawValue: try reader.string()) else { throw StateCodecError("invalid node id") }
-            out.appendStoredNode(node, numbering)
+            out.appendStoredNode(try reader.nodeID(), numbering)
         }
         let entries = try reader.count()
         out.appendVarint(UInt64(entries))

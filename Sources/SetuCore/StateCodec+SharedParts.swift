@@ -58,12 +58,7 @@ extension StateCodec {
         let storedTimes = stored != nil
         var table: [NodeID] = []
         for _ in 0..<(try reader.count()) {
-            if let stored {
-                table.append(try reader.storedNode(stored))
-                continue
-            }
-            guard let node = NodeID(rawValue: try reader.string()) else { throw StateCodecError("invalid node id") }
-            table.append(node)
+            if let stored { table.append(try reader.storedNode(stored)) } else { table.append(try reader.nodeID()) }
         }
         var entries: [VersionVector.Entry] = []
         for _ in 0..<(try reader.count()) {

@@ -45,7 +45,7 @@ struct BoundStatement {
 
     /// A collection as `setu_records` keys it (`CollectionKey`).
     mutating func bind(collection name: String) {
-        if let number = CollectionKey.numbered.firstIndex(of: name) { bind(Int64(number + 1)) } else { bind(name) }
+        if let number = CollectionKey.number(of: name) { bind(number) } else { bind(name) }
     }
 
     mutating func bind(_ number: Int64) {

@@ -18,9 +18,12 @@ import GRDB
 public enum CollectionKey {
     static let numbered = ["services", "requests", "products"]
 
+    /// The number of the collection `name`, nil when it is keyed by name.
+    static func number(of name: String) -> Int64? { numbered.firstIndex(of: name).map { Int64($0 + 1) } }
+
     /// The key for the collection `name`.
     public static func key(_ name: String) -> DatabaseValue {
-        numbered.firstIndex(of: name).map { Int64($0 + 1).databaseValue } ?? name.databaseValue
+        number(of: name)?.databaseValue ?? name.databaseValue
     }
 
     /// The key as the file stores it: by name before schema v10 (what

@@ -17,13 +17,7 @@ final class NodeNumbers: Sendable {
     /// Reads every number the file holds.
     func load(_ db: Database) throws {
         let rows = try Row.fetchAll(db, sql: "SELECT n, node FROM setu_nodes")
-        known.withLock { known in
-            for row in rows {
-                guard let node = NodeID(rawValue: row["node"]) else { continue }
-                known.numbers[node] = row["n"]
-                known.nodes[row["n"]] = node
-            }
-        }
+        keep(rows.compactMap { row in NodeID(rawValue: row["node"]).map { ($0, row["n"]) } })
     }
 
     /// Numbers committed so far, nothing else (off the write thread).
@@ -45,7 +39,8 @@ final class NodeNumbers: Sendable {
     }
 
     /// For a write transaction on `db`: a node without a number gets the
-    /// next one, noted in `grants`, kept here by `keep` once committed.
+    /// next one. What it gives or reads from the file is noted in `grants`
+    /// (each read once), and kept here by `keep` once committed.
     func giving(_ db: Database, _ grants: NodeGrants) -> NodeNumbering {
         NodeNumbering(number: { node in
             if let number = self.known.withLock({ $0.numbers[node] }) ?? grants.numbers[node] { return number }
@@ -54,7 +49,9 @@ final class NodeNumbers: Sendable {
             return number
         }, node: { number in
             if let node = self.known.withLock({ $0.nodes[number] }) ?? grants.node(number) { return node }
-            return Self.node(number, in: db)
+            guard let node = Self.node(number, in: db) else { return nil }
+            grants.note(node, number)
+            return node
         })
     }
 
@@ -74,18 +71,7 @@ final class NodeNumbers: Sendable {
     /// `setu_nodes` (migration v9), every node is written out.
     static func inFile(_ db: Database) -> NodeNumbering {
         guard (try? db.tableExists("setu_nodes")) == true else { return .none }
-        let seen = NodeGrants()
-        return NodeNumbering(number: { node in
-            if let number = seen.numbers[node] { return number }
-            guard let number = number(of: node, in: db) ?? give(node, in: db) else { return nil }
-            seen.note(node, number)
-            return number
-        }, node: { number in
-            if let node = seen.node(number) { return node }
-            guard let node = node(number, in: db) else { return nil }
-            seen.note(node, number)
-            return node
-        })
+        return NodeNumbers().giving(db, NodeGrants())
     }
 
     private static func node(_ number: UInt64, in db: Database) -> NodeID? {
@@ -107,8 +93,8 @@ final class NodeNumbers: Sendable {
     }
 }
 
-/// The numbers one write transaction gave or read, kept by `NodeNumbers`
-/// once it commits.
+/// The numbers one write transaction gave or read from the file, kept by
+/// `NodeNumbers` once it commits.
 final class NodeGrants {
     private(set) var numbers: [NodeID: UInt64] = [:]
     private var nodes: [UInt64: NodeID] = [:]

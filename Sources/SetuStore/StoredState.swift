@@ -29,9 +29,9 @@ public enum StoredState {
     /// Whether stored bytes write a node out by its id where the replica's
     /// number could stand (`NodeNumbers`): a state prepared off the write
     /// thread before its node had a number.
-    static func namesNodes(_ bytes: some Collection<UInt8>) -> Bool {
+    static func namesNodes(_ bytes: ArraySlice<UInt8>) -> Bool {
         guard bytes.first == StateCodec.rowBackedByte else { return false }
-        var reader = ByteReader(Array(bytes.prefix(64)))
+        var reader = ByteReader(bytes)
         _ = try? reader.byte()
         guard let count = try? reader.count() else { return false }
         for _ in 0..<count {
