@@ -108,13 +108,29 @@ struct WriteTransaction {
     /// collection this node does not declare (`spec` nil, a newer
     /// release's) is kept and passed on, shown in no plain table.
     mutating func store(_ merge: RemoteMerge.Store, _ collection: String, _ id: String, spec: CollectionSpec?, isNew: Bool, from peer: NodeID) throws {
-        // Prepared off the write thread before a node it names had a number:
-        // encoded again now that it can have one (a node's first states).
-        let encoded = spec != nil && StoredState.namesNodes(merge.encoded)
-            ? StoredState.encode(merge.state, row: merge.row, spec: spec, numbering: numbering)[...] : merge.encoded
         try storeState(collection, id, conflicts: merge.conflicts, isNew: isNew,
-                       knownTo: merge.peerHasIt ? peer : nil, encoded: encoded)
+                       knownTo: merge.peerHasIt ? peer : nil, encoded: encodedForStoring(merge, spec: spec))
         if let spec { try project(spec, id, row: merge.row, isNew: isNew) }
+    }
+
+    /// The bytes to store for `merge`. Prepared off the write thread before
+    /// a node it names had a number, they are encoded again now that it can
+    /// have one (a node's first states).
+    func encodedForStoring(_ merge: RemoteMerge.Store, spec: CollectionSpec?) -> ArraySlice<UInt8> {
+        spec != nil && StoredState.namesNodes(merge.encoded)
+            ? StoredState.encode(merge.state, row: merge.row, spec: spec, numbering: numbering)[...] : merge.encoded
+    }
+
+    /// Inserts the `setu_records` row of a record the replica holds no
+    /// state of, under the next feed position; false, with nothing
+    /// written and no position taken, when it holds one.
+    mutating func insertState(_ collection: String, _ id: String, conflicts: Int,
+                              knownTo peer: NodeID?, encoded blob: ArraySlice<UInt8>) throws -> Bool {
+        var statement = BoundStatement(try db.cachedStatement(sql: Self.insertRecordSQL), in: db)
+        bindState(&statement, collection, id, seq: nextSeq, conflicts: conflicts, knownTo: peer, encoded: blob)
+        guard try statement.run() == 1 else { return false }
+        nextSeq += 1
+        return true
     }
 
     /// The `setu_records` row of a changed state (`encoded`, its stored
@@ -124,13 +140,19 @@ struct WriteTransaction {
         let seq = nextSeq
         nextSeq += 1
         try write(update: Self.updateRecordSQL, insert: Self.insertRecordSQL, insertFirst: isNew) { statement in
-            statement.bind(blob: blob)
-            statement.bind(seq)
-            statement.bind(Replica.knownTo(peer))
-            statement.bind(Int64(conflicts))
-            statement.bind(collection: collection)
-            statement.bind(id)
+            bindState(&statement, collection, id, seq: seq, conflicts: conflicts, knownTo: peer, encoded: blob)
         }
+    }
+
+    /// The values of `updateRecordSQL` and `insertRecordSQL`, in their order.
+    private func bindState(_ statement: inout BoundStatement, _ collection: String, _ id: String, seq: Int64, conflicts: Int,
+                           knownTo peer: NodeID?, encoded blob: ArraySlice<UInt8>) {
+        statement.bind(blob: blob)
+        statement.bind(seq)
+        statement.bind(Replica.knownTo(peer))
+        statement.bind(Int64(conflicts))
+        statement.bind(collection: collection)
+        statement.bind(id)
     }
 
     private static let updateRecordSQL =
@@ -146,7 +168,7 @@ struct WriteTransaction {
 
     /// Shows `row` (values in declaration order) in the plain table, or
     /// removes the record's row when `row` is nil (deleted).
-    private func project(_ spec: CollectionSpec, _ id: String, row: [FieldValue]?, isNew: Bool = false) throws {
+    func project(_ spec: CollectionSpec, _ id: String, row: [FieldValue]?, isNew: Bool = false) throws {
         let table = PlainTable(spec: spec)
         guard let row else {
             try db.cachedStatement(sql: table.deleteSQL).execute(arguments: [id])

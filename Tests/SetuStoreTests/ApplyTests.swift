@@ -230,6 +230,35 @@ import Testing
         #expect(s9.siblings(of: "name").count == 2, "the office's record and the writer's, concurrent: a conflict, nothing lost")
     }
 
+    /// A new record's state is stored without looking for a local one
+    /// first (the insert finds out): its dots still go past the clock's
+    /// skew check as they do unprepared. Refused when far ahead, clamped
+    /// under `.clamp`, and the clock moved only for what was stored.
+    @Test func aNewRecordsDotsMeetTheSkewBoundAsItsRecordsDo() throws {
+        let clock = ManualClock()
+        let liar = try Replica(path: dir.file("liar.sqlite"), node: "office-x", options: ReplicaOptions(now: { clock.now + 86_400_000 }))
+        let honest = try Replica(path: dir.file("honest.sqlite"), node: "office-h", options: ReplicaOptions(now: clock.source))
+        try liar.put("services", id: "ahead", Fixtures.service())
+        try honest.put("services", id: "on-time", Fixtures.service(serial: 2))
+        let page = try liar.feed(after: 0, limit: 10).entries.map(\.record) + honest.feed(after: 0, limit: 10).entries.map(\.record)
+        for policy in [SkewPolicy.refuse, .clamp] {
+            let options = ReplicaOptions(skewPolicy: policy, now: clock.source)
+            let (plain, prepared) = (try Replica(path: dir.file("plain-\(policy).sqlite"), node: "office-a", options: options),
+                                     try Replica(path: dir.file("prepared-\(policy).sqlite"), node: "office-a", options: options))
+            let asRecords = try plain.apply(page, from: "hub")
+            let asPrepared = try prepared.apply(prepared.prepare(page), from: "hub")
+            #expect(asRecords == asPrepared)
+            #expect(try plain.stateDump() == prepared.stateDump())
+            switch policy {
+            case .refuse: #expect(asPrepared.rejected.map(\.id) == ["ahead"] && asPrepared.changed == 1, "\(asPrepared)")
+            case .clamp: #expect(asPrepared.clampedAheadMillis == 86_400_000 && asPrepared.changed == 2, "\(asPrepared)")
+            }
+            let (plainWrite, preparedWrite) = (try plain.put("services", id: "local", Fixtures.service(serial: 3)),
+                                               try prepared.put("services", id: "local", Fixtures.service(serial: 3)))
+            #expect(plainWrite.dot.time == preparedWrite.dot.time, "the clocks moved alike")
+        }
+    }
+
     /// A page prepared under another schema (a replica of another release)
     /// is worked out again as it is applied: the newer replica shows the
     /// field the older one would have kept hidden.

@@ -143,7 +143,14 @@ final class World {
             if (word >> 30) % 3 != 0 { inbox.remove(at: i) } // otherwise delivered again later
             let from = NodeID(rawValue: "n\(message.to == 0 ? 1 : 0)")!
             var rng = SeededRNG(word)
-            try replicas[message.to].apply(message.records.shuffled(using: &rng), from: from)
+            let page = message.records.shuffled(using: &rng)
+            // Half the pages as setud's pull applies them: prepared, each new
+            // record stored without looking for it first.
+            if (word >> 32) % 2 == 0 {
+                try replicas[message.to].apply(replicas[message.to].prepare(page), from: from)
+            } else {
+                try replicas[message.to].apply(page, from: from)
+            }
         }
     }
 
