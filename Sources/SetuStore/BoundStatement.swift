@@ -22,7 +22,6 @@ struct BoundStatement {
         self.statement = statement.sqliteStatement
         self.db = db
         sqlite3_reset(self.statement)
-        sqlite3_clear_bindings(self.statement)
     }
 
     /// SQLite copies the bytes before the call returns (SQLITE_TRANSIENT).
@@ -35,6 +34,14 @@ struct BoundStatement {
             note(sqlite3_bind_text(statement, index, "", 0, Self.transient))
             return
         }
+        // A native string's bytes are read where they are; `withUTF8` would
+        // need a mutable copy (a retain and a release per value bound).
+        let bound: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                note(sqlite3_bind_text(statement, index, chars.baseAddress, Int32(chars.count), Self.transient))
+            }
+        }
+        guard bound == nil else { return }
         var text = text
         text.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
@@ -140,7 +147,15 @@ struct BoundStatement {
         return Int(sqlite3_changes(db.sqliteConnection))
     }
 
+    /// Also binds NULL to any parameter this run left unbound: a value
+    /// bound by the statement's last run would otherwise be used again.
+    /// Every statement here binds them all, so this replaces a
+    /// `sqlite3_clear_bindings` before each run.
     private func refuseFailedBinding() throws {
+        let parameters = sqlite3_bind_parameter_count(statement)
+        if index < parameters {
+            for unbound in (index + 1)...parameters { sqlite3_bind_null(statement, unbound) }
+        }
         guard failedBinding == SQLITE_OK else {
             sqlite3_reset(statement)
             throw DatabaseError(resultCode: ResultCode(rawValue: failedBinding), message: String(cString: sqlite3_errstr(failedBinding)),

@@ -7,7 +7,11 @@ import Synchronization
 /// The plain tables are what office software reads and writes with any SQLite
 /// client. They are STRICT, so a wrong type is refused by SQLite itself, with
 /// CHECK constraints for choices and booleans.
-struct PlainTable: Sendable {
+///
+/// One instance per declaration, shared (`PlainTable.of`): the engine
+/// looks its table up for every row it writes, and a copy of a struct of
+/// this many strings and arrays cost a retain and a release of each.
+final class PlainTable: Sendable {
     let spec: CollectionSpec
     /// Built once: these strings are the keys of GRDB's statement cache and
     /// would otherwise be rebuilt for every row written.
@@ -20,6 +24,9 @@ struct PlainTable: Sendable {
     /// The declared fields whose column is TEXT, in column order: the values
     /// a stored state may leave to its row (`StoredState`).
     let textFields: [String]
+    /// The collection's number in `setu_records` (`CollectionKey`), which
+    /// also picks its slots among a transaction's `HotStatements`.
+    let number: Int64?
 
     private init(_ spec: CollectionSpec) {
         self.spec = spec
@@ -30,20 +37,21 @@ struct PlainTable: Sendable {
         selectStoredRowSQL = ""
         selectStateAndRowSQL = ""
         textFields = spec.fields.filter { $0.type.sqliteType == "TEXT" }.map(\.name)
+        number = CollectionKey.number(of: spec.name)
     }
 
-    init(spec: CollectionSpec) {
+    /// The table of `spec`.
+    static func of(_ spec: CollectionSpec) -> PlainTable {
         // By name and declaration hash: comparing whole specs on every row
         // written cost more than the row's SQL.
         if let known = PlainTable.all.first(where: { $0.spec.name == spec.name && $0.spec.declarationHash == spec.declarationHash }) {
-            self = known
-        } else {
-            self = PlainTable.others.withLock { others in
-                if let known = others.first(where: { $0.spec.name == spec.name && $0.spec.declarationHash == spec.declarationHash }) { return known }
-                let built = PlainTable(building: spec)
-                others.append(built)
-                return built
-            }
+            return known
+        }
+        return PlainTable.others.withLock { others in
+            if let known = others.first(where: { $0.spec.name == spec.name && $0.spec.declarationHash == spec.declarationHash }) { return known }
+            let built = PlainTable(building: spec)
+            others.append(built)
+            return built
         }
     }
 
@@ -57,6 +65,7 @@ struct PlainTable: Sendable {
         selectStoredRowSQL = bare.makeSelectStoredRowSQL
         selectStateAndRowSQL = bare.makeSelectStateAndRowSQL
         textFields = bare.textFields
+        number = bare.number
     }
 
     /// A list, not a dictionary: three short names compare faster than one hashes.

@@ -20,7 +20,7 @@ extension Replica {
         guard checkedSchemaVersion.withLock({ $0 }) != version else { return }
         if try Int.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'capture_checked'") != version {
             for spec in schema.collections where try db.tableExists(spec.name) {
-                try restoreCapture(PlainTable(spec: spec), db)
+                try restoreCapture(PlainTable.of(spec), db)
                 try noteRowsChangedUnseen(spec, db)
             }
         }
@@ -62,7 +62,7 @@ extension Replica {
         }
         // A row with a pre-image was changed since the engine left it, noted
         // or not (its capture trigger may be the one that was missing).
-        let preimages = PlainTable(spec: spec).preimageTable
+        let preimages = PlainTable.of(spec).preimageTable
         try db.execute(sql: "INSERT INTO setu_dirty (collection, id) SELECT ?, id FROM \"\(preimages)\"", arguments: [spec.name])
     }
 }

@@ -37,7 +37,7 @@ extension Replica {
         try read { db in
             var out = ""
             for spec in schema.collections {
-                let table = PlainTable(spec: spec)
+                let table = PlainTable.of(spec)
                 let rows = try Row.fetchCursor(db, sql: "SELECT \(table.columns.map { "quote(\"\($0)\")" }.joined(separator: ", ")) FROM \"\(spec.name)\" ORDER BY id")
                 while let row = try rows.next() {
                     let cells: [String] = (0..<row.count).map { row[$0] }

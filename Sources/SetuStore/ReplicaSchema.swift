@@ -59,7 +59,7 @@ enum ReplicaSchema {
         }
         migrator.registerMigration("v1-plain-tables") { db in
             for spec in Collections.all {
-                let table = PlainTable(spec: spec)
+                let table = PlainTable.of(spec)
                 try db.execute(sql: table.createSQL)
                 for trigger in table.triggerSQL { try db.execute(sql: trigger) }
             }
@@ -83,7 +83,7 @@ enum ReplicaSchema {
             // tables are rebuilt with comparisons. Rows, and the outside
             // writes already noted in `setu_dirty`, are kept.
             for spec in Collections.all {
-                let table = PlainTable(spec: spec)
+                let table = PlainTable.of(spec)
                 // Only the columns the v2 table had: a field added since is
                 // filled from the states by `showSchema`.
                 let old = try db.columns(in: table.name).map(\.name)
@@ -173,7 +173,7 @@ enum ReplicaSchema {
             // record the state already holds.
             try db.execute(sql: "ALTER TABLE setu_records DROP COLUMN office")
             for spec in Collections.all {
-                let table = PlainTable(spec: spec)
+                let table = PlainTable.of(spec)
                 guard try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [spec.name])
                     == table.createSQL else { continue }
                 try db.execute(sql: table.preimageCreateSQL)
@@ -259,7 +259,7 @@ enum ReplicaSchema {
         let (differing, shown) = try writer.read { db in
             (try schema.collections.filter { spec in
                 try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [spec.name])
-                    != PlainTable(spec: spec).createSQL
+                    != PlainTable.of(spec).createSQL
             }, try Int.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'schema'"))
         }
         guard !differing.isEmpty || shown != schema.version else { return }
@@ -279,7 +279,7 @@ enum ReplicaSchema {
     /// Makes one plain table as `spec` declares it, keeping its rows and
     /// indexes, and shows what the states hold that the table did not.
     private static func show(_ spec: CollectionSpec, in db: Database) throws {
-        let table = PlainTable(spec: spec)
+        let table = PlainTable.of(spec)
         let existed = try db.tableExists(spec.name)
         let oldColumns = existed ? try db.columns(in: spec.name).map(\.name) : []
         let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",

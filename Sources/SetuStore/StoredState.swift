@@ -64,7 +64,7 @@ public enum StoredState {
             let row = try undeclaredRowText(collection, id, in: db)
             return try reading(collection, id) { () throws(StateCodecError) in try StateCodec.decode(bytes, numbering: numbering) { row?[$0] } }
         }
-        let table = PlainTable(spec: spec)
+        let table = PlainTable.of(spec)
         var select = BoundStatement(try db.cachedStatement(sql: table.selectStoredRowSQL), in: db)
         select.bind(id)
         return try decode(bytes, collection, id, table: table, row: try select.firstRowTexts(count: table.textFields.count), numbering: numbering)
@@ -167,7 +167,7 @@ public enum StoredState {
     /// Stores a state of `spec` that holds all its values (format 1 or 2)
     /// leaving out what its row (or pre-image) holds.
     static func leaveValuesToRows(_ spec: CollectionSpec, in db: Database) throws {
-        let table = PlainTable(spec: spec)
+        let table = PlainTable.of(spec)
         let select = try db.makeStatement(sql: table.selectStoredRowSQL)
         let numbering = NodeNumbers.inFile(db)
         try rewriteStates(of: spec.name, in: db) { id, bytes in

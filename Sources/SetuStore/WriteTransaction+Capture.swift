@@ -24,8 +24,8 @@ extension WriteTransaction {
         try db.execute(sql: "DELETE FROM setu_dirty")
         // Stamped: each state now leaves its values to its row as it is, so
         // the pre-images go, in the same transaction as the notes.
-        for spec in options.schema.collections where try db.tableExists(PlainTable(spec: spec).preimageTable) {
-            try db.execute(sql: "DELETE FROM \"\(PlainTable(spec: spec).preimageTable)\"")
+        for spec in options.schema.collections where try db.tableExists(PlainTable.of(spec).preimageTable) {
+            try db.execute(sql: "DELETE FROM \"\(PlainTable.of(spec).preimageTable)\"")
         }
         return receipts
     }
@@ -35,7 +35,7 @@ extension WriteTransaction {
         guard unseen.isEmpty else { return try stampUnseenRow(spec, id, state: state!, unseen: unseen) }
         var refused: [ValidationError] = []
         let current = state?.resolved(in: spec)
-        guard let raw = try Row.fetchOne(db.cachedStatement(sql: PlainTable(spec: spec).selectRawSQL), arguments: [id]) else {
+        guard let raw = try Row.fetchOne(db.cachedStatement(sql: PlainTable.of(spec).selectRawSQL), arguments: [id]) else {
             guard current != nil else { return nil }
             return try localWrite(spec, id, values: [:], deleting: true, onto: state)
         }
@@ -95,7 +95,7 @@ extension WriteTransaction {
     /// lost): the error stops this replica's writes and names the record, so
     /// the operator corrects the row and nothing is guessed.
     private mutating func stampUnseenRow(_ spec: CollectionSpec, _ id: String, state: RecordState, unseen: Set<String>) throws -> WriteReceipt? {
-        guard let raw = try Row.fetchOne(db.cachedStatement(sql: PlainTable(spec: spec).selectRawSQL), arguments: [id]) else {
+        guard let raw = try Row.fetchOne(db.cachedStatement(sql: PlainTable.of(spec).selectRawSQL), arguments: [id]) else {
             return try localWrite(spec, id, values: [:], deleting: true, onto: state)
         }
         do {

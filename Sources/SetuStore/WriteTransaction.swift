@@ -29,6 +29,8 @@ struct WriteTransaction {
     /// states name nodes with them.
     let grants = NodeGrants()
     let numbering: NodeNumbering
+    /// The statements every stored state runs, looked up once.
+    private let statements = HotStatements()
 
     init(db: Database, replica: Replica) throws {
         self.db = db
@@ -69,8 +71,8 @@ struct WriteTransaction {
     /// (`StoredState`); nil when there is none.
     func loadState(_ collection: String, _ id: String) throws -> RecordState? {
         if rowsAreCurrent, let spec = options.schema.named(collection) {
-            let table = PlainTable(spec: spec)
-            var select = BoundStatement(try db.cachedStatement(sql: table.selectStateAndRowSQL), in: db)
+            let table = PlainTable.of(spec)
+            var select = BoundStatement(try statements.statement(.selectStateAndRow, collection: table.number, sql: table.selectStateAndRowSQL, in: db), in: db)
             select.bind(collection: collection)
             select.bind(id)
             guard let (blob, row) = try select.firstRowBlobAndTexts(count: table.textFields.count) else { return nil }
@@ -82,7 +84,7 @@ struct WriteTransaction {
 
     /// A record's stored state as it is stored, nil when there is none.
     func loadStateBytes(_ collection: String, _ id: String) throws -> [UInt8]? {
-        var select = BoundStatement(try db.cachedStatement(sql: "SELECT state FROM setu_records WHERE collection = ? AND id = ?"), in: db)
+        var select = BoundStatement(try statements.statement(.selectState, sql: "SELECT state FROM setu_records WHERE collection = ? AND id = ?", in: db), in: db)
         select.bind(collection: collection)
         select.bind(id)
         return try select.firstBlob()
@@ -126,7 +128,7 @@ struct WriteTransaction {
     /// written and no position taken, when it holds one.
     mutating func insertState(_ collection: String, _ id: String, conflicts: Int,
                               knownTo peer: NodeID?, encoded blob: ArraySlice<UInt8>) throws -> Bool {
-        var statement = BoundStatement(try db.cachedStatement(sql: Self.insertRecordSQL), in: db)
+        var statement = BoundStatement(try statements.statement(.insertState, sql: Self.insertRecordSQL, in: db), in: db)
         bindState(&statement, collection, id, seq: nextSeq, conflicts: conflicts, knownTo: peer, encoded: blob)
         guard try statement.run() == 1 else { return false }
         nextSeq += 1
@@ -139,7 +141,7 @@ struct WriteTransaction {
                                      isNew: Bool, knownTo peer: NodeID?, encoded blob: ArraySlice<UInt8>) throws {
         let seq = nextSeq
         nextSeq += 1
-        try write(update: Self.updateRecordSQL, insert: Self.insertRecordSQL, insertFirst: isNew) { statement in
+        try write(update: (.updateState, Self.updateRecordSQL), insert: (.insertState, Self.insertRecordSQL), insertFirst: isNew) { statement in
             bindState(&statement, collection, id, seq: seq, conflicts: conflicts, knownTo: peer, encoded: blob)
         }
     }
@@ -169,12 +171,12 @@ struct WriteTransaction {
     /// Shows `row` (values in declaration order) in the plain table, or
     /// removes the record's row when `row` is nil (deleted).
     func project(_ spec: CollectionSpec, _ id: String, row: [FieldValue]?, isNew: Bool = false) throws {
-        let table = PlainTable(spec: spec)
+        let table = PlainTable.of(spec)
         guard let row else {
             try db.cachedStatement(sql: table.deleteSQL).execute(arguments: [id])
             return
         }
-        try write(update: table.updateSQL, insert: table.insertSQL, insertFirst: isNew) { statement in
+        try write(update: (.updateRow, table.updateSQL), insert: (.insertRow, table.insertSQL), collection: table.number, insertFirst: isNew) { statement in
             for value in row { statement.bind(value) }
             statement.bind(id)
         }
@@ -190,12 +192,13 @@ struct WriteTransaction {
     /// abort halfway), and allocating and freeing that journal for every row
     /// cost more than the row's SQL. A failure still undoes the whole
     /// transaction, as `Replica.write` rolls back on any error.
-    private func write(update: String, insert: String, insertFirst: Bool, bind: (inout BoundStatement) -> Void) throws {
+    private func write(update: (HotStatements.Kind, String), insert: (HotStatements.Kind, String), collection: Int64? = 0,
+                       insertFirst: Bool, bind: (inout BoundStatement) -> Void) throws {
         let (first, second) = insertFirst ? (insert, update) : (update, insert)
-        var statement = BoundStatement(try db.cachedStatement(sql: first), in: db)
+        var statement = BoundStatement(try statements.statement(first.0, collection: collection, sql: first.1, in: db), in: db)
         bind(&statement)
         guard try statement.run() == 0 else { return }
-        statement = BoundStatement(try db.cachedStatement(sql: second), in: db)
+        statement = BoundStatement(try statements.statement(second.0, collection: collection, sql: second.1, in: db), in: db)
         bind(&statement)
         try statement.run()
     }

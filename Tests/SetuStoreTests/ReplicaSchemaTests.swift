@@ -17,7 +17,7 @@ import Testing
         try queue.write { db in
             try db.execute(sql: "INSERT INTO setu_meta (key, value) VALUES ('node', 'office-a')")
             for spec in Collections.all {
-                let table = PlainTable(spec: spec)
+                let table = PlainTable.of(spec)
                 try db.execute(sql: "DROP TABLE \"\(table.name)\"")
                 var create = table.createSQL
                 for case let field in spec.fields {

@@ -146,7 +146,7 @@ import Testing
                            arguments: [Data(StateCodec.encode(state)), state.resolvedOffice ?? "", row["seq"] as Int64])
         }
         for spec in Collections.all {
-            let table = PlainTable(spec: spec)
+            let table = PlainTable.of(spec)
             for name in table.preimageTriggerNames { try db.execute(sql: "DROP TRIGGER \(name)") }
             try db.execute(sql: "DROP TABLE \(table.preimageTable)")
         }
