@@ -5,7 +5,10 @@
 // SQLite files in a fresh temporary directory (and, for `hub`, on the
 // PostgreSQL of SETU_TEST_POSTGRES_URL when set: use scripts/with-postgres).
 import Foundation
+import SetuStore
 
+// As setud does: both the replica and the raw insert baseline run with it.
+SQLiteLibrary.configureForThisProcess()
 let suites = CommandLine.arguments.dropFirst()
 let wanted = suites.isEmpty ? ["store", "hub", "daemon", "fleet", "bundle", "metadata", "churn", "load"] : Array(suites)
 let records = ProcessInfo.processInfo.environment["SETU_BENCH_RECORDS"].flatMap(Int.init) ?? 100_000

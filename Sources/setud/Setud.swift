@@ -47,6 +47,7 @@ struct Setud: AsyncParsableCommand {
 
     func run() async throws {
         Self.returnLargeBuffersToTheSystem()
+        SQLiteLibrary.configureForThisProcess()
         let (settings, level) = try loadOrExit(config)
         let signingKey: SigningKey
         do {
