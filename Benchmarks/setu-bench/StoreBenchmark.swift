@@ -53,11 +53,11 @@ struct StoreBenchmark {
         for chunk in chunks() {
             let pages = chunk.map(Self.remoteUpdates)
             updateSeconds += try measure {
-                for page in pages { try replica.apply(page, from: "hub") }
+                try Self.applyAsSetudDoes(pages, to: replica)
                 try replica.checkpoint()
             }
         }
-        print("apply remote states (concurrent updates of existing records): \(rate(records, updateSeconds))")
+        print("apply remote states (concurrent updates of existing records, as setud does): \(rate(records, updateSeconds))")
 
         print("peak RSS after the replica phases (with one \(chunkPages * batchSize)-record input chunk in memory): "
             + "\(MachineInfo.peakRSSMegabytes()) MB")

@@ -82,9 +82,10 @@ extension WriteTransaction {
     /// and its refusal (the state's own checks) whatever it holds.
     mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, rebootstrapping: Bool = false, asNew: RemoteMerge? = nil,
                            report: inout ApplyReport) throws -> String? {
-        if !rebootstrapping, let asNew, try storeIfNew(record, asNew, from: peer, report: &report) { return nil }
+        if !rebootstrapping, expectsNewRecords, let asNew, try storeIfNew(record, asNew, from: peer, report: &report) { return nil }
         let replaces = try rebootstrapping && isListedForRebootstrap(record.collection, record.id, peer: peer)
         let local = replaces ? nil : try loadState(record.collection, record.id)
+        if !replaces { expectsNewRecords = local == nil }
         let merge: RemoteMerge
         if let asNew, local == nil || asNew.isRefused {
             merge = asNew
@@ -103,6 +104,11 @@ extension WriteTransaction {
     /// the replica holds, a refused or unchanged state, a required field
     /// left empty, a dot the clock would refuse. The merge then gives the
     /// same answer it always did.
+    ///
+    /// Tried only while the records met last were new (`expectsNewRecords`):
+    /// in a catch-up every record is held, and each would pay for an insert
+    /// that finds it before the lookup (a 10k catch-up measured 262-301 ms
+    /// before this was tried, 322-359 ms when it was tried for every record).
     private mutating func storeIfNew(_ record: ReplicatedRecord, _ asNew: RemoteMerge, from peer: NodeID,
                                      report: inout ApplyReport) throws -> Bool {
         guard case .merged(nil, let store?) = asNew.outcome, store.missingRequired == nil else { return false }
@@ -115,7 +121,10 @@ extension WriteTransaction {
         }
         let spec = options.schema.named(record.collection)
         guard try insertState(record.collection, record.id, conflicts: store.conflicts, knownTo: store.peerHasIt ? peer : nil,
-                              encoded: encodedForStoring(store, spec: spec)) else { return false }
+                              encoded: encodedForStoring(store, spec: spec)) else {
+            expectsNewRecords = false
+            return false
+        }
         self.clock = clock
         if case .clamped(let ahead) = observed { report.clampedAheadMillis = max(report.clampedAheadMillis ?? 0, ahead) }
         if let spec { try project(spec, record.id, row: store.row, isNew: true) }

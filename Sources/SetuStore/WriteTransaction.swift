@@ -24,6 +24,10 @@ struct WriteTransaction {
     /// none can come (this transaction holds the write lock), so a state's
     /// left-out values are its row's.
     var rowsAreCurrent = false
+    /// Whether the last remote record applied was new to the replica: the
+    /// next one most likely is too (a bootstrap), or most likely is not
+    /// (a catch-up). See `storeIfNew`.
+    var expectsNewRecords = true
     private let clockAtStart: HLCTimestamp
     /// Numbers this transaction gives nodes (`NodeNumbers`), and how its
     /// states name nodes with them.
