@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import SetuCore
 import SetuProtocol
 import SetuStore
@@ -66,11 +67,13 @@ public struct SyncEngine: Sendable {
         try await syncOnce(nodeReport: { _ in nodeReport })
     }
 
-    /// Pulls pages until the hub has nothing new. The next page is fetched
-    /// (and decoded) while the current one is applied: on a bootstrap the hub,
-    /// the link and the local disk then work at the same time. Only applied
-    /// pages move the committed cursor, so a fetched page that is never
-    /// applied (a stop, a failure) is simply asked for again next time.
+    /// Pulls pages until the hub has nothing new. Three pages are under way
+    /// at once: one is written, the next is prepared for the replica
+    /// (`Replica.prepare`), and the one after it is asked for as soon as the
+    /// next one's cursor is decoded. On a bootstrap the hub, the link, the
+    /// decoding thread and the local disk then work at the same time. Only
+    /// applied pages move the committed cursor, so a fetched page that is
+    /// never applied (a stop, a failure) is simply asked for again next time.
     ///
     /// A 410 `resync_required` (this node was away past the hub's purge
     /// horizon) starts a re-bootstrap: the states the hub holds are listed
@@ -79,38 +82,37 @@ public struct SyncEngine: Sendable {
     func pull(into report: inout SyncReport, nodeReport: NodeReport?, shouldStop: @Sendable () -> Bool,
               progress: @Sendable (SyncReport) async -> Void) async throws {
         var resyncing = try replica.isRebootstrapping()
-        var fetching: Task<Fetched, any Error>? = fetch(
-            after: try replica.pullCursor(from: Self.hub), report: nodeReport, first: true, resyncing: resyncing)
-        defer { fetching?.cancel() }
+        var upcoming: Staged? = stage(
+            download(after: try replica.pullCursor(from: Self.hub), page: 0, report: nodeReport, first: true, resyncing: resyncing),
+            page: 0, resyncing: resyncing)
+        defer { upcoming?.cancel() }
         var restarted = false
         var reachedEnd = false
-        var fetched = 1
-        while let current = fetching, !shouldStop() {
-            // The fetch is a task of its own (it overlaps the apply), which
+        while let current = upcoming, !shouldStop() {
+            // The stage is a task of its own (it overlaps the apply), which
             // does not inherit cancellation: pass a cancel on, so a stopping
-            // setud aborts the request instead of waiting on the hub.
+            // setud aborts the requests instead of waiting on the hub.
             let arrived: Fetched
             do {
-                arrived = try await withTaskCancellationHandler { try await current.value } onCancel: { current.cancel() }
+                arrived = try await withTaskCancellationHandler { try await current.task.value } onCancel: { current.cancel() }
             } catch let refusal as HubRefusal where refusal.requiresResync && !restarted {
                 restarted = true
                 report.rebootstrapKept = try await beginRebootstrap()
                 resyncing = true
-                fetching = fetch(after: nil, report: nodeReport, first: true, resyncing: true)
-                fetched = 1
+                upcoming = stage(download(after: nil, page: 0, report: nodeReport, first: true, resyncing: true), page: 0, resyncing: true)
                 continue
             }
-            fetching = nil
             let exchange = arrived.exchange
             report.requests += 1
             report.bytesIn += exchange.bytesReceived
             report.bytesOut += exchange.bytesSent
             if report.requests == 1 { try await adoptHub(exchange, into: &report) }
             guard let page = exchange.value, let prepared = arrived.prepared else { reachedEnd = true; break }
-            if page.more {
-                fetching = fetch(after: page.cursor, page: fetched, resyncing: resyncing)
-                fetched += 1
+            // Until here a failure stops the next page's request with `current`.
+            if let following = arrived.following {
+                upcoming = stage(following, page: arrived.page + 1, resyncing: resyncing)
             } else {
+                upcoming = nil
                 reachedEnd = true
             }
             let applied = try await Self.offThePool { [replica] in
@@ -202,27 +204,69 @@ public struct SyncEngine: Sendable {
     /// socket.
     private static let decoding = BackgroundWorker(name: "setu-decode")
 
-    /// A fetched page, and its records worked out for the replica
-    /// (`Replica.prepare`) on the decoding thread while the page before
-    /// is written.
+    /// A fetched page, its records worked out for the replica
+    /// (`Replica.prepare`) on the decoding thread while the page before is
+    /// written, and the download of the page after it, under way.
     struct Fetched: Sendable {
         let exchange: HubClient.Exchange<PullResponse?>
         let prepared: PreparedPage?
+        /// How many pages this pull had asked for before this one.
+        let page: Int
+        let following: Task<HubClient.Exchange<PullResponse?>, any Error>?
     }
 
+    /// Asks the hub for one page and decodes it (on the decoding thread).
     /// `page`: how many pages this pull has asked for before (`PageSizer.next(page:)`).
-    private func fetch(after cursor: String?, page: Int = 0, report: NodeReport? = nil, first: Bool = false,
-                       resyncing: Bool = false) -> Task<Fetched, any Error> {
+    private func download(after cursor: String?, page: Int, report: NodeReport? = nil, first: Bool = false,
+                          resyncing: Bool) -> Task<HubClient.Exchange<PullResponse?>, any Error> {
         let key = first ? nodeKey : nil
-        return Task { [client, pageSizer, replica] in
+        return Task { [client, pageSizer] in
             let size = pageSizer.next(page: page)
             let exchange = try await client.pull(cursor: cursor, limit: size.records, maxBytes: size.bytes, report: report, nodeKey: key,
                                                  appliesPurges: true, resyncing: resyncing, decoding: { try await Self.decoding.run($0) })
             pageSizer.observe(asked: size, records: exchange.value?.records.count ?? 0, bytes: exchange.bodyBytes,
                               seconds: exchange.seconds, hubLimits: exchange.pageLimits)
-            guard let records = exchange.value?.records else { return Fetched(exchange: exchange, prepared: nil) }
-            return Fetched(exchange: exchange, prepared: try await Self.decoding.run { replica.prepare(records) })
+            return exchange
         }
+    }
+
+    /// A page on its way: `task` gives it downloaded and prepared, and
+    /// `cancel` stops its request and the one for the page after it, also
+    /// once `task` is done and the page was never applied.
+    struct Staged: Sendable {
+        let task: Task<Fetched, any Error>
+        let following: FollowingDownload
+
+        func cancel() {
+            task.cancel()
+            following.cancel()
+        }
+    }
+
+    /// Waits for `download`, asks for the page after it at once, then
+    /// prepares the downloaded page.
+    private func stage(_ download: Task<HubClient.Exchange<PullResponse?>, any Error>, page: Int, resyncing: Bool) -> Staged {
+        let following = FollowingDownload()
+        return Staged(task: Task { [replica] in
+            try await withTaskCancellationHandler {
+                let exchange = try await download.value
+                guard let pulled = exchange.value else { return Fetched(exchange: exchange, prepared: nil, page: page, following: nil) }
+                if pulled.more {
+                    following.start(self.download(after: pulled.cursor, page: page + 1, resyncing: resyncing))
+                }
+                do {
+                    let prepared = try await Self.decoding.run { replica.prepare(pulled.records) }
+                    try Task.checkCancellation()
+                    return Fetched(exchange: exchange, prepared: prepared, page: page, following: following.task)
+                } catch {
+                    following.cancel()
+                    throw error
+                }
+            } onCancel: {
+                download.cancel()
+                following.cancel()
+            }
+        }, following: following)
     }
 
     func push(into report: inout SyncReport, shouldStop: @Sendable () -> Bool, progress: @Sendable (SyncReport) async -> Void) async throws {
@@ -275,5 +319,28 @@ enum HTTPDate {
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         return formatter.date(from: text)
+    }
+}
+
+/// The next page's download a stage started, where a cancel of the stage
+/// (which may come from another thread, at any moment) can reach it.
+final class FollowingDownload: Sendable {
+    private let started = Mutex<(task: Task<HubClient.Exchange<PullResponse?>, any Error>?, cancelled: Bool)>((nil, false))
+
+    func start(_ task: Task<HubClient.Exchange<PullResponse?>, any Error>) {
+        let cancelled = started.withLock { state in
+            state.task = task
+            return state.cancelled
+        }
+        if cancelled { task.cancel() }
+    }
+
+    var task: Task<HubClient.Exchange<PullResponse?>, any Error>? { started.withLock { $0.task } }
+
+    func cancel() {
+        started.withLock { state in
+            state.cancelled = true
+            return state.task
+        }?.cancel()
     }
 }

@@ -15,12 +15,13 @@ import Testing
         let replica: Replica
         let engine: SyncEngine
 
-        init(_ node: NodeID, hub: HubProcess, offices: [String], pageRecords: Int = 500, growPages: Bool = false) throws {
+        init(_ node: NodeID, hub: HubProcess, offices: [String], pageRecords: Int = 500, growPages: Bool = false,
+             transport: (CurlTransport) -> any HubTransport = { $0 }) throws {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             replica = try Replica(path: dir.appendingPathComponent("replica.sqlite").path, node: node)
             var options = CurlOptions(baseURL: "http://127.0.0.1:\(hub.port)")
             options.totalTimeoutSeconds = 30
-            let client = HubClient(transport: CurlTransport(options: options), token: try hub.addNode(node.rawValue, offices: offices))
+            let client = HubClient(transport: transport(CurlTransport(options: options)), token: try hub.addNode(node.rawValue, offices: offices))
             // A debug hub under the parallel suite may take a while per page:
             // a target of a minute keeps every page here "fast".
             engine = SyncEngine(replica: replica, client: client, pageRecords: pageRecords, growPages: growPages, pageTargetSeconds: 60,
@@ -161,6 +162,30 @@ import Testing
         #expect(try b.replica.recordCount() == 35)
     }
 
+    /// A pull asks for the page after next while the next is prepared and
+    /// the current one written. A sync that stops keeps no request running:
+    /// here the hub never answers from the fourth pull on, and the stop
+    /// comes after two pages, when the third is prepared and the fourth
+    /// already asked for.
+    @Test func aStoppedPullLeavesNoRequestRunning() async throws {
+        let hub = try HubProcess()
+        defer { hub.stop() }
+        try await hub.waitUntilServing()
+        let a = try Office("office-a", hub: hub, offices: ["upazila:rupsha"])
+        let stalling = StallingTransport(stallingFromPull: 4)
+        let b = try Office("office-b", hub: hub, offices: ["upazila:rupsha"], pageRecords: 10, transport: { stalling.wrapping($0) })
+        defer { withExtendedLifetime((a, b)) {} }
+        for i in 1...50 { try a.replica.put("services", id: "s\(i)", Self.service("upazila:rupsha", Int64(i), "সেবা \(i)")) }
+        _ = try await a.engine.syncOnce()
+
+        let pages = PageCounter()
+        let partial = try await b.engine.syncOnce(shouldStop: { pages.next() > 2 })
+        #expect(partial.pulledRecords == 20)
+        #expect(await waitUntil(seconds: 30) { stalling.pullsAsked >= 4 }, "the fourth page was asked for while the third was prepared")
+        #expect(await waitUntil(seconds: 30) { stalling.running == 0 }, "the stop cancelled it: \(stalling.running) request(s) still running")
+        #expect(try b.replica.recordCount() == 20)
+    }
+
     @Test func backoffGrowsIsCappedAndJittersInTheUpperHalf() {
         let backoff = Backoff(baseSeconds: 5, maxSeconds: 900)
         #expect(backoff.delay(afterFailures: 0, jitter: 0.7) == 0)
@@ -173,6 +198,37 @@ import Testing
             let d = backoff.delay(afterFailures: failures, jitter: 1)
             #expect(d >= previous)
             previous = d
+        }
+    }
+}
+
+/// A transport whose pulls from the `stallingFromPull`-th on never get an
+/// answer (until cancelled), and which counts the requests still running.
+final class StallingTransport: Sendable {
+    private let state = Mutex<(pulls: Int, running: Int)>((0, 0))
+    private let stallingFromPull: Int
+
+    init(stallingFromPull: Int) { self.stallingFromPull = stallingFromPull }
+
+    var pullsAsked: Int { state.withLock { $0.pulls } }
+    var running: Int { state.withLock { $0.running } }
+
+    func wrapping(_ inner: CurlTransport) -> any HubTransport { Wrapped(inner: inner, counts: self) }
+
+    private struct Wrapped: HubTransport {
+        let inner: CurlTransport
+        let counts: StallingTransport
+
+        func send(_ request: TransportRequest) async throws -> TransportResponse {
+            let pull = request.method == "GET" && request.path.hasPrefix("/v1/pull")
+            let number = counts.state.withLock { state in
+                state.running += 1
+                if pull { state.pulls += 1 }
+                return state.pulls
+            }
+            defer { counts.state.withLock { $0.running -= 1 } }
+            if pull && number >= counts.stallingFromPull { try await Task.sleep(for: .seconds(600)) }
+            return try await inner.send(request)
         }
     }
 }
