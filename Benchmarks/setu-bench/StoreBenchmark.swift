@@ -59,6 +59,17 @@ struct StoreBenchmark {
         }
         print("apply remote states (concurrent updates of existing records, as setud does): \(rate(records, updateSeconds))")
 
+        var editSeconds = 0.0
+        for chunk in chunks() {
+            let pages = chunk.map(Self.remoteEdits)
+            editSeconds += try measure {
+                try Self.applyAsSetudDoes(pages, to: replica)
+                try replica.checkpoint()
+            }
+        }
+        print("apply remote states (edits of held records, each descending from the state held, as an office's catch-up brings; as setud does): "
+            + "\(rate(records, editSeconds))")
+
         print("peak RSS after the replica phases (with one \(chunkPages * batchSize)-record input chunk in memory): "
             + "\(MachineInfo.peakRSSMegabytes()) MB")
 
@@ -123,6 +134,17 @@ struct StoreBenchmark {
             let values = try! Collections.services.validate(service(i), mode: .whole).values
             state.write(values, dot: Dot(node: NodeID(rawValue: "office-\(i % 50)")!, time: HLCTimestamp(physicalMillis: 1_700_000_000_000 + UInt64(i))))
             return ReplicatedRecord(collection: "services", id: "remote-\(i)", state: state)
+        }
+    }
+
+    /// Later edits of the records `remoteStates` made, by the offices that
+    /// wrote them: each has seen the state the replica holds.
+    static func remoteEdits(_ range: Range<Int>) -> [ReplicatedRecord] {
+        zip(range, remoteStates(range)).map { i, record in
+            var state = record.state
+            state.write(["fee": .text("৫০ টাকা"), "time_limit": .text("০৩ কর্মদিবস")],
+                        dot: Dot(node: NodeID(rawValue: "office-\(i % 50)")!, time: HLCTimestamp(physicalMillis: 1_700_100_000_000 + UInt64(i))))
+            return ReplicatedRecord(collection: "services", id: record.id, state: state)
         }
     }
 

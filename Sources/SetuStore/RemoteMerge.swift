@@ -39,6 +39,21 @@ struct RemoteMerge: Sendable {
             ?? Self.merge(record, local: local, schema: schema, numbering: numbering)
     }
 
+    private init(outcome: Outcome) { self.outcome = outcome }
+
+    /// This merge into nothing (`Replica.prepare`), stored over `local`
+    /// when the remote state has seen everything `local` holds: the merge
+    /// of the two is then the remote state itself (`RecordState.merged`),
+    /// so its row, conflicts and stored bytes are the ones worked out off
+    /// the write thread, which neither merges nor encodes it again. That
+    /// is the everyday catch-up: records edited elsewhere after this
+    /// office had them. Nil otherwise, and when `local` has seen
+    /// everything too (nothing to store).
+    func superseding(_ local: RecordState, remote: RecordState) -> RemoteMerge? {
+        guard case .merged(nil, let store?) = outcome, remote.subsumes(local), !local.subsumes(remote) else { return nil }
+        return RemoteMerge(outcome: .merged(local: local, store: store))
+    }
+
     /// Refused by the state's own checks, whatever the replica holds.
     var isRefused: Bool {
         if case .refused = outcome { return true }

@@ -78,7 +78,8 @@ extension WriteTransaction {
     /// While `rebootstrapping`, the peer's state replaces a listed one
     /// (`Replica.beginRebootstrap`) instead of merging into it.
     /// `asNew`: the record's merge into nothing, worked out before
-    /// (`Replica.prepare`): taken when the replica holds no state of it,
+    /// (`Replica.prepare`): taken when the replica holds no state of it or
+    /// one the remote state has seen all of (`RemoteMerge.superseding`),
     /// and its refusal (the state's own checks) whatever it holds.
     mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, rebootstrapping: Bool = false, asNew: RemoteMerge? = nil,
                            report: inout ApplyReport) throws -> String? {
@@ -89,6 +90,8 @@ extension WriteTransaction {
         let merge: RemoteMerge
         if let asNew, local == nil || asNew.isRefused {
             merge = asNew
+        } else if let asNew, let local, let superseding = asNew.superseding(local, remote: record.state) {
+            merge = superseding
         } else {
             merge = RemoteMerge(record, local: local, schema: options.schema, numbering: numbering, checksPassed: asNew != nil)
         }
