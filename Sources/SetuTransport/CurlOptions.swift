@@ -22,6 +22,11 @@ public struct CurlOptions: Sendable, Hashable {
     public var insecureTestHost: String?
     /// Talk HTTP over a Unix socket instead of TCP (tests, local hubs).
     public var unixSocketPath: String?
+    /// The nice value of the thread each transfer runs on (receiving and
+    /// gunzipping a page), nil to keep the caller's. setud's sync runs its
+    /// transfers at the priority of its other sync work, so neither the
+    /// office's programs nor its own status answers wait behind a page.
+    public var threadNiceness: Int32?
 
     public init(baseURL: String) { self.baseURL = baseURL }
 

@@ -28,6 +28,7 @@ enum SetudConfig {
             throw hub.error("url", "must start with https:// or http:// (got \(url))", fix: "write the hub's address, e.g. https://hub.example.gov.bd")
         }
         var options = CurlOptions(baseURL: url.hasSuffix("/") ? String(url.dropLast()) : url)
+        options.threadNiceness = BackgroundWorker.niceness
         let token: String
         switch (try hub.string("token"), try hub.string("token_file")) {
         case (let t?, nil): token = t
