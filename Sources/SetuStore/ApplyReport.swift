@@ -15,3 +15,11 @@ public struct ApplyReport: Hashable, Sendable {
 
     public init() {}
 }
+
+extension ApplyReport {
+    /// Keeps the furthest a remote clock was ahead when the local one was
+    /// held at the bound (`SkewPolicy.clamp`).
+    mutating func note(_ observation: SkewObservation) {
+        if case .clamped(let ahead) = observation { clampedAheadMillis = max(clampedAheadMillis ?? 0, ahead) }
+    }
+}

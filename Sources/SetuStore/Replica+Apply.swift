@@ -129,7 +129,7 @@ extension WriteTransaction {
             return false
         }
         self.clock = clock
-        if case .clamped(let ahead) = observed { report.clampedAheadMillis = max(report.clampedAheadMillis ?? 0, ahead) }
+        report.note(observed)
         if let spec { try project(spec, record.id, row: store.row, isNew: true) }
         report.changed += 1
         return true
@@ -162,9 +162,7 @@ extension WriteTransaction {
         let newest = Self.newestDot(of: remote, notIn: local)
         guard newest > .zero else { return nil }
         do {
-            if case .clamped(let ahead) = try clock.observe(newest, nowMillis: nowMillis, policy: options.skewPolicy) {
-                report.clampedAheadMillis = max(report.clampedAheadMillis ?? 0, ahead)
-            }
+            report.note(try clock.observe(newest, nowMillis: nowMillis, policy: options.skewPolicy))
             return nil
         } catch {
             return error.description

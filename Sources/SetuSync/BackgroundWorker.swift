@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import SetuTransport
 
 /// A serial queue of work on one thread of its own, run at a lower CPU
 /// priority than the rest of the process.
@@ -24,7 +22,7 @@ public final class BackgroundWorker: @unchecked Sendable {
 
     public init(name: String, niceness: Int32 = BackgroundWorker.niceness) {
         let thread = Thread { [condition] in
-            Self.lowerPriority(to: niceness)
+            ThreadPriority.lowerCallingThread(to: niceness)
             while true {
                 condition.lock()
                 while self.jobs.isEmpty { condition.wait() }
@@ -49,14 +47,5 @@ public final class BackgroundWorker: @unchecked Sendable {
         jobs.append(job)
         condition.signal()
         condition.unlock()
-    }
-
-    /// Lowers the calling thread's priority. Linux keeps a nice value per
-    /// thread, and `setpriority(PRIO_PROCESS, 0, …)` sets the caller's
-    /// alone. A failure leaves it as it was: the work still runs.
-    private static func lowerPriority(to niceness: Int32) {
-        #if os(Linux)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
-        #endif
     }
 }

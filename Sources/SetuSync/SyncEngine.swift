@@ -109,8 +109,8 @@ public struct SyncEngine: Sendable {
             if report.requests == 1 { try await adoptHub(exchange, into: &report) }
             guard let page = exchange.value, let prepared = arrived.prepared else { reachedEnd = true; break }
             // Until here a failure stops the next page's request with `current`.
-            if let following = arrived.following {
-                upcoming = stage(following, page: arrived.page + 1, resyncing: resyncing)
+            if let following = current.following.task {
+                upcoming = stage(following, page: current.page + 1, resyncing: resyncing)
             } else {
                 upcoming = nil
                 reachedEnd = true
@@ -204,15 +204,12 @@ public struct SyncEngine: Sendable {
     /// socket.
     private static let decoding = BackgroundWorker(name: "setu-decode")
 
-    /// A fetched page, its records worked out for the replica
-    /// (`Replica.prepare`) on the decoding thread while the page before is
-    /// written, and the download of the page after it, under way.
+    /// A fetched page, and its records worked out for the replica
+    /// (`Replica.prepare`) on the decoding thread while the page before
+    /// is written.
     struct Fetched: Sendable {
         let exchange: HubClient.Exchange<PullResponse?>
         let prepared: PreparedPage?
-        /// How many pages this pull had asked for before this one.
-        let page: Int
-        let following: Task<HubClient.Exchange<PullResponse?>, any Error>?
     }
 
     /// Asks the hub for one page and decodes it (on the decoding thread).
@@ -231,11 +228,14 @@ public struct SyncEngine: Sendable {
     }
 
     /// A page on its way: `task` gives it downloaded and prepared, and
-    /// `cancel` stops its request and the one for the page after it, also
-    /// once `task` is done and the page was never applied.
+    /// `following` the download of the page after it, started once this
+    /// page's cursor was decoded. `cancel` stops both requests, also once
+    /// `task` is done and the page was never applied.
     struct Staged: Sendable {
         let task: Task<Fetched, any Error>
         let following: FollowingDownload
+        /// How many pages this pull had asked for before this one.
+        let page: Int
 
         func cancel() {
             task.cancel()
@@ -250,14 +250,14 @@ public struct SyncEngine: Sendable {
         return Staged(task: Task { [replica] in
             try await withTaskCancellationHandler {
                 let exchange = try await download.value
-                guard let pulled = exchange.value else { return Fetched(exchange: exchange, prepared: nil, page: page, following: nil) }
+                guard let pulled = exchange.value else { return Fetched(exchange: exchange, prepared: nil) }
                 if pulled.more {
                     following.start(self.download(after: pulled.cursor, page: page + 1, resyncing: resyncing))
                 }
                 do {
                     let prepared = try await Self.decoding.run { replica.prepare(pulled.records) }
                     try Task.checkCancellation()
-                    return Fetched(exchange: exchange, prepared: prepared, page: page, following: following.task)
+                    return Fetched(exchange: exchange, prepared: prepared)
                 } catch {
                     following.cancel()
                     throw error
@@ -266,7 +266,7 @@ public struct SyncEngine: Sendable {
                 download.cancel()
                 following.cancel()
             }
-        }, following: following)
+        }, following: following, page: page)
     }
 
     func push(into report: inout SyncReport, shouldStop: @Sendable () -> Bool, progress: @Sendable (SyncReport) async -> Void) async throws {

@@ -68,8 +68,7 @@ public final class CurlTransport: HubTransport {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let thread = Thread { [self] in
-                    // Linux keeps a nice value per thread: this one's only.
-                    if let niceness = options.threadNiceness { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+                    if let niceness = options.threadNiceness { ThreadPriority.lowerCallingThread(to: niceness) }
                     continuation.resume(with: Result {
                         let handle = try takeHandle()
                         var healthy = false
