@@ -21,6 +21,9 @@ struct DaemonBenchmark {
         /// ≤ 150 MB whatever the feed size).
         var hubPeakRSSMegabytes: Double
         var statusLatencies: [Double]
+        /// The baseline for `statusLatencies`: status with nothing running,
+        /// on the replica the bootstrap left.
+        var idleStatusLatencies: [Double]
         var idleRequests: Int
         var idleBytes: Int
         var hubCPUSeconds: Double
@@ -68,16 +71,20 @@ struct DaemonBenchmark {
     }
 
     func report(_ run: Run) {
-        let sorted = run.statusLatencies.sorted()
-        func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
+        let sorted = run.statusLatencies.sorted(), idle = run.idleStatusLatencies.sorted()
+        func percentile(_ p: Double, of sorted: [Double]) -> Double {
+            sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000
+        }
         print(String(format: "bootstrap of a fresh office from a hub holding %d records: %.1f s (%.0f records/s; goal ≤ 1.5 s for 100k, ≤ 15 s for 1M)",
                      run.records, run.seconds, Double(run.records) / run.seconds))
         print(String(format: "  peak RSS: setud %.0f MB, setu-hub %.0f MB (goal ≤ 150 MB each)", run.peakRSSMegabytes, run.hubPeakRSSMegabytes))
         print(String(format: "  CPU: setu-hub %.2f s (%.4f ms per record; goal ≤ 0.02 ms), setud %.2f s (%.4f ms per record)",
                      run.hubCPUSeconds, run.hubCPUSeconds * 1000 / Double(run.records),
                      run.setudCPUSeconds, run.setudCPUSeconds * 1000 / Double(run.records)))
-        print(String(format: "  status during bootstrap: %d calls, p50 %.2f ms, p99 %.2f ms, max %.2f ms (goal p99 < 10 ms)",
-                     sorted.count, percentile(0.5), percentile(0.99), (sorted.last ?? .nan) * 1000))
+        print(String(format: "  status during bootstrap: %d calls, p50 %.2f ms, p99 %.2f ms, max %.2f ms (goal p99 < 10 ms); "
+                     + "baseline, status afterwards with nothing running: p50 %.2f ms, p99 %.2f ms",
+                     sorted.count, percentile(0.5, of: sorted), percentile(0.99, of: sorted), (sorted.last ?? .nan) * 1000,
+                     percentile(0.5, of: idle), percentile(0.99, of: idle)))
         print("  idle sync afterwards: \(run.idleRequests) requests, \(run.idleBytes) bytes (goal ≤ 2 requests, ≤ 2048 bytes)")
         print(String(format: "  baseline, a plain download of the same feed with libcurl (states pages as large as the hub serves, gzip, no decode or apply): %.2f s, %d pages, "
                      + "%.1f MB on the wire (%.1f MB gunzipped), setu-hub CPU %.4f ms per record; bootstrap / download: %.1fx",
@@ -146,6 +153,7 @@ struct DaemonBenchmark {
         let setudCPU = MachineInfo.cpuSeconds(pid: setud.process.pid)
         let hubPeakRSS = Self.peakRSSMegabytes(pid: hub.process.pid)
 
+        let idleStatus = try Self.statusLatencies(socket: setud.socketPath, calls: 200)
         let (requests, bytes) = try Self.idleSync(socket: setud.socketPath)
         let downloader = try await hub.addNode("plain-download", offices: ["upazila:rupsha"])
         let hubCPUBeforeDownload = MachineInfo.cpuSeconds(pid: hub.process.pid)
@@ -154,7 +162,7 @@ struct DaemonBenchmark {
         let jsonDownload = try await PlainDownload.run(port: relay?.port ?? hub.port, token: downloader, format: .json)
         if catchingUp { try await catchUp(hub: hub, setud: setud, replicaRecords: count, growPages: growPages) }
         return Run(records: count, seconds: seconds, peakRSSMegabytes: peakRSS, hubPeakRSSMegabytes: hubPeakRSS, statusLatencies: latencies,
-                   idleRequests: requests, idleBytes: bytes, hubCPUSeconds: hubCPU, setudCPUSeconds: setudCPU,
+                   idleStatusLatencies: idleStatus, idleRequests: requests, idleBytes: bytes, hubCPUSeconds: hubCPU, setudCPUSeconds: setudCPU,
                    download: download, downloadHubCPUSeconds: downloadHubCPU, jsonDownload: jsonDownload)
     }
 
@@ -291,6 +299,15 @@ struct DaemonBenchmark {
         let service = SyncService(storage: storage, limits: SyncLimits(), metrics: HubMetrics(), now: ReplicaClock.now)
         for start in stride(from: 0, to: count, by: 500) {
             _ = try await service.push(HubBenchmark.batch(start..<min(start + 500, count), node: pusher), from: pusher, logger: .init(label: "seed"))
+        }
+    }
+
+    /// The seconds each of `calls` status requests took, one after another.
+    static func statusLatencies(socket: String, calls: Int) throws -> [Double] {
+        try (0..<calls).map { _ in
+            let before = DispatchTime.now().uptimeNanoseconds
+            guard try UnixSocketHTTP.request("GET", "/v1/status", socket: socket).status == 200 else { throw SupportError("status failed") }
+            return Double(DispatchTime.now().uptimeNanoseconds - before) / 1e9
         }
     }
 

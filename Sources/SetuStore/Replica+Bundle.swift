@@ -74,8 +74,8 @@ extension Replica {
     /// The last bundle exported (`bundle.seq`) or answer taken in
     /// (`bundle.answer_seq`), for status; nil if none, inside a read.
     static func bundleMark(_ db: Database, _ key: String) throws -> BundleMark? {
-        guard let seq = try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = ?", arguments: [key]),
-              let at = try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = ?", arguments: [key + "_ms"]) else { return nil }
+        let select = try db.cachedStatement(sql: "SELECT value FROM setu_meta WHERE key = ?")
+        guard let seq = try Int64.fetchOne(select, arguments: [key]), let at = try Int64.fetchOne(select, arguments: [key + "_ms"]) else { return nil }
         return BundleMark(seq: seq, atMillis: at)
     }
 

@@ -123,20 +123,25 @@ extension Replica {
     /// only: status is polled while a bootstrap writes, and must stay fast.
     public func summary(for peer: NodeID) throws -> ReplicaSummary {
         try read { db in
-            let pushed = try Int64.fetchOne(db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
-            let unsent = try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_records WHERE known_to IS NULL AND seq > ?", arguments: [pushed]) ?? 0
-            let dirty = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT DISTINCT collection, id FROM setu_dirty)") ?? 0
-            let conflicts = try Int.fetchOne(db, sql: "SELECT coalesce(sum(conflicts), 0) FROM setu_records WHERE conflicts > 0") ?? 0
-            let setAside = try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_rejects") ?? 0
-            let oversold = try Int.fetchOne(db, sql: "SELECT count(*) FROM products INDEXED BY setu_products_oversold WHERE stock < 0") ?? 0
+            // Status asks for this several times a second while an operator
+            // watches: each query is compiled once per reader connection.
+            func count(_ sql: String, _ arguments: StatementArguments = []) throws -> Int {
+                try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0
+            }
+            let pushed = try Int64.fetchOne(db.cachedStatement(sql: "SELECT pushed FROM setu_cursors WHERE peer = ?"), arguments: [peer.rawValue]) ?? 0
+            let unsent = try count("SELECT count(*) FROM setu_records WHERE known_to IS NULL AND seq > ?", [pushed])
+            let dirty = try count("SELECT count(*) FROM (SELECT DISTINCT collection, id FROM setu_dirty)")
+            let conflicts = try count("SELECT coalesce(sum(conflicts), 0) FROM setu_records WHERE conflicts > 0")
+            let setAside = try count("SELECT count(*) FROM setu_rejects")
+            let oversold = try count("SELECT count(*) FROM products INDEXED BY setu_products_oversold WHERE stock < 0")
             // The first unsent record in feed order holds the oldest change
             // still waiting; its own latest dot says when it was written.
             // One row by the partial index, so status stays cheap.
-            let oldest = try Data.fetchOne(db, sql: "SELECT state FROM setu_records WHERE known_to IS NULL AND seq > ? ORDER BY seq LIMIT 1",
+            let oldest = try Data.fetchOne(db.cachedStatement(sql: "SELECT state FROM setu_records WHERE known_to IS NULL AND seq > ? ORDER BY seq LIMIT 1"),
                                            arguments: [pushed])
                 .flatMap { try? StateCodec.decodeWithoutRow(Array($0), numbering: nodeNumbers.reading(db)).state }
                 .flatMap { $0.vector[node]?.physicalMillis }
-            let relisted = try Int.fetchOne(db, sql: "SELECT count(*) FROM setu_rebootstrap") ?? 0
+            let relisted = try count("SELECT count(*) FROM setu_rebootstrap")
             return ReplicaSummary(pendingPush: unsent + dirty, openConflicts: conflicts, setAside: setAside, oversold: oversold, oldestUnsentMillis: oldest,
                                   lastBundleOut: try Self.bundleMark(db, "bundle.seq"), lastAnswerIn: try Self.bundleMark(db, "bundle.answer_seq"),
                                   rebootstrapPending: relisted)
