@@ -57,7 +57,7 @@ extension RecordState {
         return out
     }
 
-    private static func dominates(_ a: [String: PNCounter], _ b: [String: PNCounter]) -> Bool {
+    static func dominates(_ a: [String: PNCounter], _ b: [String: PNCounter]) -> Bool {
         b.allSatisfy { name, counter in (a[name] ?? PNCounter()).dominates(counter) }
     }
 

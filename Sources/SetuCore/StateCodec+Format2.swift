@@ -84,8 +84,12 @@ extension StateCodec {
     /// numbered by `stored`: nodes and times as it writes them, and kind 3,
     /// a value in the row under the dot of the field before. The v9 form
     /// (`rowBackedV9Byte`) had none of these.
+    ///
+    /// `keepingValues` false reads everything and makes every check, the
+    /// row's checksum included, but builds no fields: the state it returns
+    /// holds only the vector and the counters (`causalContext`).
     static func decodeFormat2(_ reader: inout ByteReader, rowBacked: Bool = false, stored: NodeNumbering? = nil,
-                              valuesInRow: RowValues? = nil) throws(StateCodecError) -> RecordState {
+                              valuesInRow: RowValues? = nil, keepingValues: Bool = true) throws(StateCodecError) -> RecordState {
         let compact = stored != nil
         var checksum = RowChecksum()
         let (table, entries) = try readNodesAndVector(&reader, stored: stored)
@@ -103,6 +107,8 @@ extension StateCodec {
         var sawInRow = false
         var fields: [RecordState.Field] = []
         var previousCode: UInt64 = 0
+        /// The field before's name, when it was spelt out (code 0).
+        var previousSpelt: String?
         var lastDot: UInt64?
         for _ in 0..<(try reader.count()) {
             let key = try reader.varint()
@@ -112,8 +118,9 @@ extension StateCodec {
             // Numbered names order as their numbers: no string comparison
             // for the fields of the declared collections.
             let inOrder = code > 0 && previousCode > 0 ? code > previousCode
-                : fields.last.map { RecordState.precedes($0.name, name) } ?? true
+                : (previousCode > 0 ? StateFieldNames.name(previousCode) : previousSpelt).map { RecordState.precedes($0, name) } ?? true
             guard inOrder else { throw StateCodecError("fields out of order") }
+            if code == 0 { previousSpelt = name }
             guard kind < 3 || compact && lastDot != nil else { throw StateCodecError("field \(name): unknown kind") }
             previousCode = code
             let inRow = kind >= 2
@@ -121,7 +128,7 @@ extension StateCodec {
             let count = kind != 1 ? 1 : try reader.count()
             guard count >= 1, kind != 1 || count >= 2 else { throw StateCodecError("field \(name): sibling count \(count)") }
             var siblings: [Sibling] = []
-            siblings.reserveCapacity(count)
+            if keepingValues { siblings.reserveCapacity(count) }
             var previous = -1
             for _ in 0..<count {
                 let i = kind == 3 ? lastDot! : try reader.varint()
@@ -129,9 +136,15 @@ extension StateCodec {
                 guard i < dots.count, Int(i) > previous else { throw StateCodecError("field \(name): dot index out of range or order") }
                 previous = Int(i)
                 used[previous] = true
-                siblings.append(Sibling(dot: dots[previous], value: inRow ? try valuesInRow!.value(of: name, into: &checksum) : try reader.compactValue()))
+                if keepingValues {
+                    siblings.append(Sibling(dot: dots[previous], value: inRow ? try valuesInRow!.value(of: name, into: &checksum) : try reader.compactValue()))
+                } else if inRow {
+                    try valuesInRow!.check(name, into: &checksum)
+                } else {
+                    try reader.skipCompactValue()
+                }
             }
-            fields.append(RecordState.Field(name: name, siblings: siblings))
+            if keepingValues { fields.append(RecordState.Field(name: name, siblings: siblings)) }
         }
         guard !used.contains(false) else { throw StateCodecError("a dot no sibling has") }
         var previousCounter: String?
@@ -145,9 +158,16 @@ extension StateCodec {
             guard sawInRow else { throw StateCodecError("a state with its values in its row leaves none there") }
             try valuesInRow!.check(checksum, against: &reader)
         }
-        let state = RecordState(vector: vector, sortedFields: fields, counters: counters)
-        guard table.count == vector.count || table.count == nodeTable(of: state).count else { throw StateCodecError("a node the state does not name") }
-        return state
+        if table.count != vector.count {
+            // Every node of the table must be named, as `nodeTable` lists
+            // them: the vector's, the siblings' dots' (each is one of `dots`,
+            // and each of `dots` a sibling's) and the counters'.
+            var named = vector.sorted.map(\.node)
+            for dot in dots where !named.contains(dot.node) { named.append(dot.node) }
+            appendNodes(of: counters, to: &named)
+            guard table.count == named.count else { throw StateCodecError("a node the state does not name") }
+        }
+        return RecordState(vector: vector, sortedFields: fields, counters: counters)
     }
 
     /// A name by its number, or spelt out after a 0.

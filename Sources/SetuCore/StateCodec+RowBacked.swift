@@ -68,10 +68,24 @@ extension StateCodec {
         return (try decodeRowBacked(bytes, values, numbering), values.fields)
     }
 
-    private static func decodeRowBacked(_ bytes: [UInt8], _ values: RowValues, _ numbering: NodeNumbering) throws(StateCodecError) -> RecordState {
+    /// What stored bytes have seen (`CausalContext`), checked as `decode`
+    /// checks them, the row's checksum included, but without building a
+    /// value: `rowBytes(field)` gives the UTF-8 bytes a field's column holds
+    /// (nil when it holds none), read where they are.
+    public static func causalContext(ofStored bytes: [UInt8], numbering: NodeNumbering = .none,
+                                     rowBytes: (String) -> UnsafeBufferPointer<UInt8>?) throws(StateCodecError) -> CausalContext {
+        guard isRowBacked(bytes) else { return CausalContext(of: try decode(bytes)) }
+        let state = try withoutActuallyEscaping(rowBytes) { lookup throws(StateCodecError) in
+            try decodeRowBacked(bytes, RowValues(bytes: lookup), numbering, keepingValues: false)
+        }
+        return CausalContext(of: state)
+    }
+
+    private static func decodeRowBacked(_ bytes: [UInt8], _ values: RowValues, _ numbering: NodeNumbering,
+                                        keepingValues: Bool = true) throws(StateCodecError) -> RecordState {
         var reader = ByteReader(bytes)
         let stored = try reader.byte() == rowBackedByte ? numbering : nil
-        let state = try decodeFormat2(&reader, rowBacked: true, stored: stored, valuesInRow: values)
+        let state = try decodeFormat2(&reader, rowBacked: true, stored: stored, valuesInRow: values, keepingValues: keepingValues)
         guard reader.isAtEnd else { throw StateCodecError("trailing bytes after the state") }
         return state
     }
@@ -79,7 +93,10 @@ extension StateCodec {
 
 /// Where a row-backed state's left-out values come from while it is decoded.
 final class RowValues {
-    let lookup: (String) -> String?
+    private let lookup: (String) -> String?
+    /// Set when the row is read as bytes (`causalContext`), which are only
+    /// checked, never made values.
+    private let bytes: ((String) -> UnsafeBufferPointer<UInt8>?)?
     /// False only to read a state whose row is lost (`decodeWithoutRow`).
     let strict: Bool
     /// The fields whose values were in the row, in order.
@@ -87,17 +104,37 @@ final class RowValues {
 
     init(lookup: @escaping (String) -> String?, strict: Bool) {
         self.lookup = lookup
+        self.bytes = nil
         self.strict = strict
+    }
+
+    init(bytes: @escaping (String) -> UnsafeBufferPointer<UInt8>?) {
+        self.lookup = { bytes($0).flatMap(String.init(strictlyDecoding:)) }
+        self.bytes = bytes
+        self.strict = true
     }
 
     func value(of field: String, into checksum: inout RowChecksum) throws(StateCodecError) -> FieldValue {
         fields.append(field)
         guard let text = lookup(field) else {
-            guard !strict else { throw StateCodecError("field \(field): its value is in the plain row, which holds none", rowChanged: true) }
+            guard !strict else { throw Self.holdsNone(field) }
             return .null
         }
         checksum.add(text)
         return .text(text)
+    }
+
+    /// Adds a field's column to `checksum`, as `value(of:into:)` does,
+    /// without making it a value.
+    func check(_ field: String, into checksum: inout RowChecksum) throws(StateCodecError) {
+        guard let bytes else { return _ = try value(of: field, into: &checksum) }
+        fields.append(field)
+        guard let column = bytes(field) else { throw Self.holdsNone(field) }
+        checksum.add(utf8: column)
+    }
+
+    private static func holdsNone(_ field: String) -> StateCodecError {
+        StateCodecError("field \(field): its value is in the plain row, which holds none", rowChanged: true)
     }
 
     /// Reads the stored checksum and, when strict, compares it.

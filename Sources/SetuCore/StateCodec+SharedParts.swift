@@ -11,11 +11,16 @@ extension StateCodec {
         for field in state.fields {
             for s in field.siblings where !table.contains(s.dot.node) { table.append(s.dot.node) }
         }
-        for counter in state.counters.values {
-            for node in counter.totals.keys where !table.contains(node) { table.append(node) }
-        }
+        appendNodes(of: state.counters, to: &table)
         if table.count > vectorNodes { table.sort() }
         return table
+    }
+
+    /// Appends the nodes of `counters` that `table` lacks.
+    static func appendNodes(of counters: [String: PNCounter], to table: inout [NodeID]) {
+        for counter in counters.values {
+            for node in counter.totals.keys where !table.contains(node) { table.append(node) }
+        }
     }
 
     static func index(of node: NodeID, in table: [NodeID]) -> UInt64 { UInt64(table.firstIndex(of: node)!) }

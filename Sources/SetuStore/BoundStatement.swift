@@ -108,8 +108,16 @@ struct BoundStatement {
         try firstRow { (blob(at: 0), texts(1..<Int32(count) + 1)) }
     }
 
+    /// The first row's first column as bytes, and its columns from the
+    /// second on as `read` asks for them (`column(0)` is the second): their
+    /// bytes where SQLite holds them, valid only inside `read`, nil for
+    /// NULL. Nil when there is no row.
+    func firstRowBlob<T>(_ read: (_ blob: [UInt8], _ column: (Int) -> UnsafeBufferPointer<UInt8>?) throws -> T) throws -> T? {
+        try firstRow { try read(blob(at: 0), columnBytes) }
+    }
+
     /// Steps once and reads the row with `read`; nil when there is none.
-    private func firstRow<T>(_ read: () -> T) throws -> T? {
+    private func firstRow<T>(_ read: () throws -> T) throws -> T? {
         try refuseFailedBinding()
         defer { sqlite3_reset(statement) }
         let code = sqlite3_step(statement)
@@ -117,7 +125,16 @@ struct BoundStatement {
             guard code == SQLITE_DONE else { throw error(code) }
             return nil
         }
-        return read()
+        return try read()
+    }
+
+    /// Column `index + 1`'s bytes, as `firstRowBlob` gives them.
+    private func columnBytes(_ index: Int) -> UnsafeBufferPointer<UInt8>? {
+        let column = Int32(index + 1)
+        guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
+        let length = Int(sqlite3_column_bytes(statement, column))
+        guard length > 0, let bytes = sqlite3_column_blob(statement, column) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: bytes.assumingMemoryBound(to: UInt8.self), count: length)
     }
 
     private func blob(at column: Int32) -> [UInt8] {

@@ -84,6 +84,9 @@ extension WriteTransaction {
     mutating func applyOne(_ record: ReplicatedRecord, from peer: NodeID, rebootstrapping: Bool = false, asNew: RemoteMerge? = nil,
                            report: inout ApplyReport) throws -> String? {
         if !rebootstrapping, expectsNewRecords, let asNew, try storeIfNew(record, asNew, from: peer, report: &report) { return nil }
+        if !rebootstrapping, expectsSuperseding, let asNew, let (held, store) = try heldState(supersededBy: record, asNew) {
+            return try write(record, store, seen: held.vector, from: peer, report: &report)
+        }
         let replaces = try rebootstrapping && isListedForRebootstrap(record.collection, record.id, peer: peer)
         let local = replaces ? nil : try loadState(record.collection, record.id)
         if !replaces { expectsNewRecords = local == nil }
@@ -92,6 +95,7 @@ extension WriteTransaction {
             merge = asNew
         } else if let asNew, let local, let superseding = asNew.superseding(local, remote: record.state) {
             merge = superseding
+            expectsSuperseding = true
         } else {
             merge = RemoteMerge(record, local: local, schema: options.schema, numbering: numbering, checksPassed: asNew != nil)
         }
@@ -135,6 +139,32 @@ extension WriteTransaction {
         return true
     }
 
+    /// A held record's state that `record`'s supersedes, and the store
+    /// `asNew` worked out for it: an edit made elsewhere of a record this
+    /// replica holds, most of what a catch-up brings. Only what the held
+    /// state has seen is read (`loadCausalContext`); its values, which the
+    /// edit replaces, are never built, and were most of the cost of
+    /// storing such an edit. Nil, having changed nothing, for anything
+    /// else, which is then merged as always.
+    ///
+    /// Tried only while the held records met last were superseded
+    /// (`expectsSuperseding`): concurrent edits would each pay for a read
+    /// that decides nothing.
+    private mutating func heldState(supersededBy record: ReplicatedRecord, _ asNew: RemoteMerge) throws -> (CausalContext, RemoteMerge.Store)? {
+        guard case .merged(nil, let store?) = asNew.outcome else { return nil }
+        guard let held = try loadCausalContext(record.collection, record.id) else {
+            expectsNewRecords = true
+            return nil
+        }
+        expectsNewRecords = false
+        // As `RemoteMerge.superseding` decides it.
+        guard record.state.subsumes(held), !held.subsumes(record.state) else {
+            expectsSuperseding = false
+            return nil
+        }
+        return (held, store)
+    }
+
     /// Writes what `merge` worked out, after the clock has seen the state's
     /// dots; returns why the state was refused, or nil.
     private mutating func outcome(of record: ReplicatedRecord, _ merge: RemoteMerge, replacing: Bool, from peer: NodeID,
@@ -145,21 +175,29 @@ extension WriteTransaction {
         case .merged(let l, let s): (local, store) = (l, s)
         }
         if replacing { try db.execute(sql: "DELETE FROM setu_rebootstrap WHERE collection = ? AND id = ?", arguments: [record.collection, record.id]) }
-        if let reason = try observeClocks(of: record.state, against: local, report: &report) { return reason }
+        return try write(record, store, seen: local?.vector, from: peer, report: &report)
+    }
+
+    /// Stores `store` (nil: the state held is kept) once the clock has seen
+    /// the dots of `record`'s state that `seen`, the vector of the state
+    /// held (nil: none), lacks; returns why the state was refused, or nil.
+    private mutating func write(_ record: ReplicatedRecord, _ store: RemoteMerge.Store?, seen: VersionVector?, from peer: NodeID,
+                                report: inout ApplyReport) throws -> String? {
+        if let reason = try observeClocks(of: record.state, seen: seen, report: &report) { return reason }
         guard let store else {
             report.unchanged += 1
             return nil
         }
         if let field = store.missingRequired { return "required field \(field) has no value" }
-        try self.store(store, record.collection, record.id, spec: options.schema.named(record.collection), isNew: local == nil, from: peer)
+        try self.store(store, record.collection, record.id, spec: options.schema.named(record.collection), isNew: seen == nil, from: peer)
         report.changed += 1
         return nil
     }
 
     /// Moves the local clock past the new dots of a remote state, refusing
     /// (or clamping at) dots further ahead than the skew bound.
-    private mutating func observeClocks(of remote: RecordState, against local: RecordState?, report: inout ApplyReport) throws -> String? {
-        let newest = Self.newestDot(of: remote, notIn: local)
+    private mutating func observeClocks(of remote: RecordState, seen: VersionVector?, report: inout ApplyReport) throws -> String? {
+        let newest = Self.newestDot(of: remote, notIn: seen)
         guard newest > .zero else { return nil }
         do {
             report.note(try clock.observe(newest, nowMillis: nowMillis, policy: options.skewPolicy))
@@ -169,10 +207,11 @@ extension WriteTransaction {
         }
     }
 
-    /// The newest time among the dots of `remote` that `local` has not
-    /// seen (every dot when there is no local state); zero when none.
-    private static func newestDot(of remote: RecordState, notIn local: RecordState?) -> HLCTimestamp {
-        let known = local?.vector ?? VersionVector()
+    /// The newest time among the dots of `remote` that `seen` (the local
+    /// state's vector) lacks (every dot when there is no local state);
+    /// zero when none.
+    private static func newestDot(of remote: RecordState, notIn seen: VersionVector?) -> HLCTimestamp {
+        let known = seen ?? VersionVector()
         var newest = HLCTimestamp.zero
         for entry in remote.vector.sorted where !known.contains(Dot(node: entry.node, time: entry.time)) {
             newest = max(newest, entry.time)

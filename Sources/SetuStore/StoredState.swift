@@ -82,7 +82,7 @@ public enum StoredState {
 
     /// A decode's error as the operator's: a row changed unseen, or a
     /// damaged state.
-    private static func reading(_ collection: String, _ id: String, _ body: () throws(StateCodecError) -> RecordState) throws -> RecordState {
+    static func reading<T>(_ collection: String, _ id: String, _ body: () throws(StateCodecError) -> T) throws -> T {
         do {
             return try body()
         } catch where error.rowChanged {

@@ -28,6 +28,10 @@ struct WriteTransaction {
     /// next one most likely is too (a bootstrap), or most likely is not
     /// (a catch-up). See `storeIfNew`.
     var expectsNewRecords = true
+    /// Whether the last held record a prepared state met was superseded by
+    /// it: the next one most likely is too (an edit made elsewhere). See
+    /// `heldState(supersededBy:_:)`.
+    var expectsSuperseding = true
     private let clockAtStart: HLCTimestamp
     /// Numbers this transaction gives nodes (`NodeNumbers`), and how its
     /// states name nodes with them.
@@ -84,6 +88,22 @@ struct WriteTransaction {
         }
         guard let blob = try loadStateBytes(collection, id) else { return nil }
         return try StoredState.decode(blob, collection, id, in: db, schema: options.schema, numbering: numbering)
+    }
+
+    /// What the record's state has seen (`CausalContext`), read and checked
+    /// against its row as `loadState` does, without building its values;
+    /// nil when there is no state.
+    func loadCausalContext(_ collection: String, _ id: String) throws -> CausalContext? {
+        guard rowsAreCurrent, let spec = options.schema.named(collection) else { return try loadState(collection, id).map(CausalContext.init(of:)) }
+        let table = PlainTable.of(spec)
+        var select = BoundStatement(try statements.statement(.selectStateAndRow, collection: table.number, sql: table.selectStateAndRowSQL, in: db), in: db)
+        select.bind(collection: collection)
+        select.bind(id)
+        return try select.firstRowBlob { blob, column in
+            try StoredState.reading(collection, id) { () throws(StateCodecError) in
+                try StateCodec.causalContext(ofStored: blob, numbering: numbering) { name in table.textFields.firstIndex(of: name).flatMap(column) }
+            }
+        }
     }
 
     /// A record's stored state as it is stored, nil when there is none.

@@ -58,6 +58,43 @@ import Testing
         #expect(skeleton.counters == state.counters)
     }
 
+    /// What a stored state has seen, read from its bytes and its row's
+    /// without building the values (`causalContext`), is what the decoded
+    /// state has seen; and the row is checked as `decode` checks it.
+    @Test func theCausalContextIsTheDecodedStatesAndChecksTheRow() throws {
+        let state = Self.state()
+        let row = ["name": "জন্ম নিবন্ধন", "fee": "বিনা মূল্যে", "serial": "3"]
+        let bytes = StateCodec.encode(state) { name, text in row[name] == text }
+        let context = try Self.withColumns(row) { try StateCodec.causalContext(ofStored: bytes, rowBytes: $0) }
+        #expect(context == CausalContext(of: state))
+        #expect(context.vector == state.vector && context.counters == ["stock": state.counters["stock"]!])
+        #expect(state.subsumes(context) && context.subsumes(state))
+        var later = state
+        later.write(["name": .text("মৃত্যু নিবন্ধন")], dot: Dot(node: Self.b, time: Self.time(9)))
+        #expect(later.subsumes(context) && !context.subsumes(later))
+
+        let leavesName = StateCodec.encode(state) { name, _ in name == "name" }
+        for changed in ["জন্ম নিবন্ধন সনদ", "জন্ম নিবন্ধন".decomposedStringWithCanonicalMapping + "\u{09BC}", ""] {
+            #expect { try Self.withColumns(["name": changed]) { try StateCodec.causalContext(ofStored: leavesName, rowBytes: $0) } } throws: {
+                ($0 as? StateCodecError)?.rowChanged == true
+            }
+        }
+        #expect { try StateCodec.causalContext(ofStored: leavesName) { _ in nil } } throws: { ($0 as? StateCodecError)?.rowChanged == true }
+        #expect(try StateCodec.causalContext(ofStored: StateCodec.encode(state)) { _ in nil } == CausalContext(of: state), "format 2: nothing in the row")
+    }
+
+    /// `body` with the columns of `row` as `causalContext` reads a row's:
+    /// their bytes, valid until `body` returns.
+    static func withColumns<T>(_ row: [String: String], _ body: ((String) -> UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+        let columns = row.mapValues { text in
+            let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, text.utf8.count))
+            _ = bytes.initialize(from: text.utf8)
+            return UnsafeBufferPointer(start: bytes.baseAddress, count: text.utf8.count)
+        }
+        defer { for column in columns.values { column.baseAddress.map { UnsafeMutablePointer(mutating: $0).deallocate() } } }
+        return try body { columns[$0] }
+    }
+
     /// Over the states of random histories, every field left to a row in
     /// every combination: read back beside the row, each is its state.
     @Test func roundTripsEveryReachableStateBesideItsRow() async {
@@ -70,6 +107,7 @@ import Testing
                 let bytes = StateCodec.encode(state) { name, text in row[name] == text }
                 #expect(StateCodec.isRowBacked(bytes) == !row.isEmpty)
                 #expect(try StateCodec.decode(bytes) { row[$0] } == state)
+                #expect(try Self.withColumns(row) { try StateCodec.causalContext(ofStored: bytes, rowBytes: $0) } == CausalContext(of: state))
                 // The same bytes rewritten from format 2, as a bootstrap stores them.
                 let rewritten = try StateCodec.leavingValuesToRow(StateCodec.encode(state)[...]) { name, text in
                     row[name].map { Array($0.utf8) == Array(text) } ?? false

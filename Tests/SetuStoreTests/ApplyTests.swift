@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SetuCore
 import SetuStore
 import SetuTestSupport
@@ -256,6 +257,58 @@ import Testing
             let (plainWrite, preparedWrite) = (try plain.put("services", id: "local", Fixtures.service(serial: 3)),
                                                try prepared.put("services", id: "local", Fixtures.service(serial: 3)))
             #expect(plainWrite.dot.time == preparedWrite.dot.time, "the clocks moved alike")
+        }
+    }
+
+    /// Edits made elsewhere of records held here are stored after reading
+    /// only what the held states have seen (`loadCausalContext`), not their
+    /// values; the row beside such a state is still checked. A row changed
+    /// with its capture triggers gone, and missed by the check that follows
+    /// a schema change (the check is noted as done), refuses the page as it
+    /// does unprepared: the edit is not overwritten, and nothing is stored.
+    @Test func anEditOfARecordWhoseRowChangedUnseenIsRefusedAsUnprepared() throws {
+        let writer = try Replica(path: dir.file("writer.sqlite"), node: "office-w")
+        for i in 1...5 { try writer.put("services", id: "s\(i)", Fixtures.service(serial: Int64(i))) }
+        let first = try writer.feed(after: 0, limit: 100).entries.map(\.record)
+        for i in 1...5 { try writer.patch("services", id: "s\(i)", ["fee": .text("২০ টাকা")]) }
+        let edits = try writer.feed(after: Int64(first.count), limit: 100).entries.map(\.record)
+        let (plain, prepared) = (try Replica(path: dir.file("plain.sqlite"), node: "office-a"),
+                                 try Replica(path: dir.file("prepared.sqlite"), node: "office-a"))
+        for (replica, file) in [(plain, "plain.sqlite"), (prepared, "prepared.sqlite")] {
+            try replica.apply(first, from: "hub")
+            try Self.changeUnseen(dir.file(file), "UPDATE services SET name = 'অফিসে বদলানো' WHERE id = 's3'")
+        }
+
+        #expect { try plain.apply(edits, from: "hub") } throws: { ($0 as? ReplicaError)?.code == .rowChangedUnseen }
+        #expect { try prepared.apply(prepared.prepare(edits), from: "hub") } throws: { ($0 as? ReplicaError)?.code == .rowChangedUnseen }
+        for file in ["plain.sqlite", "prepared.sqlite"] {
+            #expect(try sqlite3(dir.file(file), "SELECT name FROM services WHERE id = 's3'; SELECT count(*) FROM services WHERE fee = '২০ টাকা';").output
+                    == "অফিসে বদলানো\n0\n", "the edit is kept, and no page's state stored")
+        }
+
+        // Without the unseen change the edits are stored alike.
+        let (plainAgain, preparedAgain) = (try Replica(path: dir.file("plain-2.sqlite"), node: "office-a"),
+                                           try Replica(path: dir.file("prepared-2.sqlite"), node: "office-a"))
+        for replica in [plainAgain, preparedAgain] { try replica.apply(first, from: "hub") }
+        #expect(try plainAgain.apply(edits, from: "hub") == preparedAgain.apply(preparedAgain.prepare(edits), from: "hub"))
+        #expect(try plainAgain.stateDump() == preparedAgain.stateDump())
+        #expect(try sqlite3(dir.file("prepared-2.sqlite"), "SELECT count(*) FROM services WHERE fee = '২০ টাকা';").output == "5\n")
+    }
+
+    /// Runs `sql` on a replica's plain table with its update triggers
+    /// gone, puts them back, and notes the capture as checked: a change no
+    /// check will find but the stored state's checksum.
+    static func changeUnseen(_ path: String, _ sql: String) throws {
+        let names = ["setu_capture_services_update", "setu_preimage_services_update"]
+        let saved = try DatabaseQueue(path: path).read { db in
+            try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)", arguments: StatementArguments(names))
+        }
+        #expect(saved.count == 2)
+        try DatabaseQueue(path: path).write { db in
+            for name in names { try db.execute(sql: "DROP TRIGGER \(name)") }
+            try db.execute(sql: sql)
+            for trigger in saved { try db.execute(sql: trigger) }
+            try db.execute(sql: "INSERT OR REPLACE INTO setu_meta (key, value) SELECT 'capture_checked', schema_version FROM pragma_schema_version")
         }
     }
 
