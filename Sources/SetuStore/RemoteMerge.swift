@@ -50,8 +50,16 @@ struct RemoteMerge: Sendable {
     /// office had them. Nil otherwise, and when `local` has seen
     /// everything too (nothing to store).
     func superseding(_ local: RecordState, remote: RecordState) -> RemoteMerge? {
-        guard case .merged(nil, let store?) = outcome, remote.subsumes(local), !local.subsumes(remote) else { return nil }
+        guard case .merged(nil, let store?) = outcome, Self.supersedes(remote, CausalContext(of: local)) else { return nil }
         return RemoteMerge(outcome: .merged(local: local, store: store))
+    }
+
+    /// Whether `remote` has seen everything a held state that has seen
+    /// `held` holds, and adds something to it: the condition of
+    /// `superseding`, also asked with only what the held state has seen
+    /// (`WriteTransaction.loadCausalContext`).
+    static func supersedes(_ remote: RecordState, _ held: CausalContext) -> Bool {
+        remote.subsumes(held) && !held.subsumes(remote)
     }
 
     /// Refused by the state's own checks, whatever the replica holds.

@@ -157,8 +157,7 @@ extension WriteTransaction {
             return nil
         }
         expectsNewRecords = false
-        // As `RemoteMerge.superseding` decides it.
-        guard record.state.subsumes(held), !held.subsumes(record.state) else {
+        guard RemoteMerge.supersedes(record.state, held) else {
             expectsSuperseding = false
             return nil
         }
