@@ -67,32 +67,23 @@ struct ImportFile: AsyncParsableCommand {
     }
 
     /// Every row checked as setud will, before anything is sent: the first
-    /// bad one (in file order) is reported with its line. Checking is most
-    /// of an import's time in setuctl.
+    /// bad one (in file order) is reported with its line. The rows are split
+    /// over the cores; checking is most of an import's time in setuctl.
     static func check(_ records: [Row], spec: CollectionSpec) throws {
-        _ = try onEveryCore(records[...]) { record in
-            do {
-                try spec.checkID(record.id)
-                _ = try spec.validate(Dictionary(try record.fields.map { ($0.key, try JSONReader($0.value).fieldValue()) }, uniquingKeysWith: { a, _ in a }), mode: .whole)
-            } catch {
-                throw CSV.ParseError(line: record.line, problem: "\(error)")
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, records.count / 1_000))
+        let failures = Mutex<[CSV.ParseError?]>(Array(repeating: nil, count: parts))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            for record in records[(records.count * part / parts)..<(records.count * (part + 1) / parts)] {
+                do {
+                    try spec.checkID(record.id)
+                    _ = try spec.validate(Dictionary(try record.fields.map { ($0.key, try JSONReader($0.value).fieldValue()) }, uniquingKeysWith: { a, _ in a }), mode: .whole)
+                } catch {
+                    failures.withLock { $0[part] = CSV.ParseError(line: record.line, problem: "\(error)") }
+                    return
+                }
             }
         }
-    }
-
-    /// `transform` of each of `items`, in order, with the items split over
-    /// the cores; the error of the first item, in order, that throws one.
-    /// Nothing is sent before every row is read, so these parts of an
-    /// import are time the whole of it waits for.
-    static func onEveryCore<Item: Sendable, Result: Sendable>(_ items: ArraySlice<Item>, _ transform: @Sendable (Item) throws -> Result) throws -> [Result] {
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count / 1_000))
-        let outcomes = Mutex<[Swift.Result<[Result], any Error>?]>(Array(repeating: nil, count: parts))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let range = (items.startIndex + items.count * part / parts)..<(items.startIndex + items.count * (part + 1) / parts)
-            let outcome = Swift.Result { try items[range].map(transform) }
-            outcomes.withLock { $0[part] = outcome }
-        }
-        return try outcomes.withLock { $0 }.flatMap { try $0!.get() }
+        if let first = failures.withLock({ $0.compactMap { $0 }.first }) { throw first }
     }
 
     /// Records per page at most, and a page's JSON at most about this many
@@ -137,7 +128,7 @@ struct ImportFile: AsyncParsableCommand {
         for name in header.fields.dropFirst() where spec.field(name) == nil {
             throw CSV.ParseError(line: header.line, problem: "unknown column \(name); the columns are id, \(spec.fields.map(\.name).joined(separator: ", "))")
         }
-        return try onEveryCore(rows.dropFirst()) { row in
+        return try rows.dropFirst().map { row in
             guard row.fields.count == header.fields.count else {
                 throw CSV.ParseError(line: row.line, problem: "\(row.fields.count) fields, the header has \(header.fields.count)")
             }
