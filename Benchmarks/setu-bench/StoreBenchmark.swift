@@ -49,24 +49,10 @@ struct StoreBenchmark {
         print("for reference, the raw insert at synchronous=NORMAL (may lose the last commits on power loss): "
             + "\(rate(records, fastRawSeconds)); apply / that: " + String(format: "%.2fx", fastRawSeconds / applySeconds))
 
-        var updateSeconds = 0.0
-        for chunk in chunks() {
-            let pages = chunk.map(Self.remoteUpdates)
-            updateSeconds += try measure {
-                try Self.applyAsSetudDoes(pages, to: replica)
-                try replica.checkpoint()
-            }
-        }
+        let updateSeconds = try secondsApplying(Self.remoteUpdates, to: replica)
         print("apply remote states (concurrent updates of existing records, as setud does): \(rate(records, updateSeconds))")
 
-        var editSeconds = 0.0
-        for chunk in chunks() {
-            let pages = chunk.map(Self.remoteEdits)
-            editSeconds += try measure {
-                try Self.applyAsSetudDoes(pages, to: replica)
-                try replica.checkpoint()
-            }
-        }
+        let editSeconds = try secondsApplying(Self.remoteEdits, to: replica)
         print("apply remote states (edits of held records, each descending from the state held, as an office's catch-up brings; as setud does): "
             + "\(rate(records, editSeconds))")
 
@@ -78,6 +64,19 @@ struct StoreBenchmark {
         let bytes = try FileManager.default.attributesOfItem(atPath: "\(dir)/office.sqlite")[.size] as! Int
         print(String(format: "replica size: %.1f MB for %d records = %.1f MB per 100k records (%d bytes/record)",
                      Double(bytes) / 1e6, total, Double(bytes) / 1e6 * 100_000 / Double(total), bytes / total))
+    }
+
+    /// The seconds applying the pages `states` makes of every chunk takes,
+    /// as setud applies them, each chunk ending with a full checkpoint
+    /// (see `timedChunks`); the pages are built before each chunk's clock.
+    func secondsApplying(_ states: (Range<Int>) -> [ReplicatedRecord], to replica: Replica) throws -> Double {
+        try chunks().reduce(0) { total, chunk in
+            let pages = chunk.map(states)
+            return try total + measure {
+                try Self.applyAsSetudDoes(pages, to: replica)
+                try replica.checkpoint()
+            }
+        }
     }
 
     /// Record numbers in pages of `batchSize` (one transaction each), grouped
