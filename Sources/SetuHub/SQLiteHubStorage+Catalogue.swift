@@ -48,22 +48,31 @@ extension SQLiteHubStorage {
     public func catalogue(offices: [String], after cursor: Int64, limit: Int) async throws -> [HubFeedRow] {
         try await pool.read { db in
             let (sql, arguments) = Self.scoped("""
-                SELECT seq, collection, id, office, state, origin, forget FROM hub_records INDEXED BY hub_records_catalogue
+                SELECT \(Self.feedColumns) FROM hub_records INDEXED BY hub_records_catalogue
                 WHERE collection = 'products' AND %SCOPE% AND seq > ? AND length(state) > 0 ORDER BY seq LIMIT ?
                 """, offices: offices, extra: [cursor, limit])
-            return try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY seq LIMIT ?", arguments: arguments + [limit]).map(Self.feedRow)
+            return try Self.feedRows(db.makeStatement(sql: "SELECT * FROM (\(sql)) ORDER BY seq LIMIT ?"), arguments: arguments + [limit])
         }
     }
 
+    /// The columns `feedRow` reads, in the order it reads them by position.
+    static let feedColumns = "seq, collection, id, office, state, origin, forget"
+
+    /// The feed rows `statement` selects (`feedColumns`, in that order).
+    /// Read by position from a cursor: GRDB finds a column by name by
+    /// lowercasing it, seven times a record, and a fetched row is a copy
+    /// of the state's bytes before `encodedState` is another.
+    ///
     /// A purge notice has an empty `state` (the column predates purges and
     /// stays NOT NULL).
-    static func feedRow(_ row: Row) throws -> HubFeedRow {
-        let blob: Data = row["state"]
-        let origin: String? = row["origin"]
-        let forget: Data? = row["forget"]
-        return HubFeedRow(seq: row["seq"], key: RecordKey(collection: row["collection"], id: row["id"]), office: row["office"],
-                          encodedState: Array(blob), origin: origin.flatMap(NodeID.init(rawValue:)),
-                          forget: try forget.map { try VersionVector(storedBytes: $0) })
+    static func feedRows(_ statement: Statement, arguments: StatementArguments) throws -> [HubFeedRow] {
+        try Array(Row.fetchCursor(statement, arguments: arguments).map { row in
+            let forget = row.dataNoCopy(atIndex: 6)
+            return HubFeedRow(seq: row[0], key: RecordKey(collection: row[1], id: row[2]), office: row[3],
+                              encodedState: row.dataNoCopy(atIndex: 4).map { Array($0) } ?? [],
+                              origin: (row[5] as String?).flatMap(NodeID.init(rawValue:)),
+                              forget: try forget.map { try VersionVector(storedBytes: $0) })
+        })
     }
 
     public func storedState(of key: RecordKey) async throws -> HubStoredState? {

@@ -255,10 +255,10 @@ public final class SQLiteHubStorage: HubStorage {
         try await pool.read { db in
             let positions = try Self.feedPositions(db, offices: offices, after: cursor, limit: limit)
             guard !positions.isEmpty else { return [] }
-            return try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT seq, collection, id, office, state, origin, forget FROM hub_records
+            return try Self.feedRows(db.cachedStatement(sql: """
+                SELECT \(Self.feedColumns) FROM hub_records
                 WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq
-                """), arguments: ["[" + positions.map(String.init).joined(separator: ",") + "]"]).map(Self.feedRow)
+                """), arguments: ["[" + positions.map(String.init).joined(separator: ",") + "]"])
         }
     }
 
