@@ -25,28 +25,10 @@ struct Setud: AsyncParsableCommand {
     @Option(name: .long, help: "Path to setud.toml.")
     var config: String = "/etc/setu/setud.toml"
 
-    /// Pull pages, their gunzipped bodies and the arrays of their records
-    /// run to megabytes each, a few at a time. glibc serves a buffer that
-    /// large from mmap until the first one is freed, then raises its
-    /// threshold and serves them from the heap, where freed pages stay
-    /// resident: a 100k bootstrap in states pages then peaked 24 MB higher
-    /// (RssAnon 85 MB against 66 MB with the threshold held, `setu-bench
-    /// daemon`). Held at 1 MiB, such buffers go back to the system when freed.
-    static func returnLargeBuffersToTheSystem() {
-        #if canImport(Glibc)
-        // mallopt is declared in <malloc.h>, which the Glibc module leaves
-        // out; M_MMAP_THRESHOLD is -3 there.
-        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        _ = unsafeBitCast(symbol, to: MallOpt.self)(-3, 1 << 20)
-        #endif
-    }
-
     @Flag(name: .long, help: "Print this node's public signing key (made if there is none yet) for the hub's operator (setu-hub node set-key), and exit.")
     var printPublicKey = false
 
     func run() async throws {
-        Self.returnLargeBuffersToTheSystem()
         SQLiteLibrary.configureForThisProcess()
         let (settings, level) = try loadOrExit(config)
         let signingKey: SigningKey
