@@ -42,6 +42,14 @@ public final class BackgroundWorker: @unchecked Sendable {
         }
     }
 
+    /// Lets go of `value` on the worker's thread, after the work submitted
+    /// before it: whatever only `value` held is freed there, not on the
+    /// caller's thread. The caller must hold no other copy (`consume` it).
+    public func discard<T: Sendable>(_ value: consuming T) {
+        let value = value
+        submit { withExtendedLifetime(value) {} }
+    }
+
     private func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         jobs.append(job)
