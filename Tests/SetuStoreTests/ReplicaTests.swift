@@ -18,6 +18,22 @@ import Testing
         }
     }
 
+    /// Status shows it on every call: the main file and the WAL, as the file
+    /// system has them.
+    @Test func sizeInBytesIsTheFileAndItsWAL() throws {
+        let path = dir.file("r.sqlite")
+        let replica = try Replica(path: path, node: "office-a")
+        func onDisk() throws -> Int {
+            try [path, path + "-wal"].filter { FileManager.default.fileExists(atPath: $0) }
+                .reduce(0) { $0 + (try FileManager.default.attributesOfItem(atPath: $1)[.size] as! Int) }
+        }
+        for serial in 1...50 { try replica.put("services", id: "s\(serial)", Fixtures.service(serial: Int64(serial))) }
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        let before = replica.sizeInBytes()
+        #expect(before == (try onDisk()))
+        #expect(before > (try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int))
+    }
+
     @Test func putShowsResolvedValuesInThePlainTableByteExact() throws {
         let replica = try Replica(path: dir.file("r.sqlite"), node: "office-a")
         try replica.put("services", id: "s1", Fixtures.service())
