@@ -1,11 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Setu: offline-first sync for field offices.
-///
-/// The targets depend inward on `SetuCore`, which holds clocks, version vectors,
-/// the collection declarations and merge, and does no I/O.
-
 /// The programs that move records allocate with gperftools' malloc
 /// (Debian's libtcmalloc-minimal4), which keeps a cache per thread: a sync
 /// builds every pulled record's fields on one thread and frees them on
@@ -15,6 +10,10 @@ import PackageDescription
 /// setu-bench links it too, so its store figures are setud's.
 let threadCachingMalloc: [LinkerSetting] = [.linkedLibrary("tcmalloc_minimal")]
 
+/// Setu: offline-first sync for field offices.
+///
+/// The targets depend inward on `SetuCore`, which holds clocks, version vectors,
+/// the collection declarations and merge, and does no I/O.
 let package = Package(
     name: "Setu",
     platforms: [.macOS(.v14)],

@@ -55,7 +55,7 @@ extension SQLiteHubStorage {
         }
     }
 
-    /// The columns `feedRow` reads, in the order it reads them by position.
+    /// The columns `feedRows` reads, in the order it reads them by position.
     static let feedColumns = "seq, collection, id, office, state, origin, forget"
 
     /// The feed rows `statement` selects (`feedColumns`, in that order).

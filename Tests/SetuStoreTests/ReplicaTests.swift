@@ -29,9 +29,9 @@ import Testing
         }
         for serial in 1...50 { try replica.put("services", id: "s\(serial)", Fixtures.service(serial: Int64(serial))) }
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
-        let before = replica.sizeInBytes()
-        #expect(before == (try onDisk()))
-        #expect(before > (try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int))
+        let size = replica.sizeInBytes()
+        #expect(size == (try onDisk()))
+        #expect(size > (try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int))
     }
 
     @Test func putShowsResolvedValuesInThePlainTableByteExact() throws {

@@ -44,6 +44,30 @@ import Glibc
         #expect(try await worker.run { 7 } == 7, "the worker goes on after a job that threw")
     }
 
+    /// The threads `Freed` values were freed on.
+    final class FreedOn: Sendable {
+        let threads = Mutex<[pthread_t]>([])
+    }
+
+    /// Notes the thread it is freed on.
+    final class Freed: Sendable {
+        let log: FreedOn
+        init(into log: FreedOn) { self.log = log }
+        deinit { log.threads.withLock { $0.append(pthread_self()) } }
+    }
+
+    /// What is discarded is freed on the worker's thread, every time, also
+    /// when the worker gets to it before `discard` has returned.
+    @Test func discardFreesOnTheWorkersThread() async throws {
+        let worker = BackgroundWorker(name: "test-freeing")
+        let workerThread = try await worker.run { pthread_self() }
+        let log = FreedOn()
+        for _ in 0..<500 { worker.discard((Freed(into: log), [Freed(into: log)])) }
+        _ = try await worker.run { 0 }
+        #expect(log.threads.withLock { $0.count } == 1_000)
+        #expect(log.threads.withLock { Set($0) } == [workerThread])
+    }
+
     static func niceness() -> Int32 {
         errno = 0
         return getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
