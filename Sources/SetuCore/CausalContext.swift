@@ -20,13 +20,13 @@ public struct CausalContext: Hashable, Sendable {
 
     /// Whether `state` carries nothing this context has not seen.
     public func subsumes(_ state: RecordState) -> Bool {
-        vector.dominates(state.vector) && RecordState.dominates(counters, state.counters)
+        RecordState.hasSeen(vector, counters, all: state.vector, state.counters)
     }
 }
 
 extension RecordState {
     /// Whether this state has seen everything the state `context` came from had.
     public func subsumes(_ context: CausalContext) -> Bool {
-        vector.dominates(context.vector) && RecordState.dominates(counters, context.counters)
+        RecordState.hasSeen(vector, counters, all: context.vector, context.counters)
     }
 }

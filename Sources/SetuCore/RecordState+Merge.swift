@@ -57,13 +57,21 @@ extension RecordState {
         return out
     }
 
-    static func dominates(_ a: [String: PNCounter], _ b: [String: PNCounter]) -> Bool {
+    private static func dominates(_ a: [String: PNCounter], _ b: [String: PNCounter]) -> Bool {
         b.allSatisfy { name, counter in (a[name] ?? PNCounter()).dominates(counter) }
+    }
+
+    /// Whether what has seen `vector` and `counters` has seen everything
+    /// `otherVector` and `otherCounters` speak for: the one comparison
+    /// behind every `subsumes`, of states and of `CausalContext`s.
+    static func hasSeen(_ vector: VersionVector, _ counters: [String: PNCounter],
+                        all otherVector: VersionVector, _ otherCounters: [String: PNCounter]) -> Bool {
+        vector.dominates(otherVector) && dominates(counters, otherCounters)
     }
 
     /// Whether `other` carries nothing this state has not already seen:
     /// for states replicas can reach, exactly when merging it changes nothing.
     public func subsumes(_ other: RecordState) -> Bool {
-        vector.dominates(other.vector) && RecordState.dominates(counters, other.counters)
+        RecordState.hasSeen(vector, counters, all: other.vector, other.counters)
     }
 }
