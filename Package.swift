@@ -95,9 +95,11 @@ let package = Package(
         // The office node's sync loop logic: pull then push in bounded pages.
         .target(name: "SetuSync", dependencies: ["SetuCore", "SetuStore", "SetuProtocol", "SetuTransport",
                                                  .product(name: "Logging", package: "swift-log")]),
+        // sched_setattr(2), for setud's time slices (glibc 2.36 has no wrapper).
+        .systemLibrary(name: "CScheduler"),
         // setud's library: sync loop service, control API, systemd notify.
         .target(name: "SetuDaemon", dependencies: [
-            "SetuCore", "SetuStore", "SetuProtocol", "SetuTransport", "SetuSync",
+            "SetuCore", "SetuStore", "SetuProtocol", "SetuTransport", "SetuSync", "CScheduler",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -131,6 +133,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             linkerSettings: threadCachingMalloc
         ),
