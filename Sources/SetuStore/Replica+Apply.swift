@@ -47,7 +47,27 @@ extension WriteTransaction {
                 ON CONFLICT(peer) DO UPDATE SET pulled = excluded.pulled
                 """, arguments: [peer.rawValue, cursor])
         }
+        try acknowledgeHeldPositions(to: peer)
         return report
+    }
+
+    /// Moves the push position for `peer` past the positions this
+    /// transaction gave, when `peer` had acknowledged everything before
+    /// them and holds every state at them (they came from it unchanged).
+    /// The push that follows a pull would otherwise find nothing to send
+    /// past its position and commit a transaction of its own, an fsync,
+    /// only to move it there: one per sync that pulled anything. A state
+    /// `peer` lacks at those positions (a merge with a local write, an
+    /// outside write stamped in this transaction) leaves the position
+    /// where it is, for the push.
+    private mutating func acknowledgeHeldPositions(to peer: NodeID) throws {
+        guard let last = lastPositionGiven else { return }
+        let pushed = try Int64.fetchOne(db.cachedStatement(sql: "SELECT pushed FROM setu_cursors WHERE peer = ?"), arguments: [peer.rawValue]) ?? 0
+        guard pushed == headAtStart, try !Replica.feedHoldsStates(after: pushed, lacking: peer, in: db) else { return }
+        try db.execute(sql: """
+            INSERT INTO setu_cursors (peer, pushed) VALUES (?, ?)
+            ON CONFLICT(peer) DO UPDATE SET pushed = max(pushed, excluded.pushed)
+            """, arguments: [peer.rawValue, last])
     }
 
     /// Applies remote states; each one refused is set aside with its reason

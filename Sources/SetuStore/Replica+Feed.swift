@@ -37,7 +37,7 @@ extension Replica {
             // records 20 pages and their acknowledgements. For the hub, the
             // rows it lacks are read from their two indexes and merged in
             // feed order; the others are not read at all.
-            let queries = peer == Self.hub ? Self.hubFeedSQL : [Self.feedSQL]
+            let queries = Self.feedQueries(for: peer)
             var rows: [Row] = []
             for sql in queries {
                 rows += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [seq, Self.knownTo(peer), limit])
@@ -57,6 +57,17 @@ extension Replica {
                 : entries.last?.seq ?? seq
             return FeedPage(entries: entries, lastSeq: last)
         }
+    }
+
+    /// Whether the feed past `seq` holds a state `peer` lacks (read in `db`).
+    static func feedHoldsStates(after seq: Int64, lacking peer: NodeID, in db: Database) throws -> Bool {
+        try feedQueries(for: peer).contains { sql in
+            try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [seq, knownTo(peer), 1]) != nil
+        }
+    }
+
+    private static func feedQueries(for peer: NodeID?) -> [String] {
+        peer == hub ? hubFeedSQL : [feedSQL]
     }
 
     private static let feedSQL = """

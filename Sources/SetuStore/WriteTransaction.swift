@@ -63,6 +63,12 @@ struct WriteTransaction {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM setu_meta WHERE key = 'feed_top'")) ?? 0
     }
 
+    /// The feed's head when this transaction began.
+    var headAtStart: Int64 { seqAtStart - 1 }
+
+    /// The last feed position this transaction gave, if it gave any.
+    var lastPositionGiven: Int64? { nextSeq == seqAtStart ? nil : nextSeq - 1 }
+
     /// Persists the clock and the feed's head; the caller commits.
     mutating func finish() throws {
         if clock.last != clockAtStart {
