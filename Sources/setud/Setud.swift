@@ -37,6 +37,7 @@ struct Setud: AsyncParsableCommand {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await main(nil)
     }
+
     static let configuration = CommandConfiguration(
         commandName: "setud", abstract: "Keep this office's replica in sync with the hub.",
         discussion: "Exit codes: 0 stopped cleanly, 1 runtime failure, 64 usage, 75 another setud holds the replica, 78 configuration error.",
