@@ -74,9 +74,6 @@ struct DaemonBenchmark {
 
     func report(_ run: Run) {
         let sorted = run.statusLatencies.sorted(), idle = run.idleStatusLatencies.sorted()
-        func percentile(_ p: Double, of sorted: [Double]) -> Double {
-            sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000
-        }
         print(String(format: "bootstrap of a fresh office from a hub holding %d records: %.1f s (%.0f records/s; goal ≤ 1.5 s for 100k, ≤ 15 s for 1M)",
                      run.records, run.seconds, Double(run.records) / run.seconds))
         print(String(format: "  peak RSS: setud %.0f MB, setu-hub %.0f MB (goal ≤ 150 MB each)", run.peakRSSMegabytes, run.hubPeakRSSMegabytes))
@@ -85,8 +82,8 @@ struct DaemonBenchmark {
                      run.setudCPUSeconds, run.setudCPUSeconds * 1000 / Double(run.records)))
         print(String(format: "  status during bootstrap: %d calls, p50 %.2f ms, p99 %.2f ms, max %.2f ms (goal p99 < 10 ms); "
                      + "baseline, status afterwards with nothing running: p50 %.2f ms, p99 %.2f ms",
-                     sorted.count, percentile(0.5, of: sorted), percentile(0.99, of: sorted), (sorted.last ?? .nan) * 1000,
-                     percentile(0.5, of: idle), percentile(0.99, of: idle)))
+                     sorted.count, Self.millisecondsAt(0.5, of: sorted), Self.millisecondsAt(0.99, of: sorted), (sorted.last ?? .nan) * 1000,
+                     Self.millisecondsAt(0.5, of: idle), Self.millisecondsAt(0.99, of: idle)))
         print("  idle sync afterwards: \(run.idleRequests) requests, \(run.idleBytes) bytes (goal ≤ 2 requests, ≤ 2048 bytes)")
         print(String(format: "  baseline, a plain download of the same feed with libcurl (states pages as large as the hub serves, gzip, no decode or apply): %.2f s, %d pages, "
                      + "%.1f MB on the wire (%.1f MB gunzipped), setu-hub CPU %.4f ms per record; bootstrap / download: %.1fx",
@@ -149,6 +146,12 @@ struct DaemonBenchmark {
                    download: download, downloadHubCPUSeconds: downloadHubCPU, jsonDownload: jsonDownload)
     }
 
+    /// The `p` quantile of latencies in seconds, `sorted` ascending, in
+    /// milliseconds (NaN when there are none).
+    static func millisecondsAt(_ p: Double, of sorted: [Double]) -> Double {
+        sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000
+    }
+
     /// Polls `setud`'s status every 10 ms (as an operator's monitoring might,
     /// only faster) until it has pulled `count` records and its sync ended
     /// ok; returns each call's latency in seconds and setud's peak RSS.
@@ -202,14 +205,13 @@ struct DaemonBenchmark {
             idle += try Self.statusLatencies(socket: setud.socketPath, calls: 100)
         }
         let sorted = pooled.sorted(), idleSorted = idle.sorted()
-        func percentile(_ p: Double, of sorted: [Double]) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
         func share(over ms: Double) -> Double { Double(sorted.filter { $0 * 1000 > ms }.count) * 100 / Double(sorted.count) }
         print(String(format: "status during %d bootstraps of %d records, pooled: %d calls, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (goal < 10 ms), "
                      + "%.1f %% over 4 ms, %.1f %% over 10 ms; slowest call of each bootstrap %@ ms",
-                     runs, count, sorted.count, percentile(0.5, of: sorted), percentile(0.95, of: sorted), percentile(0.99, of: sorted),
+                     runs, count, sorted.count, Self.millisecondsAt(0.5, of: sorted), Self.millisecondsAt(0.95, of: sorted), Self.millisecondsAt(0.99, of: sorted),
                      share(over: 4), share(over: 10), slowest.map { String(format: "%.1f", $0) }.joined(separator: ", ")))
         print(String(format: "  baseline, status with nothing running after each: p50 %.2f ms, p99 %.2f ms",
-                     percentile(0.5, of: idleSorted), percentile(0.99, of: idleSorted)))
+                     Self.millisecondsAt(0.5, of: idleSorted), Self.millisecondsAt(0.99, of: idleSorted)))
     }
 
     /// `setuctl import file` of `count` services from a JSON file into a

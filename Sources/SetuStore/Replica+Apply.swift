@@ -62,12 +62,9 @@ extension WriteTransaction {
     /// where it is, for the push.
     private mutating func acknowledgeHeldPositions(to peer: NodeID) throws {
         guard let last = lastPositionGiven else { return }
-        let pushed = try Int64.fetchOne(db.cachedStatement(sql: "SELECT pushed FROM setu_cursors WHERE peer = ?"), arguments: [peer.rawValue]) ?? 0
+        let pushed = try Replica.pushCursor(to: peer, in: db)
         guard pushed == headAtStart, try !Replica.feedHoldsStates(after: pushed, lacking: peer, in: db) else { return }
-        try db.execute(sql: """
-            INSERT INTO setu_cursors (peer, pushed) VALUES (?, ?)
-            ON CONFLICT(peer) DO UPDATE SET pushed = max(pushed, excluded.pushed)
-            """, arguments: [peer.rawValue, last])
+        try Replica.notePushed(to: peer, upTo: last, in: db)
     }
 
     /// Applies remote states; each one refused is set aside with its reason

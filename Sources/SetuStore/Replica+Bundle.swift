@@ -43,7 +43,7 @@ extension Replica {
             return next
         }
         return try read { db in
-            let pushed = try Int64.fetchOne(db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
+            let pushed = try Self.pushCursor(to: peer, in: db)
             let pulled = try String.fetchOne(db, sql: "SELECT pulled FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue])
             let rows = try Row.fetchCursor(db, sql: "SELECT seq, collection, id, state, known_to FROM setu_records WHERE seq > ? ORDER BY seq",
                                            arguments: [pushed])

@@ -97,9 +97,20 @@ extension Replica {
 
     /// How far `peer` has acknowledged this replica's feed.
     public func pushCursor(to peer: NodeID) throws -> Int64 {
-        try read { db in
-            try Int64.fetchOne(db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
-        }
+        try read { db in try Self.pushCursor(to: peer, in: db) }
+    }
+
+    /// `pushCursor(to:)`, read in `db` (inside a transaction).
+    static func pushCursor(to peer: NodeID, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT pushed FROM setu_cursors WHERE peer = ?"), arguments: [peer.rawValue]) ?? 0
+    }
+
+    /// Notes in `db` that `peer` holds the feed up to `seq`; never moves back.
+    static func notePushed(to peer: NodeID, upTo seq: Int64, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO setu_cursors (peer, pushed) VALUES (?, ?)
+            ON CONFLICT(peer) DO UPDATE SET pushed = max(pushed, excluded.pushed)
+            """, arguments: [peer.rawValue, seq])
     }
 
     /// Notes that `peer` acknowledged the feed up to `seq`. Never moves back.
@@ -111,10 +122,7 @@ extension Replica {
     /// `from`: a cursor moved meanwhile by a pull is not moved back.
     public func acknowledgePush(to peer: NodeID, upTo seq: Int64, pullCursor: (from: String?, to: String)? = nil) throws {
         try pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO setu_cursors (peer, pushed) VALUES (?, ?)
-                ON CONFLICT(peer) DO UPDATE SET pushed = max(pushed, excluded.pushed)
-                """, arguments: [peer.rawValue, seq])
+            try Self.notePushed(to: peer, upTo: seq, in: db)
             if let pullCursor {
                 try db.execute(sql: "UPDATE setu_cursors SET pulled = ? WHERE peer = ? AND pulled IS ?",
                                arguments: [pullCursor.to, peer.rawValue, pullCursor.from])
@@ -139,7 +147,7 @@ extension Replica {
             func count(_ sql: String, _ arguments: StatementArguments = []) throws -> Int {
                 try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0
             }
-            let pushed = try Int64.fetchOne(db.cachedStatement(sql: "SELECT pushed FROM setu_cursors WHERE peer = ?"), arguments: [peer.rawValue]) ?? 0
+            let pushed = try Self.pushCursor(to: peer, in: db)
             let unsent = try count("SELECT count(*) FROM setu_records WHERE known_to IS NULL AND seq > ?", [pushed])
             let dirty = try count("SELECT count(*) FROM (SELECT DISTINCT collection, id FROM setu_dirty)")
             let conflicts = try count("SELECT coalesce(sum(conflicts), 0) FROM setu_records WHERE conflicts > 0")

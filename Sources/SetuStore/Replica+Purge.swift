@@ -13,7 +13,7 @@ extension Replica {
     @discardableResult
     public func beginRebootstrap(from peer: NodeID) throws -> (listed: Int, kept: Int) {
         try write { tx in
-            let pushed = try Int64.fetchOne(tx.db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
+            let pushed = try Self.pushCursor(to: peer, in: tx.db)
             try tx.db.execute(sql: """
                 INSERT OR IGNORE INTO setu_rebootstrap (collection, id)
                 SELECT \(CollectionKey.nameSQL("r.collection")), r.id FROM setu_records r WHERE \(Self.heldByPeer)
@@ -55,7 +55,7 @@ extension Replica {
     public func finishRebootstrap(from peer: NodeID) throws -> Int? {
         try write { tx in
             guard try Int64.fetchOne(tx.db, sql: "SELECT value FROM setu_meta WHERE key = ?", arguments: [Self.rebootstrapKey]) != nil else { return nil }
-            let pushed = try Int64.fetchOne(tx.db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
+            let pushed = try Self.pushCursor(to: peer, in: tx.db)
             let stale = try Row.fetchAll(tx.db, sql: """
                 SELECT b.collection, b.id FROM setu_rebootstrap b JOIN setu_records r ON r.collection = \(CollectionKey.keySQL("b.collection")) AND r.id = b.id
                 WHERE \(Self.heldByPeer)
@@ -85,7 +85,7 @@ extension WriteTransaction {
     /// Whether `collection/id` is listed by a re-bootstrap and still as the
     /// peer holds it: the peer's state then replaces it.
     func isListedForRebootstrap(_ collection: String, _ id: String, peer: NodeID) throws -> Bool {
-        let pushed = try Int64.fetchOne(db, sql: "SELECT pushed FROM setu_cursors WHERE peer = ?", arguments: [peer.rawValue]) ?? 0
+        let pushed = try Replica.pushCursor(to: peer, in: db)
         return try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT 1 FROM setu_rebootstrap b JOIN setu_records r ON r.collection = \(CollectionKey.keySQL("b.collection")) AND r.id = b.id
             WHERE b.collection = ?3 AND b.id = ?4 AND \(Replica.heldByPeer)
