@@ -24,6 +24,10 @@ struct Setud: AsyncParsableCommand {
     /// made first thing in `main` (a system call filter can refuse it).
     static let shortSlices = SchedulerSlice.requestForCallingThread()
 
+    /// Whether Swift's tasks run on the event loops (NIO declines when the
+    /// runtime offers no hook, or another executor took it first).
+    static let tasksOnEventLoops = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+
     /// Before any task or thread starts: setud's threads inherit the short
     /// time slice (`SchedulerSlice`), and Swift's tasks run on the event
     /// loops of the control socket, so a status call is read, answered and
@@ -33,8 +37,7 @@ struct Setud: AsyncParsableCommand {
     /// and 8.9 ms before, 6.5 and 6.9 ms after. Blocking work (page writes,
     /// decoding, transfers) has threads of its own either way.
     static func main() async {
-        _ = shortSlices
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        _ = (shortSlices, tasksOnEventLoops)
         await main(nil)
     }
 
@@ -68,6 +71,9 @@ struct Setud: AsyncParsableCommand {
                 the kernel refused short time slices (sched_setattr), so status may answer slowly while the PC is busy; \
                 allow sched_setattr in the service's SystemCallFilter (as setud.service does)
                 """)
+        }
+        if !Self.tasksOnEventLoops {
+            logger.notice("Swift's tasks run on their own threads, not the control socket's event loops: status may answer slower while the PC is busy")
         }
         let lock = try ReplicaLock(path: settings.replicaPath + ".lock")
         defer { lock.release() }
