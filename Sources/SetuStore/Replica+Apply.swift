@@ -26,10 +26,12 @@ extension Replica {
         return PreparedPage(records: records, asNew: records.map { RemoteMerge($0, local: nil, schema: schema, numbering: nodeNumbers.committed) }, schema: schema)
     }
 
-    /// `apply`, for a page `prepare` worked out.
+    /// `apply`, for a page `prepare` worked out. A page pulled from the
+    /// hub, which can be pulled again, commits `.deferred`.
     @discardableResult
-    public func apply(_ page: PreparedPage, purged: [PurgedRecord] = [], from peer: NodeID, cursor: String? = nil) throws -> ApplyReport {
-        try write { tx in try tx.applyPage(purged: purged, from: peer, cursor: cursor) { try $0.applyAll(page, from: peer) } }
+    public func apply(_ page: PreparedPage, purged: [PurgedRecord] = [], from peer: NodeID, cursor: String? = nil,
+                      durability: CommitDurability = .synced) throws -> ApplyReport {
+        try write(durability) { tx in try tx.applyPage(purged: purged, from: peer, cursor: cursor) { try $0.applyAll(page, from: peer) } }
     }
 }
 

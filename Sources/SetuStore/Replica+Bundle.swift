@@ -33,8 +33,15 @@ public struct AnswerReplayed: Error, Sendable {
 extension Replica {
     /// Reads the next bundle's content and counts its number (a number is
     /// used once even if its file is never written: the hub only asks that
-    /// numbers grow). Outside SQL writes are stamped first, so they travel.
+    /// numbers grow). Outside SQL writes are stamped first, so they travel;
+    /// what it read is on disk when it returns (`makeDurable`).
     public func prepareBundle(for peer: NodeID) throws -> BundleContent {
+        let content = try readBundle(for: peer)
+        try makeDurable()
+        return content
+    }
+
+    private func readBundle(for peer: NodeID) throws -> BundleContent {
         _ = try stampOutsideWrites()
         let seq = try pool.write { db in
             let next = (try Int64.fetchOne(db, sql: "SELECT value FROM setu_meta WHERE key = 'bundle.seq'") ?? 0) + 1

@@ -29,7 +29,15 @@ extension Replica {
 
     /// Records changed after `seq`, in feed order, at most `limit` of them,
     /// skipping states `peer` already holds (they came from it unchanged).
+    /// They are on disk when it returns any (`makeDurable`): a page is read
+    /// to be sent.
     public func feed(after seq: Int64, limit: Int, for peer: NodeID? = nil) throws -> FeedPage {
+        let page = try readFeed(after: seq, limit: limit, for: peer)
+        if !page.entries.isEmpty { try makeDurable() }
+        return page
+    }
+
+    private func readFeed(after seq: Int64, limit: Int, for peer: NodeID?) throws -> FeedPage {
         try read { db in
             // Skipped in SQL: after a pull, the states that came from the
             // peer are most of the feed past the push position, and reading

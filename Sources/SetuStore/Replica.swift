@@ -16,6 +16,9 @@ public final class Replica: Sendable {
     public let options: ReplicaOptions
     let pool: DatabasePool
     let checkpointer: BackgroundCheckpointer
+    /// Commits made with `CommitDurability.deferred`, put on disk before
+    /// anything is handed out to send (`makeDurable`).
+    let unsynced: UnsyncedCommits
     /// The hub's clock less this PC's, as last measured (see `now()`).
     let clockOffset = Mutex<Int64>(0)
     /// The offices the hub says this node serves (see `servedOffices`).
@@ -33,6 +36,7 @@ public final class Replica: Sendable {
         self.path = path
         self.node = node
         self.options = options
+        unsynced = UnsyncedCommits(databasePath: path)
         var config = Configuration()
         config.busyMode = .timeout(options.busyTimeoutSeconds)
         config.label = "setu-replica"
@@ -115,25 +119,50 @@ public final class Replica: Sendable {
     }
 
     /// Runs `body` in one IMMEDIATE write transaction, after stamping the
-    /// writes other clients made since the last one.
-    func write<T>(_ body: (inout WriteTransaction) throws -> T) throws -> T {
+    /// writes other clients made since the last one; `durability` says
+    /// whether the commit waits for the disk.
+    func write<T>(_ durability: CommitDurability = .synced, _ body: (inout WriteTransaction) throws -> T) throws -> T {
         try pool.writeWithoutTransaction { db in
             var result: T?
             var grants: NodeGrants?
-            try db.inTransaction(.immediate) {
-                try checkCapture(db)
-                var tx = try WriteTransaction(db: db, replica: self)
-                tx.stamped = try tx.stampOutsideWrites()
-                tx.rowsAreCurrent = true
-                result = try body(&tx)
-                try tx.finish()
-                grants = tx.grants
-                return .commit
+            try Self.committing(durability, in: db) {
+                try db.inTransaction(.immediate) {
+                    try checkCapture(db)
+                    var tx = try WriteTransaction(db: db, replica: self)
+                    tx.stamped = try tx.stampOutsideWrites()
+                    tx.rowsAreCurrent = true
+                    result = try body(&tx)
+                    try tx.finish()
+                    grants = tx.grants
+                    return .commit
+                }
             }
+            if durability == .deferred { unsynced.noteCommit() }
             // Committed: the numbers it gave nodes hold from now on.
             if let grants { nodeNumbers.keep(grants.numbers.lazy.map { ($0.key, $0.value) }) }
             return result!
         }
+    }
+
+    /// Runs `transaction` on the writer at `durability`, and leaves the
+    /// writer syncing every commit again, whatever happened: its other
+    /// writes (GRDB's `pool.write`) rely on it. SQLite takes the setting
+    /// only outside a transaction.
+    private static func committing(_ durability: CommitDurability, in db: Database, _ transaction: () throws -> Void) throws {
+        guard durability == .deferred else { return try transaction() }
+        try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        let outcome = Result { try transaction() }
+        try db.execute(sql: "PRAGMA synchronous = FULL")
+        try outcome.get()
+    }
+
+    /// Returns once every commit made so far is on disk: called before
+    /// anything read from the replica leaves the node (a push, a bundle),
+    /// so what is sent cannot be undone here by a power loss
+    /// (`CommitDurability.deferred`). Throws, and nothing should be sent,
+    /// when the disk refuses.
+    public func makeDurable() throws {
+        try unsynced.flush()
     }
 
     /// Read-only access for the other extensions (a snapshot; never blocks on writers).

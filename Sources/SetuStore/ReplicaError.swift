@@ -11,6 +11,7 @@ public struct ReplicaError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let rowChangedUnseen = Code(name: "row_changed_unseen")
         public static let notACounter = Code(name: "not_a_counter")
         public static let unsupportedSQLite = Code(name: "unsupported_sqlite")
+        public static let notDurable = Code(name: "not_durable")
         public var description: String { name }
     }
 

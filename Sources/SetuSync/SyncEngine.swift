@@ -116,7 +116,7 @@ public struct SyncEngine: Sendable {
                 reachedEnd = true
             }
             let applied = try await Self.offThePool { [replica] in
-                try replica.apply(prepared, purged: page.purged, from: Self.hub, cursor: page.cursor)
+                try replica.apply(prepared, purged: page.purged, from: Self.hub, cursor: page.cursor, durability: .deferred)
             }
             report.pulledRecords += page.records.count
             report.forgotten += applied.forgotten
