@@ -140,7 +140,10 @@ struct DaemonBenchmark {
         let download = try await PlainDownload.run(port: relay?.port ?? hub.port, token: downloader)
         let downloadHubCPU = MachineInfo.cpuSeconds(pid: hub.process.pid) - hubCPUBeforeDownload
         let jsonDownload = try await PlainDownload.run(port: relay?.port ?? hub.port, token: downloader, format: .json)
-        if catchingUp { try await catchUp(hub: hub, setud: setud, replicaRecords: count, growPages: growPages) }
+        if catchingUp {
+            try await catchUp(hub: hub, setud: setud, replicaRecords: count, growPages: growPages,
+                              baseline: CatchUpBaseline(downloader: downloader, cursor: jsonDownload.cursor, dir: dir))
+        }
         return Run(records: count, seconds: seconds, peakRSSMegabytes: peakRSS, hubPeakRSSMegabytes: hubPeakRSS, statusLatencies: latencies,
                    idleStatusLatencies: idleStatus, idleRequests: requests, idleBytes: bytes, hubCPUSeconds: hubCPU, setudCPUSeconds: setudCPU,
                    download: download, downloadHubCPUSeconds: downloadHubCPU, jsonDownload: jsonDownload)
@@ -270,13 +273,23 @@ struct DaemonBenchmark {
     /// states the editor had pulled (the everyday case: each replaces the
     /// office's value), and concurrent ones (written without having seen the
     /// office's state, so every field gains a sibling: the costlier merge).
-    func catchUp(hub: HubProcess, setud: SetudProcess, replicaRecords: Int, growPages: Bool) async throws {
+    ///
+    /// Each is printed beside its baseline, measured right after it: the
+    /// same changed records downloaded with libcurl (`PlainDownload`, by
+    /// another node, from where it had read the feed to) and their rows
+    /// written over a plain table as large as the replica
+    /// (`RawUpdateBaseline`).
+    func catchUp(hub: HubProcess, setud: SetudProcess, replicaRecords: Int, growPages: Bool, baseline: CatchUpBaseline) async throws {
         let token = try await hub.addNode("office-editor", offices: ["upazila:rupsha"])
         let editor = HubNode(id: "office-editor", offices: ["upazila:rupsha"], createdAtMillis: 0, revoked: false)
         let client = HubClient(transport: CurlTransport(options: CurlOptions(baseURL: "http://127.0.0.1:\(hub.port)")), token: token)
         let sizes = [1_000, 10_000].filter { 2 * $0 <= replicaRecords }
         let seen = try await Self.pullStates(client, count: sizes.reduce(0, +))
         var next = 0
+        var downloaded = baseline.cursor
+        let raw = try RawUpdateBaseline(path: "\(baseline.dir)/raw-update.sqlite", rows: stride(from: 0, to: replicaRecords, by: 5_000).map {
+            HubBenchmark.batch($0..<min($0 + 5_000, replicaRecords), node: editor).records
+        })
         for concurrent in [false, true] {
             for changed in sizes {
                 let range = next..<(next + changed)
@@ -292,12 +305,26 @@ struct DaemonBenchmark {
                 guard answer.status == 200, pulled == changed else {
                     throw SupportError("catch-up sync pulled \(pulled) of \(changed): \(String(decoding: answer.body, as: UTF8.self))")
                 }
+                let download = try await PlainDownload.run(port: hub.port, token: baseline.downloader, after: downloaded)
+                downloaded = download.cursor
+                guard download.bodyBytes > 0 else { throw SupportError("the catch-up's plain download found nothing after \(downloaded ?? "the start")") }
+                let update = try raw.update(records)
                 let goal = changed == 1_000 ? "≤ 50 ms" : "≤ 300 ms"
-                print(String(format: "  catch-up: %d %@ records into a replica of %d, sync --wait: %.0f ms, %d requests (%@goal %@ at 100k)",
+                print(String(format: "  catch-up: %d %@ records into a replica of %d, sync --wait: %.0f ms, %d requests (%@goal %@ at 100k); "
+                             + "baseline, same run: plain download %.1f ms + raw SQLite update of the same rows %.1f ms = %.1f ms (catch-up / baseline: %.1fx)",
                              changed, concurrent ? "concurrently edited" : "edited", replicaRecords, seconds * 1000,
-                             try reply.member("requests").int(), growPages ? "" : "pages of 500; ", goal))
+                             try reply.member("requests").int(), growPages ? "" : "pages of 500; ", goal,
+                             download.seconds * 1000, update * 1000, (download.seconds + update) * 1000, seconds / (download.seconds + update)))
             }
         }
+    }
+
+    /// What a catch-up's baseline needs from the bootstrap: a node that
+    /// downloads the feed, where its download ended, and a scratch directory.
+    struct CatchUpBaseline {
+        let downloader: String
+        let cursor: String?
+        let dir: String
     }
 
     /// The first `count` states of the feed, as the editor office pulled them.

@@ -18,15 +18,18 @@ struct PlainDownload {
     /// gunzipped.
     var wireBytes = 0
     var bodyBytes = 0
+    /// The last page's cursor: where a later download of what came since starts.
+    var cursor: String?
 
     /// Pages as large as the hub serves (`Setu-Page-Limits`, read from its
-    /// first answer, which is a page of the default size).
-    static func run(port: Int, token: String, format: PullPageFormat = .states(.current)) async throws -> PlainDownload {
+    /// first answer, which is a page of the default size), from the feed's
+    /// start or `after` a cursor an earlier download ended at.
+    static func run(port: Int, token: String, format: PullPageFormat = .states(.current), after start: String? = nil) async throws -> PlainDownload {
         let transport = CurlTransport(options: CurlOptions(baseURL: "http://127.0.0.1:\(port)"))
         var result = PlainDownload()
-        var cursor: String?
+        var cursor = start
         var limits: PageLimits?
-        let start = ContinuousClock.now
+        let began = ContinuousClock.now
         while true {
             var path = "/v1/pull?" + (limits.map { "limit=\($0.records)&max_bytes=\($0.bytes)" } ?? "")
             if let cursor { path += "&cursor=\(cursor)" }
@@ -43,7 +46,8 @@ struct PlainDownload {
             cursor = next
             if !more { break }
         }
-        result.seconds = (ContinuousClock.now - start) / .seconds(1)
+        result.seconds = (ContinuousClock.now - began) / .seconds(1)
+        result.cursor = cursor
         return result
     }
 

@@ -33,7 +33,7 @@ struct RawInsertBaseline {
     /// into the file, as the replica's timed chunks end; returns the seconds
     /// that took (building the rows from the states is not timed).
     func insert(_ pages: [[ReplicatedRecord]]) throws -> Double {
-        let rows = pages.map { $0.map(row) }
+        let rows = pages.map { $0.map { StatementArguments(Self.row($0, spec: spec)) } }
         return try measure {
             for page in rows {
                 try pool.write { db in
@@ -45,7 +45,8 @@ struct RawInsertBaseline {
         }
     }
 
-    private func row(_ record: ReplicatedRecord) -> StatementArguments {
+    /// The record's id, then its resolved values in declaration order.
+    static func row(_ record: ReplicatedRecord, spec: CollectionSpec) -> [DatabaseValueConvertible?] {
         let values = record.state.resolved(in: spec)!
         var row: [DatabaseValueConvertible?] = [record.id]
         for field in spec.fields {
@@ -56,6 +57,6 @@ struct RawInsertBaseline {
             case .text(let t): row.append(t)
             }
         }
-        return StatementArguments(row)
+        return row
     }
 }
