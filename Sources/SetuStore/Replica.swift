@@ -125,7 +125,7 @@ public final class Replica: Sendable {
         try pool.writeWithoutTransaction { db in
             var result: T?
             var grants: NodeGrants?
-            try Self.committing(durability, in: db) {
+            try committing(durability, in: db) {
                 try db.inTransaction(.immediate) {
                     try checkCapture(db)
                     var tx = try WriteTransaction(db: db, replica: self)
@@ -137,7 +137,6 @@ public final class Replica: Sendable {
                     return .commit
                 }
             }
-            if durability == .deferred { unsynced.noteCommit() }
             // Committed: the numbers it gave nodes hold from now on.
             if let grants { nodeNumbers.keep(grants.numbers.lazy.map { ($0.key, $0.value) }) }
             return result!
@@ -148,10 +147,11 @@ public final class Replica: Sendable {
     /// writer syncing every commit again, whatever happened: its other
     /// writes (GRDB's `pool.write`) rely on it. SQLite takes the setting
     /// only outside a transaction.
-    private static func committing(_ durability: CommitDurability, in db: Database, _ transaction: () throws -> Void) throws {
+    /// `UnsyncedCommits` counts it, for `makeDurable`.
+    private func committing(_ durability: CommitDurability, in db: Database, _ transaction: () throws -> Void) throws {
         guard durability == .deferred else { return try transaction() }
         try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        let outcome = Result { try transaction() }
+        let outcome = unsynced.counting { Result { try transaction() } }
         try db.execute(sql: "PRAGMA synchronous = FULL")
         try outcome.get()
     }

@@ -10,7 +10,14 @@ import Synchronization
 /// a power loss is always a prefix of the commits.
 final class UnsyncedCommits: Sendable {
     private struct Counts {
-        var committed: UInt64 = 0
+        /// Deferred transactions started, and ended (committed or not).
+        /// A reader can see a commit before the writer's code after it
+        /// runs, so a transaction counts from its start: one under way
+        /// when `flush` runs is fsynced then, but only counted as on disk
+        /// by a later flush.
+        var begun: UInt64 = 0
+        var ended: UInt64 = 0
+        /// How many of them are known to be on disk.
         var onDisk: UInt64 = 0
         /// SQLite fsyncs the directory at its first sync of a WAL it
         /// created; the deferred commits may come before SQLite ever syncs.
@@ -30,28 +37,32 @@ final class UnsyncedCommits: Sendable {
     }
 
     /// Whether a deferred commit may not be on disk yet.
-    var pending: Bool { counts.withLock { $0.committed > $0.onDisk } }
+    var pending: Bool { counts.withLock { $0.begun > $0.onDisk } }
 
-    /// Called by the writer after each deferred commit.
-    func noteCommit() {
-        counts.withLock { $0.committed += 1 }
+    /// Runs one deferred transaction, counted from before it starts to
+    /// after it ended.
+    func counting<T>(_ transaction: () throws -> T) rethrows -> T {
+        counts.withLock { $0.begun += 1 }
+        defer { counts.withLock { $0.ended += 1 } }
+        return try transaction()
     }
 
-    /// Returns once every deferred commit made before the call is on disk.
+    /// Returns once every deferred commit a caller could have read is on
+    /// disk: every one begun before the call.
     func flush() throws {
-        let (target, directoryToo) = counts.withLock { ($0.committed > $0.onDisk ? $0.committed : nil, !$0.directorySynced) }
-        guard let target else { return }
+        let (due, ended, directoryToo) = counts.withLock { ($0.begun > $0.onDisk, $0.ended, !$0.directorySynced) }
+        guard due else { return }
         // No WAL file: the last connection closed, and its checkpoint synced
         // the database file with everything the WAL held.
-        guard try Self.fsync(walPath, missingIsFine: true) else { return markOnDisk(target) }
-        if directoryToo { _ = try Self.fsync(directoryPath, missingIsFine: false) }
-        markOnDisk(target)
-        counts.withLock { $0.directorySynced = true }
+        if try Self.fsync(walPath, missingIsFine: true), directoryToo {
+            _ = try Self.fsync(directoryPath, missingIsFine: false)
+        }
+        // What had ended before the fsync began is on disk now.
+        counts.withLock {
+            $0.onDisk = max($0.onDisk, ended)
+            $0.directorySynced = true
+        }
         flushes.add(1, ordering: .relaxed)
-    }
-
-    private func markOnDisk(_ target: UInt64) {
-        counts.withLock { $0.onDisk = max($0.onDisk, target) }
     }
 
     /// fsyncs the file or directory at `path`; false when it does not exist

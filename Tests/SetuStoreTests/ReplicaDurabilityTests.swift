@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SetuCore
 @testable import SetuStore
@@ -80,12 +81,30 @@ import Testing
     @Test func aWALThatCannotBeSyncedStopsTheSend() throws {
         let commits = UnsyncedCommits(databasePath: "/dev/null/replica.sqlite")
         try commits.flush()
-        commits.noteCommit()
+        commits.counting {}
         #expect { try commits.flush() } throws: { error in
             guard let error = error as? ReplicaError else { return false }
             return error.code == .notDurable && error.detail.contains("nothing was sent")
         }
         #expect(commits.pending)
+    }
+
+    /// A reader can see a deferred commit before the writer's code after
+    /// the commit runs: the transaction counts from its start. A flush
+    /// while one is under way fsyncs, and the next flush fsyncs again,
+    /// since the one under way may have committed after the first.
+    @Test func aDeferredTransactionUnderWayIsNotTakenForOnDisk() throws {
+        let path = dir.file("wal-only.sqlite")
+        _ = FileManager.default.createFile(atPath: path + "-wal", contents: Data())
+        let commits = UnsyncedCommits(databasePath: path)
+        try commits.counting {
+            #expect(commits.pending, "counted before it commits")
+            try commits.flush()
+            #expect(commits.pending, "still under way: not known to be on disk")
+        }
+        try commits.flush()
+        #expect(!commits.pending)
+        #expect(commits.flushes.load(ordering: .relaxed) == 2)
     }
 
     private func pair() throws -> (hub: Replica, office: Replica) {
