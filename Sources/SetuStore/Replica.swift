@@ -146,8 +146,8 @@ public final class Replica: Sendable {
     /// Runs `transaction` on the writer at `durability`, and leaves the
     /// writer syncing every commit again, whatever happened: its other
     /// writes (GRDB's `pool.write`) rely on it. SQLite takes the setting
-    /// only outside a transaction.
-    /// `UnsyncedCommits` counts it, for `makeDurable`.
+    /// only outside a transaction. A deferred one is counted by
+    /// `UnsyncedCommits`, for `makeDurable`.
     private func committing(_ durability: CommitDurability, in db: Database, _ transaction: () throws -> Void) throws {
         guard durability == .deferred else { return try transaction() }
         try db.execute(sql: "PRAGMA synchronous = NORMAL")

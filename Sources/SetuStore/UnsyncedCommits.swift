@@ -54,13 +54,13 @@ final class UnsyncedCommits: Sendable {
         guard due else { return }
         // No WAL file: the last connection closed, and its checkpoint synced
         // the database file with everything the WAL held.
-        if try Self.fsync(walPath, missingIsFine: true), directoryToo {
-            _ = try Self.fsync(directoryPath, missingIsFine: false)
-        }
-        // What had ended before the fsync began is on disk now.
+        let walSynced = try Self.fsync(walPath, missingIsFine: true)
+        if walSynced, directoryToo { _ = try Self.fsync(directoryPath, missingIsFine: false) }
+        // What had ended before the fsync began is on disk now. The
+        // directory counts as synced only once a WAL's entry in it was.
         counts.withLock {
             $0.onDisk = max($0.onDisk, ended)
-            $0.directorySynced = true
+            if walSynced { $0.directorySynced = true }
         }
         flushes.add(1, ordering: .relaxed)
     }
