@@ -146,11 +146,12 @@ struct WriteTransaction {
     }
 
     /// The bytes to store for `merge`. Prepared off the write thread before
-    /// a node it names had a number, they are encoded again now that it can
-    /// have one (a node's first states).
+    /// a node it names had a number, their node table is written again now
+    /// that it can have one (a node's first states).
     func encodedForStoring(_ merge: RemoteMerge.Store, spec: CollectionSpec?) -> ArraySlice<UInt8> {
-        spec != nil && StoredState.namesNodes(merge.encoded)
-            ? StoredState.encode(merge.state, row: merge.row, spec: spec, numbering: numbering)[...] : merge.encoded
+        guard spec != nil, StoredState.namesNodes(merge.encoded) else { return merge.encoded }
+        return ((try? StateCodec.numberingNodes(merge.encoded, numbering: numbering))
+            ?? StoredState.encode(merge.state, row: merge.row, spec: spec, numbering: numbering))[...]
     }
 
     /// Inserts the `setu_records` row of a record the replica holds no

@@ -113,6 +113,14 @@ import Testing
                     row[name].map { Array($0.utf8) == Array(text) } ?? false
                 }
                 #expect(rewritten == (row.isEmpty ? nil : bytes))
+                // Every other node numbered later, as a write transaction does.
+                if !row.isEmpty {
+                    let nodes = state.vector.sorted.map(\.node)
+                    let numbering = NodeNumbering(number: { node in nodes.firstIndex(of: node).flatMap { $0 % 2 == 0 ? UInt64($0 + 1) : nil } },
+                                                  node: { n in n % 2 == 1 && n <= nodes.count ? nodes[Int(n) - 1] : nil })
+                    #expect(try StateCodec.numberingNodes(bytes[...], numbering: numbering)
+                            == StateCodec.encode(state, numbering: numbering) { name, text in row[name] == text })
+                }
             }
         }
     }
@@ -163,6 +171,25 @@ import Testing
         #expect { try StateCodec.decode(numbered) { _ in "জন্ম নিবন্ধন" } } throws: { "\($0)".contains("node number 7 is not in this replica's node table") }
         let rewritten = try StateCodec.leavingValuesToRow(StateCodec.encode(state)[...], numbering: onlyA) { name, _ in name == "name" }
         #expect(rewritten == numbered, "a bootstrap's rewrite numbers the same nodes")
+    }
+
+    /// Bytes stored before a node had its number, their node table written
+    /// again once it has one, are the bytes the state encodes to then; a
+    /// number already written stays, and other bytes are refused.
+    @Test func numberingNodesLaterGivesTheBytesEncodingThenGives() throws {
+        let state = Self.state()
+        let onlyA = NodeNumbering(number: { $0 == Self.a ? 7 : nil }, node: { $0 == 7 ? Self.a : nil })
+        let both = NodeNumbering(number: { [Self.a: 7, Self.b: 300][$0] }, node: { [7: Self.a, 300: Self.b][$0] })
+        let written = StateCodec.encode(state) { name, _ in name == "name" }
+        let byA = StateCodec.encode(state, numbering: onlyA) { name, _ in name == "name" }
+        let byBoth = StateCodec.encode(state, numbering: both) { name, _ in name == "name" }
+        #expect(try StateCodec.numberingNodes(written[...], numbering: onlyA) == byA)
+        #expect(try StateCodec.numberingNodes(written[...], numbering: both) == byBoth, "b's number takes two bytes")
+        #expect(try StateCodec.numberingNodes(byA[...], numbering: both) == byBoth, "a, already numbered, stays")
+        #expect(try StateCodec.numberingNodes(written[...], numbering: .none) == written)
+        #expect(try StateCodec.decode(StateCodec.numberingNodes(written[...], numbering: both), numbering: both) { _ in "জন্ম নিবন্ধন" } == state)
+        #expect(throws: StateCodecError.self) { try StateCodec.numberingNodes(StateCodec.encode(state)[...], numbering: both) }
+        #expect(throws: StateCodecError.self) { try StateCodec.numberingNodes(written.dropLast(written.count - 3), numbering: both) }
     }
 
     /// The same state as schema v9 stored it: first byte 0x82, nodes and

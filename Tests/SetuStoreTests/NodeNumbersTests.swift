@@ -40,6 +40,26 @@ import Testing
         #expect(try fresh.stateDump() == replica.stateDump())
     }
 
+    /// An edit from a node new here, prepared before that node had a
+    /// number (what a catch-up brings from a new office): the held state is
+    /// replaced by one that names the node by the number its transaction
+    /// gave, and reads back as the edit.
+    @Test func anEditFromANewNodeIsStoredWithItsNumber() throws {
+        let replica = try Replica(path: path, node: "office-a")
+        try replica.put("services", id: "s1", Fixtures.service())
+        let editor = try Replica(path: dir.file("b.sqlite"), node: "office-b")
+        try editor.apply(try replica.feed(after: 0, limit: 10).entries.map(\.record), from: "office-a")
+        try editor.patch("services", id: "s1", ["name": .text("নাগরিকত্ব সনদ")])
+        let edits = try editor.feed(after: 0, limit: 10).entries.map(\.record).filter { $0.state.vector.entries.keys.contains("office-b") }
+        #expect(edits.count == 1)
+        try replica.apply(replica.prepare(edits), from: "office-b")
+
+        #expect(try sqlite3(path, "SELECT n || ' ' || node FROM setu_nodes ORDER BY n;").output == "1 office-a\n2 office-b\n")
+        #expect(!(try storedBytes("s1")).containsSequence(Array("office-".utf8)), "both nodes by number")
+        #expect(try replica.record("services", id: "s1")?.state == edits[0].state)
+        #expect(try replica.stateDump() == editor.stateDump())
+    }
+
     /// A second handle on the file (another process) reads a number given
     /// after it opened, from the file.
     @Test func anotherHandleReadsNumbersGivenSinceItOpened() throws {
