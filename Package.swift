@@ -47,10 +47,13 @@ let package = Package(
     targets: [
         // Pure core: no files, no sockets, no clocks of its own.
         .target(name: "SetuCore"),
+        // Threads for background work at a lower CPU priority (the sync's
+        // writes, decoding, checkpoints, transfers).
+        .target(name: "SetuThreads"),
         // The SQLite replica on the office PC.
         .target(
             name: "SetuStore",
-            dependencies: ["SetuCore", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["SetuCore", "SetuThreads", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // sqlite3_db_config, which Swift cannot call (a C variadic), for the store.
@@ -89,11 +92,11 @@ let package = Package(
         // libcurl, the C library (libcurl4-openssl-dev).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // HTTP to the hub over libcurl, and the typed hub client.
-        .target(name: "SetuTransport", dependencies: ["CCurl", "SetuCore", "SetuProtocol",
+        .target(name: "SetuTransport", dependencies: ["CCurl", "SetuCore", "SetuProtocol", "SetuThreads",
                                                       .product(name: "CompressNIO", package: "compress-nio"),
                                                       .product(name: "NIOCore", package: "swift-nio")]),
         // The office node's sync loop logic: pull then push in bounded pages.
-        .target(name: "SetuSync", dependencies: ["SetuCore", "SetuStore", "SetuProtocol", "SetuTransport",
+        .target(name: "SetuSync", dependencies: ["SetuCore", "SetuStore", "SetuProtocol", "SetuTransport", "SetuThreads",
                                                  .product(name: "Logging", package: "swift-log")]),
         // sched_setattr(2), for setud's time slices (glibc 2.36 has no wrapper).
         .systemLibrary(name: "CScheduler"),
@@ -127,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "setud",
             dependencies: [
-                "SetuDaemon", "SetuConfig", "SetuCore", "SetuStore", "SetuSync", "SetuTransport", "SetuBundle",
+                "SetuDaemon", "SetuConfig", "SetuCore", "SetuStore", "SetuSync", "SetuThreads", "SetuTransport", "SetuBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "SetuStoreTests",
             dependencies: [
-                "SetuCore", "SetuStore", "SetuTestSupport",
+                "SetuCore", "SetuStore", "SetuThreads", "SetuTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
@@ -189,6 +192,7 @@ let package = Package(
             dependencies: ["SetuImport", "SetuCore"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "SetuThreadsTests", dependencies: ["SetuThreads"]),
         .testTarget(
             name: "SetuSyncTests",
             dependencies: ["SetuSync", "SetuStore", "SetuTransport", "SetuCore", "SetuTestSupport",

@@ -4,6 +4,7 @@ import Synchronization
 import SetuCore
 import SetuProtocol
 import SetuStore
+import SetuThreads
 import SetuTransport
 
 /// One office node's sync with the hub: pull, then push, in bounded pages.
@@ -94,6 +95,11 @@ public struct SyncEngine: Sendable {
             // setud aborts the requests instead of waiting on the hub.
             let arrived: Fetched
             do {
+                if report.requests == 0 {
+                    // The first answer is taken in while its page is prepared.
+                    let first = try await withTaskCancellationHandler { try await current.download.value } onCancel: { current.cancel() }
+                    try await adoptHub(first, into: &report)
+                }
                 arrived = try await withTaskCancellationHandler { try await current.task.value } onCancel: { current.cancel() }
             } catch let refusal as HubRefusal where refusal.requiresResync && !restarted {
                 restarted = true
@@ -106,7 +112,6 @@ public struct SyncEngine: Sendable {
             report.requests += 1
             report.bytesIn += exchange.bytesReceived
             report.bytesOut += exchange.bytesSent
-            if report.requests == 1 { try await adoptHub(exchange, into: &report) }
             guard let page = exchange.value, let prepared = arrived.prepared else { reachedEnd = true; break }
             // Until here a failure stops the next page's request with `current`.
             if let following = current.following.task {
@@ -239,6 +244,8 @@ public struct SyncEngine: Sendable {
     /// page's cursor was decoded. `cancel` stops both requests, also once
     /// `task` is done and the page was never applied.
     struct Staged: Sendable {
+        /// The page's answer as it arrived, before it is prepared.
+        let download: Task<HubClient.Exchange<PullResponse?>, any Error>
         let task: Task<Fetched, any Error>
         let following: FollowingDownload
         /// How many pages this pull had asked for before this one.
@@ -254,7 +261,7 @@ public struct SyncEngine: Sendable {
     /// prepares the downloaded page.
     private func stage(_ download: Task<HubClient.Exchange<PullResponse?>, any Error>, page: Int, resyncing: Bool) -> Staged {
         let following = FollowingDownload()
-        return Staged(task: Task { [replica] in
+        return Staged(download: download, task: Task { [replica] in
             try await withTaskCancellationHandler {
                 let exchange = try await download.value
                 guard let pulled = exchange.value else { return Fetched(exchange: exchange, prepared: nil) }

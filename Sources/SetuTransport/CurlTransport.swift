@@ -1,6 +1,7 @@
 import CCurl
 import Dispatch
 import Foundation
+import SetuThreads
 import Synchronization
 
 /// HTTP to the hub through libcurl (timeouts, low-speed abort, gzip, proxy,

@@ -5,6 +5,7 @@ import SetuConfig
 import SetuCore
 import SetuDaemon
 import SetuSync
+import SetuThreads
 import SetuTransport
 
 /// setud.toml, validated: every problem names the key, the line and the fix.

@@ -1,6 +1,7 @@
 import Foundation
 import SetuCore
 @testable import SetuStore
+import SetuThreads
 import Testing
 
 /// The replica's WAL is copied back into the database file off the writer.
@@ -35,6 +36,24 @@ import Testing
         replica.checkpointer.waitUntilIdle()
         #expect(size(path) > before + 4_000_000, "the database file did not grow: nothing was checkpointed")
         #expect(try replica.integrityCheck() == "ok")
+        #expect(Self.niceness(ofThreadNamed: "setu-checkpoint") == Int(BackgroundWorker.niceness),
+                "checkpoints run at the sync's lower priority, as the writes that fill the WAL")
+    }
+
+    /// The nice value of this process's thread named `name` (its `comm`),
+    /// from `/proc/self/task/*/stat`; nil when there is none.
+    static func niceness(ofThreadNamed name: String) -> Int? {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for task in tasks {
+            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
+                  comm.trimmingCharacters(in: .newlines) == name,
+                  let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                  let nameEnds = stat.lastIndex(of: ")") else { continue }
+            // Field 19 of stat(5); the fields after the name start at 3.
+            let fields = stat[stat.index(after: nameEnds)...].split(separator: " ")
+            return fields.count > 16 ? Int(fields[16]) : nil
+        }
+        return nil
     }
 
     @Test func aWriterThatNeverPausesKeepsTheWALBounded() throws {

@@ -1,5 +1,5 @@
 import Foundation
-import SetuSync
+import SetuThreads
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -42,6 +42,25 @@ import Glibc
         #expect(Self.niceness() == before, "only the worker's thread is lowered")
         await #expect(throws: Refused.self) { try await worker.run { () throws -> Int in throw Refused() } }
         #expect(try await worker.run { 7 } == 7, "the worker goes on after a job that threw")
+    }
+
+    /// `runLater` returns at once; `runAndWait` blocks until its work ran,
+    /// on the worker's thread after what was submitted before it, and gives
+    /// its value or its error.
+    @Test func runAndWaitBlocksUntilItsWorkRanAfterEarlierWork() throws {
+        let worker = BackgroundWorker(name: "test-blocking")
+        let order = Mutex<[Int]>([])
+        let gate = DispatchSemaphore(value: 0)
+        worker.runLater {
+            gate.wait()
+            order.withLock { $0.append(1) }
+        }
+        order.withLock { $0.append(0) }
+        gate.signal()
+        #expect(try worker.runAndWait { order.withLock { $0.append(2); return $0 } } == [0, 1, 2])
+        #expect(try worker.runAndWait { Self.niceness() } == BackgroundWorker.niceness)
+        #expect(throws: Refused.self) { try worker.runAndWait { () throws -> Int in throw Refused() } }
+        #expect(try worker.runAndWait { 7 } == 7, "the worker goes on after a job that threw")
     }
 
     /// The threads `Freed` values were freed on.

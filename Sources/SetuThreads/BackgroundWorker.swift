@@ -1,5 +1,5 @@
 import Foundation
-import SetuTransport
+import Synchronization
 
 /// A serial queue of work on one thread of its own, run at a lower CPU
 /// priority than the rest of the process.
@@ -45,6 +45,26 @@ public final class BackgroundWorker: @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             submit { continuation.resume(with: Result { try work() }) }
         }
+    }
+
+    /// Runs `work` on the worker's thread, after the work submitted before
+    /// it, and returns at once.
+    public func runLater(_ work: @escaping @Sendable () -> Void) {
+        submit(work)
+    }
+
+    /// Runs `work` on the worker's thread, after the work submitted before
+    /// it, and blocks the caller until it is done: for a caller that cannot
+    /// wait asynchronously. Never call it from the worker's own thread.
+    public func runAndWait<T: Sendable>(_ work: @escaping @Sendable () throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        submit {
+            outcome.withLock { $0 = Result { try work() } }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
     }
 
     /// Lets go of `value` on the worker's thread, after the work submitted
