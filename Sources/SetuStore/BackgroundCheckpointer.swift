@@ -90,7 +90,7 @@ final class BackgroundCheckpointer: Sendable {
 
     /// Returns once the checkpoint requested so far, if any, has run.
     func waitUntilIdle() {
-        _ = try? Self.worker.runAndWait {}
+        Self.worker.runAndWait {}
     }
 
     /// Checkpoints everything and truncates the WAL to zero bytes, after any

@@ -56,11 +56,12 @@ public final class BackgroundWorker: @unchecked Sendable {
     /// Runs `work` on the worker's thread, after the work submitted before
     /// it, and blocks the caller until it is done: for a caller that cannot
     /// wait asynchronously. Never call it from the worker's own thread.
-    public func runAndWait<T: Sendable>(_ work: @escaping @Sendable () throws -> T) throws -> T {
+    public func runAndWait<T: Sendable, Failure: Error>(_ work: @escaping @Sendable () throws(Failure) -> T) throws(Failure) -> T {
         let done = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let outcome = Mutex<Result<T, Failure>?>(nil)
         submit {
-            outcome.withLock { $0 = Result { try work() } }
+            let result = Result(catching: { () throws(Failure) -> T in try work() })
+            outcome.withLock { $0 = result }
             done.signal()
         }
         done.wait()
