@@ -156,7 +156,7 @@ extension Replica {
                 try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0
             }
             let pushed = try Self.pushCursor(to: peer, in: db)
-            let unsent = try count("SELECT count(*) FROM setu_records WHERE known_to IS NULL AND seq > ?", [pushed])
+            let unsent = try count(Self.unsentCountSQL, [pushed])
             let dirty = try count("SELECT count(*) FROM (SELECT DISTINCT collection, id FROM setu_dirty)")
             let conflicts = try count("SELECT coalesce(sum(conflicts), 0) FROM setu_records WHERE conflicts > 0")
             let setAside = try count("SELECT count(*) FROM setu_rejects")
@@ -174,6 +174,12 @@ extension Replica {
                                   rebootstrapPending: relisted)
         }
     }
+}
+
+extension Replica {
+    /// How many states past a push position (its one argument) no peer
+    /// holds: status's pending count.
+    static let unsentCountSQL = "SELECT count(*) FROM setu_records WHERE known_to IS NULL AND seq > ?"
 }
 
 /// What `Replica.summary(for:)` counts.

@@ -223,6 +223,17 @@ enum ReplicaSchema {
             // their ids written out until they change.
             try db.execute(sql: "CREATE TABLE setu_nodes (n INTEGER PRIMARY KEY, node TEXT NOT NULL UNIQUE) STRICT")
         }
+        migrator.registerMigration("v11-unsent-index-covering") { db in
+            // Status counts the unsent changes on every call. The index
+            // listed them, but SQLite (3.40) still read each one's row to
+            // check `known_to IS NULL`, which the index's own condition
+            // already says: 52 ms for 100,000 pending changes, an office's
+            // charter imported before its first sync, and a status call of
+            // 75-88 ms. Holding the column (always NULL, one byte) lets the
+            // count read the index alone: 1.6-2.1 ms.
+            try db.execute(sql: "DROP INDEX setu_records_unsent")
+            try db.execute(sql: "CREATE INDEX setu_records_unsent ON setu_records (seq, known_to) WHERE known_to IS NULL")
+        }
         return migrator
     }
 
