@@ -33,7 +33,8 @@ public struct BundleDesk: Sendable {
     /// Every local change the hub has not acknowledged, signed by this node.
     public func export() async throws -> (header: BundleHeader, bytes: [UInt8]) {
         let hub = try await hubKey()
-        let content = try replica.prepareBundle(for: SyncEngine.hub)
+        let replica = self.replica
+        let content = try await SyncEngine.offThePool { try replica.prepareBundle(for: SyncEngine.hub) }
         let header = BundleHeader(kind: .office, node: replica.node, hubKey: hub, seq: content.seq, createdMillis: replica.now(),
                                   records: content.states.count, held: content.held, through: content.through)
         var entries: [BundlePayload.Entry] = []
@@ -61,8 +62,11 @@ public struct BundleDesk: Sendable {
         let header = bundle.header
         let report: ApplyReport
         do {
-            report = try replica.applyAnswer(bundle.payload.lazyRecords, rejections: bundle.payload.rejections, from: SyncEngine.hub, seq: header.seq,
-                                             held: header.held, cursor: header.cursor ?? header.held, through: header.through)
+            let replica = self.replica
+            report = try await SyncEngine.offThePool {
+                try replica.applyAnswer(bundle.payload.lazyRecords, rejections: bundle.payload.rejections, from: SyncEngine.hub, seq: header.seq,
+                                        held: header.held, cursor: header.cursor ?? header.held, through: header.through)
+            }
         } catch let replay as AnswerReplayed {
             throw BundleRefusal(.replayed, "\(header.summary) is not newer than the last answer taken in here (\(replay.last)); nothing was applied")
         }

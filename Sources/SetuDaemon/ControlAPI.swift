@@ -57,10 +57,11 @@ public enum ControlAPI {
             let receipt: WriteReceipt
             if field == RecordState.deletedField {
                 guard case .bool(let keep)? = body["keep"] else { throw ControlError(400, "bad_request", "send {\"keep\": true} to keep the record or false to delete it") }
-                receipt = try replica.resolveDeletion(collection, id: id, keep: keep)
+                receipt = try await SyncEngine.offThePool { try replica.resolveDeletion(collection, id: id, keep: keep) }
             } else {
                 guard let value = body["value"] else { throw ControlError(400, "bad_request", "send {\"value\": …} with the value to keep") }
-                receipt = try replica.patch(collection, id: id, [field: try JSONReader(value, "value").fieldValue()])
+                let chosen = try JSONReader(value, "value").fieldValue()
+                receipt = try await SyncEngine.offThePool { try replica.patch(collection, id: id, [field: chosen]) }
             }
             await loop.triggerSync()
             return json(.object([("resolved", .bool(true)), ("dot", .string(receipt.dot.description))]))
@@ -90,7 +91,7 @@ public enum ControlAPI {
         }
         router.delete("/v1/records/:collection/:id") { _, context in
             let (collection, id) = try (context.parameters.require("collection"), context.parameters.require("id"))
-            try replica.delete(collection, id: id)
+            _ = try await SyncEngine.offThePool { try replica.delete(collection, id: id) }
             await loop.triggerSync()
             return json(.object([("deleted", .bool(true))]))
         }
@@ -100,7 +101,7 @@ public enum ControlAPI {
             guard case .int(let delta)? = try await bodyJSON(&request)["by"] else {
                 throw ControlError(400, "bad_request", "send {\"by\": N} with a whole number, e.g. 5 or -2")
             }
-            try replica.adjust(collection, id: id, field: field, by: delta)
+            _ = try await SyncEngine.offThePool { try replica.adjust(collection, id: id, field: field, by: delta) }
             await loop.triggerSync()
             return json(recordJSON(try replica.record(collection, id: id)!))
         }
@@ -128,12 +129,13 @@ public enum ControlAPI {
     }
 
     static func write(_ request: Request, _ context: ControlContext, loop: SyncLoop,
-                      _ body: (String, String, [String: FieldValue]) throws -> WriteReceipt) async throws -> Response {
+                      _ body: @escaping @Sendable (String, String, [String: FieldValue]) throws -> WriteReceipt) async throws -> Response {
         let (collection, id) = try (context.parameters.require("collection"), context.parameters.require("id"))
         var request = request
         let json = try await bodyJSON(&request)
         let fields = try JSONReader(json).members().map { (name, value) in (name, try value.fieldValue()) }
-        _ = try body(collection, id, Dictionary(fields, uniquingKeysWith: { a, _ in a }))
+        let values = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+        _ = try await SyncEngine.offThePool { try body(collection, id, values) }
         await loop.triggerSync()
         guard let record = try loop.replica.record(collection, id: id) else { throw ControlError(500, "internal", "written record not found") }
         return Self.json(recordJSON(record))
@@ -231,6 +233,9 @@ struct ControlErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPResponseError {
             throw ControlError(error.status.code, "http_error", error.status.reasonPhrase)
         } catch {
+            if let problem = loop.replica.lockProblem(in: error) {
+                throw ControlError(503, "replica_busy", "\(problem): nothing was written; try again once that program commits or closes")
+            }
             // A write that failed for the disk also shows in status.
             if let problem = loop.replica.diskProblem(in: error) {
                 await loop.noteLocalWriteFailure(error)

@@ -172,7 +172,7 @@ public actor SyncLoop: Service {
         triggered = true
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Outside SQL writes are stamped within about a second of commit.
-            stampOutsideWrites()
+            await stampOutsideWrites()
             if triggered || (status.nextSyncAt.map { $0 <= Date() } ?? false) {
                 triggered = false
                 await syncNow()
@@ -189,14 +189,20 @@ public actor SyncLoop: Service {
     /// first probes whether they work again. A stamp that fails for another
     /// reason is kept for status (and logged once per message) until one
     /// works.
-    private func stampOutsideWrites() {
+    ///
+    /// Both wait for the replica's write lock, which office software can
+    /// hold for as long as its transaction lasts (then they fail after the
+    /// busy timeout): they wait on the write thread, not on this actor,
+    /// which every status call goes through.
+    private func stampOutsideWrites() async {
+        let replica = self.replica
         do {
             if status.localWriteError != nil {
-                try replica.probeWrite()
+                try await SyncEngine.offThePool { try replica.probeWrite() }
                 logger.notice("local writes work again")
                 status.localWriteError = nil
             }
-            try replica.stampOutsideWrites()
+            try await SyncEngine.offThePool { _ = try replica.stampOutsideWrites() }
             if status.stampError != nil {
                 logger.notice("outside SQL writes are stamped again")
                 status.stampError = nil
@@ -204,7 +210,7 @@ public actor SyncLoop: Service {
         } catch {
             noteLocalWriteFailure(error)
             guard status.localWriteError == nil else { return }
-            let problem = "outside SQL writes cannot be stamped: \(error)"
+            let problem = "outside SQL writes cannot be stamped: " + (replica.lockProblem(in: error).map { "\($0); they are stamped once it commits or closes" } ?? "\(error)")
             if status.stampError != problem { logger.error("stamping outside writes failed", metadata: ["setu.error": "\(error)"]) }
             status.stampError = problem
         }
@@ -261,7 +267,8 @@ public actor SyncLoop: Service {
             result = .success(report)
             record(report)
         } catch {
-            let failure = SyncFailure(error)
+            let failure = replica.lockProblem(in: error).map { SyncFailure(message: "the sync could not write to the replica: \($0); it is tried again", retryable: true) }
+                ?? SyncFailure(error)
             result = .failure(failure)
             record(failure)
         }

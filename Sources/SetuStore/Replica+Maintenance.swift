@@ -25,6 +25,15 @@ extension Replica {
         }
     }
 
+    /// Whether a write that failed with `error` waited in vain for the
+    /// replica's write lock, which another program held for longer than
+    /// the busy timeout; then the cause, for the operator.
+    public func lockProblem(in error: any Error) -> String? {
+        guard let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY else { return nil }
+        return "another program has held the replica's write lock for over \(Int(options.busyTimeoutSeconds)) s "
+            + "(a long transaction in the office software, or a sqlite3 shell left inside BEGIN?)"
+    }
+
     /// Writes a few bytes and commits, to learn whether local writes work
     /// again after a disk problem (status shows it until they do).
     public func probeWrite() throws {

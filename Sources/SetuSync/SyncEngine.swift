@@ -54,7 +54,12 @@ public struct SyncEngine: Sendable {
     public func syncOnce(nodeReport: (@Sendable (_ ending: Bool) async -> NodeReport?)? = nil, shouldStop: @Sendable () -> Bool = { false },
                          progress: @Sendable (SyncReport) async -> Void = { _ in }) async throws -> SyncReport {
         var report = SyncReport()
-        try replica.stampOutsideWrites()
+        let replica = self.replica
+        // Every write of a sync runs on the write thread, as a page does:
+        // each waits for the replica's write lock, which office software
+        // can hold for seconds, and must not hold a thread of the control
+        // socket's meanwhile.
+        _ = try await Self.offThePool { try replica.stampOutsideWrites() }
         try await pull(into: &report, nodeReport: await nodeReport?(false), shouldStop: shouldStop, progress: progress)
         try await push(into: &report, shouldStop: shouldStop, progress: progress)
         if let nodeReport, report.pulledRecords + report.pushedRecords > 0, !shouldStop() {
@@ -292,7 +297,7 @@ public struct SyncEngine: Sendable {
             // state must come from the hub again: its cursor is not offered.
             let offered = try replica.isRebootstrapping() ? nil : pulled ?? "0"
             var movedPull: String?
-            let page = try replica.feed(after: from, limit: pageRecords, for: Self.hub)
+            let page = try await Self.offThePool { [replica, pageRecords] in try replica.feed(after: from, limit: pageRecords, for: Self.hub) }
             guard page.lastSeq > from else { return }
             let records = page.entries
                 .filter { !setAsideKeys.contains("\($0.record.collection)/\($0.record.id)") }
@@ -306,21 +311,26 @@ public struct SyncEngine: Sendable {
                     report.bytesOut += exchange.bytesSent
                     report.pushedRecords += records.count
                     report.pages += 1
-                    try replica.clearRefusals(of: records)
+                    try await Self.offThePool { [replica] in try replica.clearRefusals(of: records) }
                     await progress(report)
                 } catch let refusal as HubRefusal where !refusal.isRetryable && !refusal.body.records.isEmpty {
                     // One bad record must not block the rest: set the named
                     // ones aside with the hub's reason and resend the page.
+                    try await Self.offThePool { [replica] in
+                        for problem in refusal.body.records {
+                            try replica.noteRefused(problem.collection, id: problem.id, by: Self.hub.rawValue, reason: problem.reason)
+                        }
+                    }
                     for problem in refusal.body.records {
                         setAsideKeys.insert("\(problem.collection)/\(problem.id)")
-                        try replica.noteRefused(problem.collection, id: problem.id, by: Self.hub.rawValue, reason: problem.reason)
                         report.setAside.append(problem)
                     }
                     logger.warning("hub refused records; set aside", metadata: ["setu.count": "\(refusal.body.records.count)", "setu.code": "\(refusal.body.code)"])
                     continue
                 }
             }
-            try replica.acknowledgePush(to: Self.hub, upTo: page.lastSeq, pullCursor: movedPull.map { (pulled, $0) })
+            let acknowledged = movedPull.map { (from: pulled, to: $0) }
+            try await Self.offThePool { [replica] in try replica.acknowledgePush(to: Self.hub, upTo: page.lastSeq, pullCursor: acknowledged) }
         }
     }
 }

@@ -8,13 +8,8 @@ import Testing
 /// once the next sync fails, and clear by itself once the row is corrected.
 @Suite struct UnstampableRowTests {
     @Test func aRowSetuCannotStampShowsInStatusUntilItIsCorrected() async throws {
-        let hub = try HubProcess()
-        defer { hub.stop() }
-        try await hub.waitUntilServing()
-        let setud = try SetudProcess(node: "office-a", hub: hub, offices: ["district:khulna"], sync: "interval_seconds = 3600")
-        defer { setud.stop() }
-        try await setud.waitUntilReady()
-        #expect(try await setud.ctl(["put", "products", "p1", "office=district:khulna", "entrepreneur=রহিমা", "title=কাঁথা", "price_paisa=100"]).status == 0)
+        let (hub, setud) = try await oneProductOffice()
+        defer { setud.stop(); hub.stop() }
         #expect(try await setud.ctl(["sync", "--wait"]).status == 0)
 
         let edit = try await runProgram(URL(fileURLWithPath: "/usr/bin/sqlite3"), ["-cmd", ".timeout 5000", setud.replicaPath, """
