@@ -34,7 +34,7 @@ public struct BundleDesk: Sendable {
     public func export() async throws -> (header: BundleHeader, bytes: [UInt8]) {
         let hub = try await hubKey()
         let replica = self.replica
-        let content = try await SyncEngine.offThePool { try replica.prepareBundle(for: SyncEngine.hub) }
+        let content = try await SyncEngine.onTheWriteThread { try replica.prepareBundle(for: SyncEngine.hub) }
         let header = BundleHeader(kind: .office, node: replica.node, hubKey: hub, seq: content.seq, createdMillis: replica.now(),
                                   records: content.states.count, held: content.held, through: content.through)
         var entries: [BundlePayload.Entry] = []
@@ -63,7 +63,7 @@ public struct BundleDesk: Sendable {
         let report: ApplyReport
         do {
             let replica = self.replica
-            report = try await SyncEngine.offThePool {
+            report = try await SyncEngine.onTheWriteThread {
                 try replica.applyAnswer(bundle.payload.lazyRecords, rejections: bundle.payload.rejections, from: SyncEngine.hub, seq: header.seq,
                                         held: header.held, cursor: header.cursor ?? header.held, through: header.through)
             }

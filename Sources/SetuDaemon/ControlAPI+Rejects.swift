@@ -19,18 +19,18 @@ extension ControlAPI {
         }
         router.post("/v1/rejects/:n/retry") { _, context in
             let number = try entry(context, replica).number
-            guard let outcome = try await SyncEngine.offThePool({ try replica.retryReject(number: number) }) else { throw notFound(number) }
+            guard let outcome = try await SyncEngine.onTheWriteThread({ try replica.retryReject(number: number) }) else { throw notFound(number) }
             await loop.triggerSync()
             return json(outcomeJSON(outcome))
         }
         router.post("/v1/rejects/retry") { _, _ in
-            let outcomes = try await SyncEngine.offThePool { try replica.rejections().compactMap { try replica.retryReject(number: $0.number) } }
+            let outcomes = try await SyncEngine.onTheWriteThread { try replica.rejections().compactMap { try replica.retryReject(number: $0.number) } }
             if !outcomes.isEmpty { await loop.triggerSync() }
             return json(.array(outcomes.map(outcomeJSON)))
         }
         router.delete("/v1/rejects/:n") { _, context in
             let number = try entry(context, replica).number
-            guard try await SyncEngine.offThePool({ try replica.discardReject(number: number) }) else { throw notFound(number) }
+            guard try await SyncEngine.onTheWriteThread({ try replica.discardReject(number: number) }) else { throw notFound(number) }
             return json(.object([("discarded", .int(number))]))
         }
     }

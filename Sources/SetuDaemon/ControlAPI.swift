@@ -57,11 +57,11 @@ public enum ControlAPI {
             let receipt: WriteReceipt
             if field == RecordState.deletedField {
                 guard case .bool(let keep)? = body["keep"] else { throw ControlError(400, "bad_request", "send {\"keep\": true} to keep the record or false to delete it") }
-                receipt = try await SyncEngine.offThePool { try replica.resolveDeletion(collection, id: id, keep: keep) }
+                receipt = try await SyncEngine.onTheWriteThread { try replica.resolveDeletion(collection, id: id, keep: keep) }
             } else {
                 guard let value = body["value"] else { throw ControlError(400, "bad_request", "send {\"value\": …} with the value to keep") }
                 let chosen = try JSONReader(value, "value").fieldValue()
-                receipt = try await SyncEngine.offThePool { try replica.patch(collection, id: id, [field: chosen]) }
+                receipt = try await SyncEngine.onTheWriteThread { try replica.patch(collection, id: id, [field: chosen]) }
             }
             await loop.triggerSync()
             return json(.object([("resolved", .bool(true)), ("dot", .string(receipt.dot.description))]))
@@ -91,7 +91,7 @@ public enum ControlAPI {
         }
         router.delete("/v1/records/:collection/:id") { _, context in
             let (collection, id) = try (context.parameters.require("collection"), context.parameters.require("id"))
-            _ = try await SyncEngine.offThePool { try replica.delete(collection, id: id) }
+            _ = try await SyncEngine.onTheWriteThread { try replica.delete(collection, id: id) }
             await loop.triggerSync()
             return json(.object([("deleted", .bool(true))]))
         }
@@ -101,7 +101,7 @@ public enum ControlAPI {
             guard case .int(let delta)? = try await bodyJSON(&request)["by"] else {
                 throw ControlError(400, "bad_request", "send {\"by\": N} with a whole number, e.g. 5 or -2")
             }
-            _ = try await SyncEngine.offThePool { try replica.adjust(collection, id: id, field: field, by: delta) }
+            _ = try await SyncEngine.onTheWriteThread { try replica.adjust(collection, id: id, field: field, by: delta) }
             await loop.triggerSync()
             return json(recordJSON(try replica.record(collection, id: id)!))
         }
@@ -116,7 +116,7 @@ public enum ControlAPI {
             // Checked here, written on the write thread: while one page is
             // written, the next is read and checked (setuctl sends two at once).
             let checked = try replica.checkedImport(collection, records)
-            let (written, unchanged) = try await SyncEngine.offThePool { try replica.importRecords(checked) }
+            let (written, unchanged) = try await SyncEngine.onTheWriteThread { try replica.importRecords(checked) }
             if written > 0 { await loop.triggerSync() }
             return json(.object([("written", .int(Int64(written))), ("unchanged", .int(Int64(unchanged)))]))
         }
@@ -135,7 +135,7 @@ public enum ControlAPI {
         let json = try await bodyJSON(&request)
         let fields = try JSONReader(json).members().map { (name, value) in (name, try value.fieldValue()) }
         let values = Dictionary(fields, uniquingKeysWith: { a, _ in a })
-        _ = try await SyncEngine.offThePool { try body(collection, id, values) }
+        _ = try await SyncEngine.onTheWriteThread { try body(collection, id, values) }
         await loop.triggerSync()
         guard let record = try loop.replica.record(collection, id: id) else { throw ControlError(500, "internal", "written record not found") }
         return Self.json(recordJSON(record))

@@ -198,11 +198,11 @@ public actor SyncLoop: Service {
         let replica = self.replica
         do {
             if status.localWriteError != nil {
-                try await SyncEngine.offThePool { try replica.probeWrite() }
+                try await SyncEngine.onTheWriteThread { try replica.probeWrite() }
                 logger.notice("local writes work again")
                 status.localWriteError = nil
             }
-            try await SyncEngine.offThePool { _ = try replica.stampOutsideWrites() }
+            try await SyncEngine.onTheWriteThread { _ = try replica.stampOutsideWrites() }
             if status.stampError != nil {
                 logger.notice("outside SQL writes are stamped again")
                 status.stampError = nil

@@ -59,7 +59,7 @@ public struct SyncEngine: Sendable {
         // each waits for the replica's write lock, which office software
         // can hold for seconds, and must not hold a thread of the control
         // socket's meanwhile.
-        _ = try await Self.offThePool { try replica.stampOutsideWrites() }
+        _ = try await Self.onTheWriteThread { try replica.stampOutsideWrites() }
         try await pull(into: &report, nodeReport: await nodeReport?(false), shouldStop: shouldStop, progress: progress)
         try await push(into: &report, shouldStop: shouldStop, progress: progress)
         if let nodeReport, report.pulledRecords + report.pushedRecords > 0, !shouldStop() {
@@ -125,7 +125,7 @@ public struct SyncEngine: Sendable {
                 upcoming = nil
                 reachedEnd = true
             }
-            let applied = try await Self.offThePool { [replica] in
+            let applied = try await Self.onTheWriteThread { [replica] in
                 try replica.apply(prepared, purged: page.purged, from: Self.hub, cursor: page.cursor, durability: .deferred)
             }
             report.pulledRecords += page.records.count
@@ -135,7 +135,7 @@ public struct SyncEngine: Sendable {
             report.setAside += applied.rejected
             Self.freeing.discard((consume current, consume arrived, consume exchange, consume page, consume prepared))
         }
-        if reachedEnd, let dropped = try await Self.offThePool({ [replica] in try replica.finishRebootstrap(from: Self.hub) }) {
+        if reachedEnd, let dropped = try await Self.onTheWriteThread({ [replica] in try replica.finishRebootstrap(from: Self.hub) }) {
             report.rebootstrapDropped = dropped
             logger.notice("re-bootstrap complete: states the hub purged while this node was away are dropped", metadata: ["setu.dropped": "\(dropped)"])
         }
@@ -144,7 +144,7 @@ public struct SyncEngine: Sendable {
     /// Lists the states the hub holds for pulling again; returns how many
     /// unsent ones are kept.
     private func beginRebootstrap() async throws -> Int {
-        let (listed, kept) = try await Self.offThePool { [replica] in try replica.beginRebootstrap(from: Self.hub) }
+        let (listed, kept) = try await Self.onTheWriteThread { [replica] in try replica.beginRebootstrap(from: Self.hub) }
         logger.notice("the hub purged deletions while this node was away past its horizon; pulling everything again, unsent changes kept", metadata: [
             "setu.listed": "\(listed)", "setu.kept": "\(kept)"])
         return kept
@@ -167,7 +167,7 @@ public struct SyncEngine: Sendable {
         let offset = exchange.hubDate.flatMap(HTTPDate.parse).map {
             Self.offsetMillis(hubDate: $0, localMillis: replica.options.now(), since: exchange.receivedAt)
         }
-        let (officesChanged, correction, retried) = try await Self.offThePool { [replica] in
+        let (officesChanged, correction, retried) = try await Self.onTheWriteThread { [replica] in
             let changed = try offices.map { try replica.setServedOffices($0) } ?? false
             if let hubKey { try replica.setHubSigningKey(hubKey) }
             let correction = try offset.map { try replica.adoptHubClock(offsetMillis: $0) }
@@ -200,12 +200,14 @@ public struct SyncEngine: Sendable {
         return Int64(((hubDate.timeIntervalSince1970 + 0.5 - localAtAnswer) * 1000).rounded())
     }
 
-    /// Runs a page's SQLite writes on a thread of their own, at a lower
-    /// priority (`BackgroundWorker`). Blocking one of the few cooperative
-    /// threads for a page's worth of writes would leave setud's control
-    /// socket (status, on the same pool) waiting behind it. setud's import
-    /// pages are written there too.
-    public static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs setud's replica writes on a thread of their own, at a lower
+    /// priority (`BackgroundWorker`): a sync's pages, stamps, feed reads
+    /// and acknowledgements, and the control socket's writes (imports,
+    /// `put`, bundles). Each can wait for the replica's write lock (up to
+    /// the busy timeout, while office software holds it) or write for
+    /// long; on one of the event loops that run Swift's tasks, it would
+    /// leave setud's control socket (status) waiting behind it.
+    public static func onTheWriteThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await writes.run(work)
     }
 
@@ -297,7 +299,7 @@ public struct SyncEngine: Sendable {
             // state must come from the hub again: its cursor is not offered.
             let offered = try replica.isRebootstrapping() ? nil : pulled ?? "0"
             var movedPull: String?
-            let page = try await Self.offThePool { [replica, pageRecords] in try replica.feed(after: from, limit: pageRecords, for: Self.hub) }
+            let page = try await Self.onTheWriteThread { [replica, pageRecords] in try replica.feed(after: from, limit: pageRecords, for: Self.hub) }
             guard page.lastSeq > from else { return }
             let records = page.entries
                 .filter { !setAsideKeys.contains("\($0.record.collection)/\($0.record.id)") }
@@ -311,12 +313,12 @@ public struct SyncEngine: Sendable {
                     report.bytesOut += exchange.bytesSent
                     report.pushedRecords += records.count
                     report.pages += 1
-                    try await Self.offThePool { [replica] in try replica.clearRefusals(of: records) }
+                    try await Self.onTheWriteThread { [replica] in try replica.clearRefusals(of: records) }
                     await progress(report)
                 } catch let refusal as HubRefusal where !refusal.isRetryable && !refusal.body.records.isEmpty {
                     // One bad record must not block the rest: set the named
                     // ones aside with the hub's reason and resend the page.
-                    try await Self.offThePool { [replica] in
+                    try await Self.onTheWriteThread { [replica] in
                         for problem in refusal.body.records {
                             try replica.noteRefused(problem.collection, id: problem.id, by: Self.hub.rawValue, reason: problem.reason)
                         }
@@ -330,7 +332,7 @@ public struct SyncEngine: Sendable {
                 }
             }
             let acknowledged = movedPull.map { (from: pulled, to: $0) }
-            try await Self.offThePool { [replica] in try replica.acknowledgePush(to: Self.hub, upTo: page.lastSeq, pullCursor: acknowledged) }
+            try await Self.onTheWriteThread { [replica] in try replica.acknowledgePush(to: Self.hub, upTo: page.lastSeq, pullCursor: acknowledged) }
         }
     }
 }
