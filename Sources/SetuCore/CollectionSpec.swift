@@ -16,7 +16,13 @@ public struct CollectionSpec: Hashable, Sendable {
     public let officePosition: Int?
     /// Where the counters sit in `fields`.
     let counterPositions: [Int]
-    private let index: [String: Int]
+    /// Each field's position in `fields`, by name.
+    let index: [String: Int]
+    /// Every value field null: a whole write's values start as a copy of it
+    /// (`validate`), so the fields it leaves out need no lookup each.
+    let nullValues: [String: FieldValue]
+    /// How many fields are required.
+    let requiredCount: Int
     /// Tells two declarations of one name apart without comparing every
     /// field (a newer schema's `products` beside this one's): an in-process
     /// hash, never stored.
@@ -29,6 +35,8 @@ public struct CollectionSpec: Hashable, Sendable {
         self.index = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
         self.counterFields = fields.filter { $0.isCounter }
         self.valueFields = fields.filter { !$0.isCounter }
+        self.nullValues = Dictionary(uniqueKeysWithValues: valueFields.map { ($0.name, FieldValue.null) })
+        self.requiredCount = fields.count { $0.isRequired }
         let order = fields.indices.sorted { RecordState.precedes(fields[$0].name, fields[$1].name) }
         self.namesInStateOrder = order.map { fields[$0].name }
         self.positionsInStateOrder = order
