@@ -4,11 +4,35 @@ import SetuCore
 /// which member of which record was wrong: `records[3].fields.fee[0][3]`.
 public struct JSONReader: Sendable {
     public let value: JSONValue
-    public let path: String
+    /// Where `value` sits: its parent's path and the step from there, put
+    /// together only when asked (an error names it). Built for every
+    /// member read, a path was a tenth of reading an import page.
+    private let parent: String
+    private let step: Step
+
+    private enum Step: Sendable {
+        case none
+        case member(String)
+        case item(Int)
+    }
 
     public init(_ value: JSONValue, _ path: String = "") {
+        self.init(value, parent: path, step: .none)
+    }
+
+    private init(_ value: JSONValue, parent: String, step: Step) {
         self.value = value
-        self.path = path
+        self.parent = parent
+        self.step = step
+    }
+
+    /// `records[3].fields.fee`, say.
+    public var path: String {
+        switch step {
+        case .none: parent
+        case .member(let key): parent.isEmpty ? key : "\(parent).\(key)"
+        case .item(let index): "\(parent)[\(index)]"
+        }
     }
 
     public func error(_ problem: String) -> WireError { WireError(path, problem) }
@@ -18,12 +42,12 @@ public struct JSONReader: Sendable {
     public func member(_ key: String) throws(WireError) -> JSONReader {
         guard case .object(let members) = value else { throw expected("an object") }
         guard let v = members.first(where: { $0.key == key })?.value else { throw error("missing member \"\(key)\"") }
-        return JSONReader(v, path.isEmpty ? key : "\(path).\(key)")
+        return JSONReader(v, parent: path, step: .member(key))
     }
 
     public func optionalMember(_ key: String) throws(WireError) -> JSONReader? {
         guard case .object(let members) = value else { throw expected("an object") }
-        return members.first(where: { $0.key == key }).map { JSONReader($0.value, path.isEmpty ? key : "\(path).\(key)") }
+        return members.first(where: { $0.key == key }).map { JSONReader($0.value, parent: path, step: .member($0.key)) }
     }
 
     /// Refuses an object holding a member not in `known` (a typo, or a
@@ -37,12 +61,14 @@ public struct JSONReader: Sendable {
 
     public func members() throws(WireError) -> [(String, JSONReader)] {
         guard case .object(let members) = value else { throw expected("an object") }
-        return members.map { ($0.key, JSONReader($0.value, path.isEmpty ? $0.key : "\(path).\($0.key)")) }
+        let here = path
+        return members.map { ($0.key, JSONReader($0.value, parent: here, step: .member($0.key))) }
     }
 
     public func array() throws(WireError) -> [JSONReader] {
         guard case .array(let items) = value else { throw expected("an array") }
-        return items.enumerated().map { JSONReader($1, "\(path)[\($0)]") }
+        let here = path
+        return items.enumerated().map { JSONReader($1, parent: here, step: .item($0)) }
     }
 
     public func array(count: Int) throws(WireError) -> [JSONReader] {

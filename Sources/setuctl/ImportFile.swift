@@ -21,11 +21,21 @@ struct ImportFile: AsyncParsableCommand {
     func run() async throws {
         guard let spec = Collections.named(collection) else { throw ValidationError("unknown collection \(collection)") }
         guard let data = FileManager.default.contents(atPath: file) else { throw CLIFailure(code: 5, message: "cannot read \(file)") }
-        guard let text = String(validating: data, as: UTF8.self) else { throw CLIFailure(code: 5, message: "\(file) is not UTF-8 text; save it as UTF-8") }
+        let notUTF8 = CLIFailure(code: 5, message: "\(file) is not UTF-8 text; save it as UTF-8")
         let kind = format ?? (file.lowercased().hasSuffix(".json") ? .json : .csv)
         let records: [Row]
         do {
-            records = try kind == .csv ? Self.fromCSV(text, spec: spec) : Self.fromJSON(text, spec: spec)
+            if kind == .csv {
+                guard let text = String(validating: data, as: UTF8.self) else { throw notUTF8 }
+                records = try Self.fromCSV(text, spec: spec)
+            } else {
+                // The parser refuses bytes that are not UTF-8 itself; the
+                // whole file is checked again only to say so plainly.
+                do { records = try Self.fromJSON(Array(data), spec: spec) } catch {
+                    if String(validating: data, as: UTF8.self) == nil { throw notUTF8 }
+                    throw error
+                }
+            }
             try Self.check(records, spec: spec)
         } catch let error as CSV.ParseError {
             throw CLIFailure(code: 5, message: "\(file): \(error); nothing imported")
@@ -144,9 +154,9 @@ struct ImportFile: AsyncParsableCommand {
         }
     }
 
-    static func fromJSON(_ text: String, spec: CollectionSpec) throws -> [Row] {
+    static func fromJSON(_ bytes: [UInt8], spec: CollectionSpec) throws -> [Row] {
         let json: JSONValue
-        do { json = try JSONParser.parse(Array(text.utf8)) } catch { throw CSV.ParseError(line: 1, problem: "\(error)") }
+        do { json = try JSONParser.parse(bytes) } catch { throw CSV.ParseError(line: 1, problem: "\(error)") }
         guard case .array(let items) = json else { throw CSV.ParseError(line: 1, problem: "expected a JSON array of records") }
         return try items.enumerated().map { index, item in
             guard case .object(let members) = item, case .string(let id)? = item["id"] else {

@@ -84,6 +84,26 @@ import Testing
         #expect(try await a.ctl(["get", "products", "p12000"]).output.contains("পণ্য 12000"))
     }
 
+    /// A file saved in another encoding (a Windows code page's é) is
+    /// refused saying so, from JSON as from CSV, and nothing is written.
+    @Test func aFileNotInUTF8IsRefusedSayingSo() async throws {
+        let (hub, a) = try await Self.khulnaOffice()
+        defer { a.stop(); hub.stop() }
+        let files = [
+            ("cp1252.json", Array(#"[{"id":"p1","office":"district:khulna","entrepreneur":"Caf"#.utf8) + [0xE9]
+                + Array(#"","title":"t","price_paisa":100}]"#.utf8)),
+            ("cp1252.csv", Array("id,office,entrepreneur,title,price_paisa\np1,district:khulna,Caf".utf8) + [0xE9] + Array(",t,100\n".utf8)),
+        ]
+        for (name, bytes) in files {
+            let file = a.dir.appendingPathComponent(name).path
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            let refused = try await a.ctl(["import", "file", "products", file])
+            #expect(refused.status == 5)
+            #expect(refused.error.contains("\(file) is not UTF-8 text; save it as UTF-8"), "\(refused.error)")
+        }
+        #expect(try await a.ctl(["get", "products", "p1"]).status == 5, "nothing written")
+    }
+
     /// setuctl sends two pages at once, but a file that names a record in
     /// two pages goes page by page: the later row wins, as in the file.
     @Test func aRecordNamedTwiceTakesItsLaterRow() async throws {
