@@ -84,6 +84,37 @@ import Testing
         #expect(try await a.ctl(["get", "products", "p12000"]).output.contains("পণ্য 12000"))
     }
 
+    /// A JSON file of 12,000 records: a record without an id, or a comma
+    /// left out near the end, is reported with where it is, and nothing is
+    /// written; fixed, every record arrives.
+    @Test func aLargeJSONFileReportsWhereItIsWrongAndWritesNothing() async throws {
+        let (hub, a) = try await Self.khulnaOffice()
+        defer { a.stop(); hub.stop() }
+        func records(_ change: (inout [String]) -> Void = { _ in }) -> String {
+            var items = (1...12_000).map { i in #"{"id":"p\#(i)","office":"district:khulna","entrepreneur":"উদ্যোক্তা \#(i)","title":"পণ্য, [\#(i)]","price_paisa":\#(i * 100)}"# }
+            change(&items)
+            return "[\n" + items.joined(separator: ",\n") + "\n]\n"
+        }
+        let file = a.dir.appendingPathComponent("many.json").path
+        try records { $0[8_999] = #"{"office":"district:khulna"}"# }.write(toFile: file, atomically: true, encoding: .utf8)
+        let noID = try await a.ctl(["import", "file", "products", file])
+        #expect(noID.status == 5)
+        #expect(noID.error.contains("record 9000 has no string id"), "\(noID.error)")
+        let text = records()
+        let cut = text.range(of: "},\n{\"id\":\"p11000\"")!
+        try text.replacingCharacters(in: cut, with: "}\n{\"id\":\"p11000\"").write(toFile: file, atomically: true, encoding: .utf8)
+        let noComma = try await a.ctl(["import", "file", "products", file])
+        #expect(noComma.status == 5)
+        let at = text.utf8.distance(from: text.utf8.startIndex, to: cut.lowerBound) + 2
+        #expect(noComma.error.contains("invalid JSON at byte \(at): expected ',' or ']'"), "\(noComma.error)")
+        #expect(try await a.ctl(["get", "products", "p1"]).status == 5, "nothing written")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let imported = try await a.ctl(["import", "file", "products", file])
+        #expect(imported.status == 0, "\(imported.error)")
+        #expect(imported.output.contains("12000 written, 0 unchanged"), "\(imported.output)")
+        #expect(try await a.ctl(["get", "products", "p12000"]).output.contains("পণ্য, [12000]"))
+    }
+
     /// A file saved in another encoding (a Windows code page's é) is
     /// refused saying so, from JSON as from CSV, and nothing is written.
     @Test func aFileNotInUTF8IsRefusedSayingSo() async throws {
