@@ -23,7 +23,7 @@ public struct NodeID: RawRepresentable, Hashable, Comparable, Sendable, CustomSt
 
     public static func < (lhs: NodeID, rhs: NodeID) -> Bool {
         // Byte order, not locale order: every replica must sort identically.
-        lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8)
+        lhs.rawValue.precedesInByteOrder(rhs.rawValue)
     }
 
     public var description: String { rawValue }

@@ -21,7 +21,7 @@ public struct RecordState: Hashable, Sendable {
 
     public var vector: VersionVector
     /// Sorted by name, no duplicates, no empty sibling lists.
-    public private(set) var fields: [Field]
+    public internal(set) var fields: [Field]
     public var counters: [String: PNCounter]
 
     public init(vector: VersionVector = VersionVector(), counters: [String: PNCounter] = [:]) {
@@ -83,6 +83,6 @@ public struct RecordState: Hashable, Sendable {
 
     /// Byte order of names: the same on every platform and locale.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        a.precedesInByteOrder(b)
     }
 }

@@ -42,7 +42,7 @@ extension StateCodec {
 
     /// `counters`, each name written by `name`.
     static func appendCounters(_ state: RecordState, table: [NodeID], to out: inout [UInt8], name: (String, inout [UInt8]) -> Void) {
-        let counterNames = state.counters.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let counterNames = state.counters.keys.sorted { $0.precedesInByteOrder($1) }
         out.appendVarint(UInt64(counterNames.count))
         for counter in counterNames {
             name(counter, &out)

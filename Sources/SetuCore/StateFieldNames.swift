@@ -20,11 +20,19 @@ public enum StateFieldNames {
         "submitted_at", "time_limit", "title", "unit",
     ]
 
-    private static let codes: [String: UInt64] = Dictionary(
-        uniqueKeysWithValues: frozen.enumerated().map { ($0.element, UInt64($0.offset + 1)) })
+    /// The numbered names by their first byte: a name is compared with the
+    /// few that share it (short strings compare whole, in a step), where a
+    /// dictionary hashed each name of every state encoded.
+    private static let byFirstByte: [[(name: String, code: UInt64)]] = frozen.enumerated().reduce(into: Array(repeating: [], count: 256)) {
+        $0[Int($1.element.utf8.first!)].append(($1.element, UInt64($1.offset + 1)))
+    }
 
     /// The number of `name`, or 0 when it is spelt out.
-    static func code(of name: String) -> UInt64 { codes[name] ?? 0 }
+    static func code(of name: String) -> UInt64 {
+        guard let first = name.utf8.first else { return 0 }
+        for numbered in byFirstByte[Int(first)] where numbered.name == name { return numbered.code }
+        return 0
+    }
 
     /// The name numbered `code` (1-based), or nil for a number outside the list.
     static func name(_ code: UInt64) -> String? {
