@@ -10,13 +10,19 @@ enum FieldArgument {
             throw ValidationError("unknown collection \(collection); the collections are \(Collections.all.map(\.name).joined(separator: ", "))")
         }
         guard let declared = spec.field(field) else { throw ValidationError("\(collection) has no field \(field)") }
+        return try json(declared, text: text)
+    }
+
+    /// `text` as the JSON type `declared` has: a file's column is looked
+    /// up once, not for each of its cells.
+    static func json(_ declared: FieldSpec, text: String) throws -> JSONValue {
         if text == "null" { return .null }
         switch declared.type {
         case .integer, .counter:
-            guard let n = BengaliDigits.parseInteger(text) else { throw ValidationError("\(field) needs a whole number (got \(text))") }
+            guard let n = BengaliDigits.parseInteger(text) else { throw ValidationError("\(declared.name) needs a whole number (got \(text))") }
             return .int(n)
         case .boolean:
-            guard let b = Bool(text) else { throw ValidationError("\(field) needs true or false (got \(text))") }
+            guard let b = Bool(text) else { throw ValidationError("\(declared.name) needs true or false (got \(text))") }
             return .bool(b)
         default: return .string(text)
         }

@@ -135,19 +135,22 @@ struct ImportFile: AsyncParsableCommand {
         let rows = try CSV.parse(text)
         guard let header = rows.first else { return [] }
         guard header.fields.first == "id" else { throw CSV.ParseError(line: header.line, problem: "the first column must be id") }
-        for name in header.fields.dropFirst() where spec.field(name) == nil {
-            throw CSV.ParseError(line: header.line, problem: "unknown column \(name); the columns are id, \(spec.fields.map(\.name).joined(separator: ", "))")
+        let columns = try header.fields.dropFirst().map { name in
+            guard let declared = spec.field(name) else {
+                throw CSV.ParseError(line: header.line, problem: "unknown column \(name); the columns are id, \(spec.fields.map(\.name).joined(separator: ", "))")
+            }
+            return declared
         }
         return try rows.dropFirst().map { row in
             guard row.fields.count == header.fields.count else {
                 throw CSV.ParseError(line: row.line, problem: "\(row.fields.count) fields, the header has \(header.fields.count)")
             }
-            let fields = try zip(header.fields.dropFirst(), row.fields.dropFirst()).map { name, written -> (key: String, value: JSONValue) in
+            let fields = try zip(columns, row.fields.dropFirst()).map { declared, written -> (key: String, value: JSONValue) in
                 let cell = CSV.fromSpreadsheetSafe(written)
                 do {
-                    return (name, cell.isEmpty ? .null : try FieldArgument.json(collection: spec.name, field: name, text: cell))
+                    return (declared.name, cell.isEmpty ? .null : try FieldArgument.json(declared, text: cell))
                 } catch {
-                    throw CSV.ParseError(line: row.line, problem: "\(name): \(error)")
+                    throw CSV.ParseError(line: row.line, problem: "\(declared.name): \(error)")
                 }
             }
             return (row.line, CSV.fromSpreadsheetSafe(row.fields[0]), fields)
