@@ -24,9 +24,9 @@ extension CollectionSpec {
     /// Checks every field of `input` against the declaration and returns the
     /// canonical form (NFC text, E.164 phones, UTC times, ASCII digits).
     /// Nothing is partially accepted. Of several problems, the one thrown is
-    /// the first by field name (byte order), then a required field missing,
-    /// first in declaration order, so the same input always gets the same
-    /// answer.
+    /// the first by field name (in `String`'s order), then a required field
+    /// missing, first in declaration order, so the same input always gets
+    /// the same answer.
     ///
     /// One walk over the input, without sorting its names: every imported
     /// record passes through here, twice (setuctl, then setud), and

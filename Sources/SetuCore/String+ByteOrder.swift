@@ -5,7 +5,7 @@ extension String {
     /// compares normalised scalars, and may differ).
     ///
     /// Compares the bytes in place: the generic `lexicographicallyPrecedes`
-    /// over two UTF-8 views cost a tenth of a record's first write.
+    /// over two UTF-8 views cost a tenth of a local put's instructions.
     public func precedesInByteOrder(_ other: String) -> Bool {
         let answer = utf8.withContiguousStorageIfAvailable { a in
             other.utf8.withContiguousStorageIfAvailable { b in

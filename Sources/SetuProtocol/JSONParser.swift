@@ -53,8 +53,8 @@ public struct JSONParser {
         var members: [(key: String, value: JSONValue)] = []
         // Names seen, for the duplicate check; kept only once an object is
         // large: a record's dozen names are compared one by one, which
-        // cost less than hashing each into a set (a third of parsing a
-        // 100k-record import).
+        // costs less than hashing each into a set (the set was some 11 %
+        // of setuctl's CPU reading a 100k-record import, under perf).
         var keys: Set<String>?
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
